@@ -1,0 +1,1 @@
+"""Benchmark harness of DESIGN §8: cluster generators and measurements (`make bench`)."""

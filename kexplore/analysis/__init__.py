@@ -1,0 +1,1 @@
+"""Pure analysis engines: NetworkPolicy, mesh, service/endpoint and DNS resolution."""

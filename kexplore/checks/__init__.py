@@ -1,0 +1,1 @@
+"""The ladder of layered checks for one edge (source → target)."""

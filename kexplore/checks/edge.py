@@ -1,0 +1,169 @@
+"""Parsing SOURCE and TARGET arguments (DESIGN §1) and finding the source's pods."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from kexplore.errors import NotFoundError, UsageError
+from kexplore.model.pods import Pod
+from kexplore.model.services import Service
+from kexplore.model.state import ClusterState
+from kexplore.model.workloads import Workload
+
+KIND_ALIASES = {
+    "pod": "Pod",
+    "po": "Pod",
+    "deploy": "Deployment",
+    "deployment": "Deployment",
+    "sts": "StatefulSet",
+    "statefulset": "StatefulSet",
+    "ds": "DaemonSet",
+    "daemonset": "DaemonSet",
+    "rs": "ReplicaSet",
+    "replicaset": "ReplicaSet",
+    "svc": "Service",
+    "service": "Service",
+    "job": "Job",
+    "cronjob": "CronJob",
+    "cj": "CronJob",
+}
+
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A parsed TARGET: what the application dials.
+
+    `kind` is "Service" or "Pod" when the argument named the object explicitly
+    (`NS/svc/NAME:PORT`, `NS/POD:PORT`), "IP" for an address, else "DNS" (a name to resolve).
+    """
+
+    dialed: str
+    kind: str
+    host: str
+    port: int | str
+    protocol: str
+    namespace: str = ""
+
+
+@dataclass
+class SourceSpec:
+    """A resolved SOURCE: the object and the pods that stand for it."""
+
+    namespace: str
+    kind: str
+    name: str
+    pods: list[Pod]
+
+
+def parse_port(text: str, arg: str) -> int | str:
+    """A port number (1-65535) or a port name."""
+    if text.isdigit():
+        number = int(text)
+        if not 1 <= number <= 65535:
+            raise UsageError(f"{arg}: port {number} is out of range 1-65535")
+        return number
+    if not text or not _DNS_LABEL.match(text) or len(text) > 63:
+        raise UsageError(f"{arg}: {text!r} is neither a port number nor a port name")
+    return text
+
+
+def parse_target(text: str, protocol: str = "TCP", default_port: int | None = None) -> TargetSpec:
+    """Parse TARGET per DESIGN §1; raises UsageError naming the argument."""
+    arg = f"TARGET {text!r}"
+    protocol = protocol.upper()
+    if protocol not in PROTOCOLS:
+        raise UsageError(f"--protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+    host, port_text = _split_host_port(text, arg, default_port)
+    port = parse_port(port_text, arg)
+    if "/" in host:
+        parts = host.split("/")
+        if len(parts) == 3 and parts[1].lower() in ("svc", "service"):
+            _check_names(arg, parts[0], parts[2])
+            return TargetSpec(text, "Service", parts[2], port, protocol, parts[0])
+        if len(parts) == 2:
+            _check_names(arg, *parts)
+            return TargetSpec(text, "Pod", parts[1], port, protocol, parts[0])
+        raise UsageError(f"{arg}: expected NS/svc/NAME:PORT, NS/POD:PORT, NAME:PORT or IP:PORT")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return TargetSpec(text, "IP", host, port, protocol)
+    labels = host.rstrip(".").lower().split(".")
+    if not all(_DNS_LABEL.match(label) and len(label) <= 63 for label in labels):
+        raise UsageError(f"{arg}: {host!r} is not a valid DNS name")
+    return TargetSpec(text, "DNS", host.rstrip(".").lower(), port, protocol)
+
+
+def _split_host_port(text: str, arg: str, default_port: int | None) -> tuple[str, str]:
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep:
+            raise UsageError(f"{arg}: unclosed '[' in an IPv6 address")
+        port_text = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") > 1:
+        host, port_text = text, ""
+    else:
+        host, _, port_text = text.partition(":")
+    if not port_text:
+        if default_port is None:
+            raise UsageError(f"{arg}: no port; write {host}:PORT or pass --port")
+        port_text = str(default_port)
+    if not host:
+        raise UsageError(f"{arg}: empty host")
+    return host, port_text
+
+
+def _check_names(arg: str, *names: str) -> None:
+    for name in names:
+        if not name:
+            raise UsageError(f"{arg}: empty name")
+
+
+def resolve_source(state: ClusterState, text: str, default_namespace: str = "") -> SourceSpec:
+    """Find SOURCE (`NS/POD`, `NS/KIND/NAME`, `NS/NAME`) and the pods that stand for it."""
+    arg = f"SOURCE {text!r}"
+    parts = text.split("/")
+    if len(parts) == 1 and default_namespace:
+        parts = [default_namespace, *parts]
+    if len(parts) == 3:
+        kind = KIND_ALIASES.get(parts[1].lower())
+        if kind is None:
+            known = ", ".join(sorted(set(KIND_ALIASES)))
+            raise UsageError(f"{arg}: unknown kind {parts[1]!r} (known: {known})")
+        return _source_of_kind(state, arg, parts[0], kind, parts[2])
+    if len(parts) != 2 or not all(parts):
+        raise UsageError(f"{arg}: expected NS/POD, NS/KIND/NAME or NS/NAME")
+    namespace, name = parts
+    for kind in ("Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet"):
+        if state.get(kind, namespace, name) is not None:
+            return _source_of_kind(state, arg, namespace, kind, name)
+    raise NotFoundError(
+        f"{arg}: no pod or workload {name!r} in namespace {namespace!r}",
+        fix=f"list what exists with: kubectl get pods,deploy,sts,ds -n {namespace}",
+    )
+
+
+def _source_of_kind(
+    state: ClusterState, arg: str, namespace: str, kind: str, name: str
+) -> SourceSpec:
+    obj = state.get(kind, namespace, name)
+    if obj is None:
+        raise NotFoundError(
+            f"{arg}: no {kind} {name!r} in namespace {namespace!r}",
+            fix=f"kubectl get {kind.lower()} -n {namespace}",
+        )
+    if isinstance(obj, Pod):
+        return SourceSpec(namespace, "Pod", name, [obj])
+    if isinstance(obj, Service):
+        selector = obj.spec.selector or {}
+        pods = state.pods_matching(namespace, selector) if selector else []
+        return SourceSpec(namespace, "Service", name, pods)
+    assert isinstance(obj, Workload)
+    return SourceSpec(namespace, obj.kind, name, state.pods_of_workload(obj))

@@ -1,0 +1,147 @@
+"""Layer ids, statuses and the result records of a ladder run (the JSON contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """Status of one layer."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    SKIPPED = "skipped"
+
+
+LAYER_IDS: tuple[str, ...] = (
+    "pods",
+    "service",
+    "dns",
+    "reachability",
+    "mesh",
+    "networkpolicy",
+    "ports",
+    "health",
+    "network",
+    "cluster",
+)
+
+PROBE_LAYERS = frozenset({"reachability", "network"})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One fact that decided a layer: a reference (`networkpolicy shop/deny ingress[0]`)."""
+
+    ref: str
+    detail: str = ""
+
+
+@dataclass
+class LayerResult:
+    """The outcome of one layer of the ladder."""
+
+    id: str
+    status: Status
+    summary: str
+    basis: str = "static"
+    evidence: list[Evidence] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    hint: str | None = None
+    explained_by: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The layer as DESIGN §2's JSON object."""
+        return {
+            "id": self.id,
+            "status": str(self.status),
+            "summary": self.summary,
+            "basis": self.basis,
+            "evidence": [{"ref": e.ref, "detail": e.detail} for e in self.evidence],
+            "commands": list(self.commands),
+            "hint": self.hint,
+            "explained_by": self.explained_by,
+        }
+
+
+@dataclass
+class SourceRef:
+    """The source of an edge: an object standing for its pods."""
+
+    namespace: str
+    kind: str
+    name: str
+    pods: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace,
+            "kind": self.kind,
+            "name": self.name,
+            "pods": list(self.pods),
+        }
+
+    def label(self) -> str:
+        return f"{self.namespace}/{self.kind.lower()}/{self.name}"
+
+
+@dataclass
+class TargetRef:
+    """The target as dialed, and what it resolved to."""
+
+    namespace: str
+    kind: str
+    name: str
+    port: int | str | None
+    protocol: str
+    dialed: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace,
+            "kind": self.kind,
+            "name": self.name,
+            "port": self.port,
+            "protocol": self.protocol,
+            "dialed": self.dialed,
+        }
+
+
+@dataclass
+class EdgeReport:
+    """The ladder of one edge with its verdict."""
+
+    source: SourceRef
+    target: TargetRef
+    layers: list[LayerResult]
+    verdict: Status = Status.PASS
+    failing_layer: str | None = None
+
+    def layer(self, layer_id: str) -> LayerResult | None:
+        """The result of one layer, if it ran."""
+        return next((r for r in self.layers if r.id == layer_id), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source.to_json(),
+            "target": self.target.to_json(),
+            "verdict": str(self.verdict),
+            "failing_layer": self.failing_layer,
+            "layers": [layer.to_json() for layer in self.layers],
+        }
+
+
+def verdict_of(layers: list[LayerResult]) -> tuple[Status, str | None]:
+    """DESIGN §2: the first failing layer that is a cause, and the edge's verdict."""
+    ordered = sorted(layers, key=lambda r: LAYER_IDS.index(r.id))
+    causes = [r for r in ordered if r.status is Status.FAIL and r.explained_by is None]
+    failing = causes[0].id if causes else None
+    statuses = {r.status for r in layers}
+    for status in (Status.FAIL, Status.UNKNOWN, Status.WARN):
+        if status in statuses:
+            return status, failing
+    return Status.PASS, failing

@@ -1,0 +1,112 @@
+"""Workload controllers: Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob."""
+
+from __future__ import annotations
+
+from kexplore.model.base import K8s, LabelSelector, ObjectMeta
+from kexplore.model.pods import PodSpec
+
+WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob")
+
+
+class PodTemplate(K8s, frozen=True):
+    """spec.template of a workload."""
+
+    metadata: ObjectMeta = ObjectMeta()
+    spec: PodSpec = PodSpec()
+
+
+class JobTemplateSpec(K8s, frozen=True):
+    """The spec of a CronJob's job template."""
+
+    template: PodTemplate = PodTemplate()
+    selector: LabelSelector | None = None
+
+
+class JobTemplate(K8s, frozen=True):
+    """CronJob spec.jobTemplate."""
+
+    metadata: ObjectMeta = ObjectMeta()
+    spec: JobTemplateSpec = JobTemplateSpec()
+
+
+class WorkloadSpec(K8s, frozen=True):
+    """The union of the workload specs' fields that kexplore uses."""
+
+    selector: LabelSelector | None = None
+    template: PodTemplate | None = None
+    job_template: JobTemplate | None = None
+    replicas: int | None = None
+    service_name: str = ""
+
+
+class WorkloadStatus(K8s, frozen=True):
+    """The union of the workload statuses' fields that kexplore uses."""
+
+    replicas: int = 0
+    ready_replicas: int = 0
+    available_replicas: int = 0
+    active: int | list[dict[str, str]] | None = None
+
+
+class Workload(K8s, frozen=True):
+    """Any workload controller; `kind` says which."""
+
+    metadata: ObjectMeta
+    kind: str = ""
+    spec: WorkloadSpec = WorkloadSpec()
+    status: WorkloadStatus = WorkloadStatus()
+    api_version: str = "apps/v1"
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def namespace(self) -> str:
+        return self.metadata.namespace
+
+    def pod_template(self) -> PodTemplate | None:
+        """The pod template (a CronJob's via its job template)."""
+        if self.spec.template is not None:
+            return self.spec.template
+        if self.spec.job_template is not None:
+            return self.spec.job_template.spec.template
+        return None
+
+
+class Deployment(Workload, frozen=True):
+    """apps/v1 Deployment."""
+
+    kind: str = "Deployment"
+
+
+class ReplicaSet(Workload, frozen=True):
+    """apps/v1 ReplicaSet."""
+
+    kind: str = "ReplicaSet"
+
+
+class StatefulSet(Workload, frozen=True):
+    """apps/v1 StatefulSet."""
+
+    kind: str = "StatefulSet"
+
+
+class DaemonSet(Workload, frozen=True):
+    """apps/v1 DaemonSet."""
+
+    kind: str = "DaemonSet"
+
+
+class Job(Workload, frozen=True):
+    """batch/v1 Job."""
+
+    kind: str = "Job"
+    api_version: str = "batch/v1"
+
+
+class CronJob(Workload, frozen=True):
+    """batch/v1 CronJob."""
+
+    kind: str = "CronJob"
+    api_version: str = "batch/v1"

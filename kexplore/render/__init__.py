@@ -1,0 +1,1 @@
+"""Headless output: text (rich), JSON, Markdown and connlist renderers."""

@@ -1,0 +1,1 @@
+"""Where cluster data comes from: live API, snapshot files, the bundled demo."""
