@@ -59,12 +59,20 @@ BUILTIN: tuple[ResourceType, ...] = (
     ResourceType("networking.k8s.io", "v1", "ingresses", "Ingress"),
     ResourceType("events.k8s.io", "v1", "events", "Event"),
     ResourceType(
-        "authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview",
-        namespaced=False, verbs=("create",),
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectaccessreviews",
+        "SelfSubjectAccessReview",
+        namespaced=False,
+        verbs=("create",),
     ),
     ResourceType(
-        "authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview",
-        namespaced=False, verbs=("create",),
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectrulesreviews",
+        "SelfSubjectRulesReview",
+        namespaced=False,
+        verbs=("create",),
     ),
 )
 
@@ -80,19 +88,28 @@ ISTIO: tuple[ResourceType, ...] = (
 
 ADMIN_NETWORK_POLICY: tuple[ResourceType, ...] = (
     ResourceType(
-        "policy.networking.k8s.io", "v1alpha1", "adminnetworkpolicies", "AdminNetworkPolicy",
+        "policy.networking.k8s.io",
+        "v1alpha1",
+        "adminnetworkpolicies",
+        "AdminNetworkPolicy",
         namespaced=False,
     ),
     ResourceType(
-        "policy.networking.k8s.io", "v1alpha1", "baselineadminnetworkpolicies",
-        "BaselineAdminNetworkPolicy", namespaced=False,
+        "policy.networking.k8s.io",
+        "v1alpha1",
+        "baselineadminnetworkpolicies",
+        "BaselineAdminNetworkPolicy",
+        namespaced=False,
     ),
 )
 
 CILIUM: tuple[ResourceType, ...] = (
     ResourceType("cilium.io", "v2", "ciliumnetworkpolicies", "CiliumNetworkPolicy"),
     ResourceType(
-        "cilium.io", "v2", "ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy",
+        "cilium.io",
+        "v2",
+        "ciliumclusterwidenetworkpolicies",
+        "CiliumClusterwideNetworkPolicy",
         namespaced=False,
     ),
 )
@@ -100,7 +117,10 @@ CILIUM: tuple[ResourceType, ...] = (
 CALICO: tuple[ResourceType, ...] = (
     ResourceType("crd.projectcalico.org", "v1", "networkpolicies", "NetworkPolicy"),
     ResourceType(
-        "crd.projectcalico.org", "v1", "globalnetworkpolicies", "GlobalNetworkPolicy",
+        "crd.projectcalico.org",
+        "v1",
+        "globalnetworkpolicies",
+        "GlobalNetworkPolicy",
         namespaced=False,
     ),
 )
@@ -150,4 +170,9 @@ def api_resource_list(types: list[ResourceType], group: str, version: str) -> di
         for sub in rt.subresources:
             resources.append({"name": f"{rt.plural}/{sub}", "verbs": ["get", "create"], **base})
     gv = f"{group}/{version}" if group else version
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": gv,
+        "resources": resources,
+    }

@@ -1,4 +1,4 @@
-"""FakeApiHandler: a kmock handler whose scripted reactions win, backed by a faithful default API."""
+"""FakeApiHandler: a kmock handler whose scripted reactions win over a faithful default API."""
 
 from __future__ import annotations
 
@@ -17,8 +17,15 @@ from . import catalog, rbac
 from .catalog import ResourceType
 from .logs import serve_log
 from .responses import (
-    ResourcePath, decode_continue, encode_continue, field_selector_matches, gone_event, not_found,
-    ok, parse_resource_path, status,
+    ResourcePath,
+    decode_continue,
+    encode_continue,
+    field_selector_matches,
+    gone_event,
+    not_found,
+    ok,
+    parse_resource_path,
+    status,
 )
 from .store import FakeCluster
 
@@ -27,9 +34,10 @@ REVIEWS = ("selfsubjectaccessreviews", "selfsubjectrulesreviews")
 
 @attrs.define(kw_only=True)
 class FakeApiHandler(kmock.RawHandler):
-    """Requests go first to reactions scripted with kmock's DSL (`handler['get /api/v1/pods'] << 500`);
-    a reaction that raises NotImplementedError, or none matching, falls through to the default
-    Kubernetes behaviour over `cluster`: discovery, paginated lists, watches, logs, reviews, RBAC."""
+    """Requests go first to reactions scripted with kmock's DSL
+    (`handler['get /api/v1/pods'] << 500`); a reaction that raises NotImplementedError, or
+    none matching, falls through to the default Kubernetes behaviour over `cluster`:
+    discovery, paginated lists, watches, logs, access reviews and RBAC."""
 
     cluster: FakeCluster = attrs.field(factory=FakeCluster)
     users: dict[str, rbac.User] = attrs.field(factory=lambda: {"admin": rbac.admin()})
@@ -71,7 +79,9 @@ class FakeApiHandler(kmock.RawHandler):
         rpath = parse_resource_path(request.url.path)
         rtype = rpath and self.cluster.find_type(rpath.group, rpath.version, rpath.plural)
         if rpath is None or rtype is None:
-            return not_found(f"the server could not find the requested resource ({request.url.path})")
+            return not_found(
+                f"the server could not find the requested resource ({request.url.path})"
+            )
         if request.method.value == "POST" and rtype.plural in REVIEWS:
             return self._review(user, rtype, request.data or {})
         if request.method.value != "GET":
@@ -129,7 +139,9 @@ class FakeApiHandler(kmock.RawHandler):
         return self._list(request, rtype, rpath.namespace)
 
     # --- lists ----------------------------------------------------------------------------
-    def _list(self, request: rendering.Request, rtype: ResourceType, namespace: str | None) -> web.Response:
+    def _list(
+        self, request: rendering.Request, rtype: ResourceType, namespace: str | None
+    ) -> web.Response:
         params = request.params
         if params.get("labelSelector"):
             return status(400, "BadRequest", "the fake API server does not evaluate labelSelector")
@@ -138,8 +150,13 @@ class FakeApiHandler(kmock.RawHandler):
         if params.get("continue"):
             token_rv, after = decode_continue(params["continue"])
             if token_rv < self.cluster.compacted_rv:
-                return status(410, "Expired", "The provided continue parameter is too old to display a "
-                              "consistent list result. You can start a new list without the continue parameter.")
+                return status(
+                    410,
+                    "Expired",
+                    "The provided continue parameter is too old to display a "
+                    "consistent list result. You can start a new list without the continue "
+                    "parameter.",
+                )
             list_rv = token_rv
         items = self.cluster.items(rtype, namespace)
         selector = params.get("fieldSelector", "")
@@ -155,7 +172,12 @@ class FakeApiHandler(kmock.RawHandler):
         for obj in page:  # list items carry no kind/apiVersion, like the real server's
             obj.pop("kind", None)
             obj.pop("apiVersion", None)
-        body = {"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version, "metadata": meta, "items": page}
+        body = {
+            "kind": f"{rtype.kind}List",
+            "apiVersion": rtype.api_version,
+            "metadata": meta,
+            "items": page,
+        }
         return ok(body)
 
     # --- watches --------------------------------------------------------------------------
@@ -170,7 +192,9 @@ class FakeApiHandler(kmock.RawHandler):
         resp = web.StreamResponse(headers={"Content-Type": "application/json"})
         await resp.prepare(request._raw_request)
         if rv_param != "0" and int(rv_param) < self.cluster.compacted_rv:
-            await resp.write(gone_event(f"too old resource version: {rv_param} ({self.cluster.compacted_rv})"))
+            await resp.write(
+                gone_event(f"too old resource version: {rv_param} ({self.cluster.compacted_rv})")
+            )
             await resp.write_eof()
             return resp
         if rv_param == "0":
@@ -187,8 +211,13 @@ class FakeApiHandler(kmock.RawHandler):
         return resp
 
     async def _stream_events(
-        self, resp: web.StreamResponse, rtype: ResourceType, namespace: str | None,
-        last: int, timeout: float, bookmarks: bool,
+        self,
+        resp: web.StreamResponse,
+        rtype: ResourceType,
+        namespace: str | None,
+        last: int,
+        timeout: float,
+        bookmarks: bool,
     ) -> None:
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
@@ -210,7 +239,11 @@ class FakeApiHandler(kmock.RawHandler):
                 remaining = deadline - loop.time() if deadline is not None else None
                 if remaining is not None and remaining <= 0:
                     return
-                wait = min(self.bookmark_interval, remaining) if remaining is not None else self.bookmark_interval
+                wait = (
+                    min(self.bookmark_interval, remaining)
+                    if remaining is not None
+                    else self.bookmark_interval
+                )
                 try:
                     await asyncio.wait_for(wake.wait(), wait)
                 except TimeoutError:
@@ -230,5 +263,9 @@ def _event_line(type_: str, obj: dict[str, Any]) -> bytes:
 
 
 def _bookmark_line(rtype: ResourceType, rv: int) -> bytes:
-    obj = {"kind": rtype.kind, "apiVersion": rtype.api_version, "metadata": {"resourceVersion": str(rv)}}
+    obj = {
+        "kind": rtype.kind,
+        "apiVersion": rtype.api_version,
+        "metadata": {"resourceVersion": str(rv)},
+    }
     return json.dumps({"type": "BOOKMARK", "object": obj}).encode() + b"\n"

@@ -1,4 +1,4 @@
-"""Pod log replies for the fake API server: container defaulting, tail, previous, since and follow."""
+"""Pod log replies for the fake API server: container defaulting, tail, previous, since, follow."""
 
 from __future__ import annotations
 
@@ -25,7 +25,11 @@ def _pick_container(pod: dict[str, Any], wanted: str) -> tuple[str | None, str]:
     if not wanted:
         if len(names) == 1:
             return names[0], ""
-        return None, f"a container name must be specified for pod {name}, choose one of: [{' '.join(names)}]"
+        return (
+            None,
+            f"a container name must be specified for pod {name}, "
+            f"choose one of: [{' '.join(names)}]",
+        )
     if wanted not in names:
         return None, f"container {wanted} is not valid for pod {name}"
     return wanted, ""
@@ -40,7 +44,7 @@ def _visible(lines: list[tuple[float, str]], params: dict[str, str], first: bool
     texts = [text + "\n" for _, text in lines]
     tail = params.get("tailLines")
     if tail and first:
-        return texts[max(0, len(texts) - int(tail)):]
+        return texts[max(0, len(texts) - int(tail)) :]
     return texts
 
 
@@ -60,11 +64,14 @@ async def serve_log(
     log = cluster.log(namespace, pod_name, container, previous)
     if previous and not log.lines:
         return status(
-            400, "BadRequest",
+            400,
+            "BadRequest",
             f'previous terminated container "{container}" in pod "{pod_name}" not found',
         )
     if params.get("follow") not in ("true", "1"):
-        return web.Response(text="".join(_visible(log.lines, params, True)), content_type="text/plain")
+        return web.Response(
+            text="".join(_visible(log.lines, params, True)), content_type="text/plain"
+        )
     return await _follow(request, cluster, log, params)
 
 

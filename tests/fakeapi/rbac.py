@@ -62,7 +62,9 @@ def without(name: str, *pairs: tuple[str, str]) -> User:
     return User(name, forbidden=frozenset(pairs))
 
 
-def namespaced(name: str, namespaces: Iterable[str], verbs: Iterable[str] = ("get", "list", "watch")) -> User:
+def namespaced(
+    name: str, namespaces: Iterable[str], verbs: Iterable[str] = ("get", "list", "watch")
+) -> User:
     """A user who may only read inside the given namespaces (no cluster-wide list)."""
     return User(name, rules=(Rule(verbs=frozenset(verbs), namespaces=frozenset(namespaces)),))
 
@@ -71,15 +73,20 @@ def access_review(user: User, spec: dict[str, Any]) -> dict[str, Any]:
     """The stateless answer to a SelfSubjectAccessReview."""
     attrs = spec.get("resourceAttributes") or {}
     allowed = user.allows(
-        attrs.get("verb", ""), attrs.get("group", ""), attrs.get("resource", ""),
+        attrs.get("verb", ""),
+        attrs.get("group", ""),
+        attrs.get("resource", ""),
         attrs.get("namespace") or None,
     )
     status: dict[str, Any] = {"allowed": allowed}
     if not allowed:
         status["reason"] = f'no RBAC policy matched for user "{user.name}"'
     return {
-        "kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
-        "metadata": {}, "spec": spec, "status": status,
+        "kind": "SelfSubjectAccessReview",
+        "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {},
+        "spec": spec,
+        "status": status,
     }
 
 
@@ -92,11 +99,18 @@ def rules_review(user: User, types: Iterable[ResourceType], spec: dict[str, Any]
         if verbs:
             rules.append({"verbs": verbs, "apiGroups": [rt.group], "resources": [rt.plural]})
     return {
-        "kind": "SelfSubjectRulesReview", "apiVersion": "authorization.k8s.io/v1",
-        "metadata": {}, "spec": spec,
+        "kind": "SelfSubjectRulesReview",
+        "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {},
+        "spec": spec,
         "status": {
             "resourceRules": rules,
-            "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/version"]}],
+            "nonResourceRules": [
+                {
+                    "verbs": ["get"],
+                    "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/version"],
+                }
+            ],
             "incomplete": False,
         },
     }

@@ -1,4 +1,4 @@
-"""Kubernetes-shaped HTTP replies for the fake API server: Status errors, JSON, paths and selectors."""
+"""Kubernetes-shaped replies for the fake API server: Status errors, JSON, paths, selectors."""
 
 from __future__ import annotations
 
@@ -10,11 +10,18 @@ from typing import Any
 from aiohttp import web
 
 
-def status(code: int, reason: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
+def status(
+    code: int, reason: str, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
     """A `kind: Status` failure reply, as the API server sends it."""
     body = {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": message, "reason": reason, "code": code,
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
     }
     return web.json_response(body, status=code, headers=headers)
 
@@ -30,8 +37,13 @@ def not_found(what: str) -> web.Response:
 def gone_event(message: str) -> bytes:
     """The ERROR event a watch stream sends when its resourceVersion is too old."""
     obj = {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": message, "reason": "Expired", "code": 410,
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": "Expired",
+        "code": 410,
     }
     return json.dumps({"type": "ERROR", "object": obj}).encode() + b"\n"
 

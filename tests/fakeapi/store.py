@@ -1,4 +1,4 @@
-"""FakeCluster: the fake API server's thread-safe object store with resourceVersions and watch history."""
+"""FakeCluster: the fake API's thread-safe object store with resourceVersions and history."""
 
 from __future__ import annotations
 
@@ -107,7 +107,9 @@ class FakeCluster:
                 key = (rtype, meta.get("namespace", ""), meta["name"])
                 self._rv += 1
                 meta["resourceVersion"] = str(self._rv)
-                meta.setdefault("uid", str(uuid.uuid5(uuid.NAMESPACE_URL, repr(key[1:]) + rtype.kind)))
+                meta.setdefault(
+                    "uid", str(uuid.uuid5(uuid.NAMESPACE_URL, repr(key[1:]) + rtype.kind))
+                )
                 meta.setdefault("creationTimestamp", "2026-01-01T00:00:00Z")
                 existed = key in self._objects
                 self._objects[key] = obj
@@ -132,9 +134,7 @@ class FakeCluster:
     def items(self, rtype: ResourceType, namespace: str | None) -> list[dict[str, Any]]:
         """Objects of one type (in one namespace, or all), sorted by namespace and name."""
         with self._lock:
-            keys = sorted(
-                k for k in self._objects if k[0] == rtype and namespace in (None, k[1])
-            )
+            keys = sorted(k for k in self._objects if k[0] == rtype and namespace in (None, k[1]))
             return [copy.deepcopy(self._objects[k]) for k in keys]
 
     def get(self, rtype: ResourceType, namespace: str, name: str) -> dict[str, Any] | None:
@@ -145,7 +145,8 @@ class FakeCluster:
     def events_since(self, rtype: ResourceType, namespace: str | None, rv: int) -> list[WatchEvent]:
         with self._lock:
             return [
-                e for e in self._history
+                e
+                for e in self._history
                 if e.rv > rv and e.rtype == rtype and namespace in (None, e.namespace)
             ]
 
@@ -156,13 +157,20 @@ class FakeCluster:
             return self._logs.setdefault((namespace, pod, container, previous), LogStream([]))
 
     def append_log(
-        self, namespace: str, pod: str, container: str, *lines: str,
-        previous: bool = False, at: float | None = None,
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        *lines: str,
+        previous: bool = False,
+        at: float | None = None,
     ) -> None:
         """Append lines to a container's log, written at `at` (default: now)."""
         stamp = time.time() if at is None else at
         with self._lock:
-            self.log(namespace, pod, container, previous).lines.extend((stamp, line) for line in lines)
+            self.log(namespace, pod, container, previous).lines.extend(
+                (stamp, line) for line in lines
+            )
         self.notify()
 
     def close_log(self, namespace: str, pod: str, container: str) -> None:
