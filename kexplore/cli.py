@@ -1,0 +1,154 @@
+"""Command-line parsing: picks a source and runs the TUI or a headless command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from kexplore import __version__
+from kexplore.errors import KexploreError, UsageError
+from kexplore.model.state import ClusterState
+
+OUTPUTS_CHECK = ("text", "json", "markdown")
+OUTPUTS_MATRIX = ("text", "json", "connlist")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2) instead of a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _add_source_flags(parser: argparse.ArgumentParser, sub: bool, live_only: bool = False) -> None:
+    """Source flags; on a subcommand they default to absent so the top level's values stand."""
+    group = parser.add_argument_group("source (exactly one; default: the current kubeconfig)")
+    unset = {"default": argparse.SUPPRESS} if sub else {}
+    if not live_only:
+        group.add_argument("--demo", action="store_true", help="the bundled demo cluster", **unset)
+        group.add_argument("--snapshot", metavar="PATH", help="dir, file or .tar.gz", **unset)
+    group.add_argument("--context", metavar="C", help="kubeconfig context (live)", **unset)
+    group.add_argument("--kubeconfig", metavar="F", help="kubeconfig file (live)", **unset)
+    group.add_argument(
+        "-n", "--namespace", metavar="N", action="append", help="namespace (live)", **unset
+    )
+    group.add_argument("--read-only", action="store_true", help="forbid every probe", **unset)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line of DESIGN §1."""
+    parser = _Parser(
+        prog="kexplore",
+        description="Keyboard-driven terminal explorer for Kubernetes connectivity triage.",
+    )
+    parser.add_argument("--version", action="version", version=f"kexplore {__version__}")
+    parser.add_argument("--transcript", metavar="FILE", help="write the session to FILE (JSONL)")
+    _add_source_flags(parser, sub=False)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="run the ladder for one edge SOURCE → TARGET")
+    check.add_argument("source", metavar="SOURCE", help="NS/POD, NS/KIND/NAME or NS/NAME")
+    check.add_argument("target", metavar="TARGET", help="NS/svc/NAME:PORT, NAME:PORT, IP:PORT…")
+    check.add_argument("--port", help="port when TARGET has none (number or name)")
+    check.add_argument("--protocol", default="TCP", help="TCP, UDP or SCTP (default TCP)")
+    check.add_argument("--probe", action="store_true", help="run live probes (acts on the cluster)")
+    check.add_argument("-o", "--output", choices=OUTPUTS_CHECK, default="text")
+    _add_source_flags(check, sub=True)
+
+    matrix = sub.add_parser("matrix", help="allowed connections between workloads")
+    matrix.add_argument("namespaces", metavar="NAMESPACE", nargs="*")
+    matrix.add_argument("-o", "--output", choices=OUTPUTS_MATRIX, default="text")
+    _add_source_flags(matrix, sub=True)
+
+    snap = sub.add_parser("snapshot", help="save the live cluster for offline triage")
+    snap.add_argument("out_dir", metavar="OUT_DIR")
+    _add_source_flags(snap, sub=True, live_only=True)
+
+    tr = sub.add_parser("transcript", help="show or export a saved session")
+    tr.add_argument("action", choices=("show", "export"))
+    tr.add_argument("file", metavar="FILE")
+    tr.add_argument("-o", "--output", choices=("markdown", "html", "json"), default="markdown")
+    return parser
+
+
+def load_state(args: argparse.Namespace) -> ClusterState:
+    """Read the one source the flags name."""
+    live = bool(args.context or args.kubeconfig)
+    chosen = [f for f, on in (("--demo", args.demo), ("--snapshot", args.snapshot)) if on]
+    if live:
+        chosen.append("--context/--kubeconfig")
+    if len(chosen) > 1:
+        raise UsageError(f"{' and '.join(chosen)}: choose exactly one source")
+    if args.demo:
+        from kexplore.sources.demo import load_demo
+
+        return load_demo()
+    if args.snapshot:
+        from kexplore.sources.files import read_snapshot
+
+        return read_snapshot(args.snapshot)
+    from kexplore.sources.live import load_live
+
+    return load_live(context=args.context, kubeconfig=args.kubeconfig, namespaces=args.namespace)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`kexplore check`: exit 0 no layer fails, 1 a layer fails."""
+    from rich.console import Console
+
+    from kexplore.checks.ladder import check_edge
+    from kexplore.checks.result import Status
+    from kexplore.render.json_out import report_json
+    from kexplore.render.markdown import report_markdown
+    from kexplore.render.text import render_text
+
+    if args.probe and args.read_only:
+        raise UsageError("--probe and --read-only: --read-only forbids every probe")
+    if args.probe:
+        raise UsageError("--probe: live probes are not available yet in this build")
+    state = load_state(args)
+    default_port = None
+    if args.port is not None:
+        if not str(args.port).isdigit():
+            raise UsageError(f"--port {args.port!r}: expected a number")
+        default_port = int(args.port)
+    ns = (args.namespace or [""])[0]
+    report = check_edge(
+        state, args.source, args.target, protocol=args.protocol, port=default_port, namespace=ns
+    )
+    if args.output == "json":
+        print(report_json(report))
+    elif args.output == "markdown":
+        print(report_markdown(report), end="")
+    else:
+        console = Console(highlight=False)
+        for warning in state.warnings:
+            console.print(f"warning: {warning}", style="yellow", markup=False)
+        render_text(report, console)
+    return 1 if report.verdict is Status.FAIL else 0
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Parse and dispatch; errors propagate as KexploreError."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return run_check(args)
+    raise UsageError(f"{args.command or 'the TUI'}: not available yet in this build")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point: one-line errors, exit codes per DESIGN §1."""
+    try:
+        return run(argv)
+    except KexploreError as e:
+        print(e.one_line(), file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

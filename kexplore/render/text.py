@@ -1,0 +1,76 @@
+"""The ladder of one edge as rich text for the terminal (`check --output text`)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from kexplore.checks.result import EdgeReport, LayerResult, Status
+from kexplore.render.sanitize import strip_controls
+from kexplore.render.style import STYLE, badge
+
+
+def _plain(text: str, style: str = "") -> Text:
+    """Untrusted text as a Text (never parsed as markup), controls stripped."""
+    return Text(strip_controls(text), style=style)
+
+
+def header(report: EdgeReport) -> Text:
+    """`shop/deployment/frontend → cart:8080 (TCP)  verdict ✗ fail at networkpolicy`."""
+    line = Text()
+    line.append_text(_plain(report.source.label(), "bold"))
+    line.append(" → ")
+    line.append_text(_plain(f"{report.target.dialed} ({report.target.protocol})", "bold"))
+    line.append("   verdict ")
+    line.append(badge(report.verdict), style=STYLE[report.verdict])
+    if report.failing_layer:
+        line.append(f" at {report.failing_layer}", style=STYLE[Status.FAIL])
+    return line
+
+
+def ladder_table(report: EdgeReport) -> Table:
+    """One row per layer: status badge, layer id, summary."""
+    table = Table(show_header=True, header_style="bold", expand=False, box=None, padding=(0, 1))
+    table.add_column("status", no_wrap=True)
+    table.add_column("layer", no_wrap=True)
+    table.add_column("summary")
+    for layer in report.layers:
+        table.add_row(
+            Text(badge(layer.status), style=STYLE[layer.status]),
+            Text(layer.id, style="bold" if layer.id == report.failing_layer else ""),
+            _plain(layer.summary),
+        )
+    return table
+
+
+def layer_details(layer: LayerResult) -> Group:
+    """Evidence, hint and kubectl commands of one layer."""
+    parts: list[Text] = [Text(f"{layer.id}: {badge(layer.status)}", style=STYLE[layer.status])]
+    if layer.explained_by:
+        parts.append(Text(f"  explained by: {layer.explained_by}", style="dim"))
+    for ev in layer.evidence:
+        line = Text("  • ")
+        line.append_text(_plain(ev.ref, "cyan"))
+        if ev.detail:
+            line.append(": ")
+            line.append_text(_plain(ev.detail))
+        parts.append(line)
+    if layer.hint:
+        parts.append(Text("  hint: ", style="bold").append_text(_plain(layer.hint)))
+    for cmd in layer.commands:
+        parts.append(Text("  $ ", style="dim").append_text(_plain(cmd, "dim")))
+    return Group(*parts)
+
+
+def render_text(report: EdgeReport, console: Console) -> None:
+    """Print the header, the ladder, and details of every layer that is not a plain pass."""
+    console.print(header(report))
+    if report.source.pods:
+        console.print(_plain("source pods: " + ", ".join(report.source.pods), "dim"))
+    console.print(ladder_table(report))
+    for layer in report.layers:
+        if layer.status in (Status.PASS, Status.SKIPPED) and not layer.hint:
+            continue
+        console.print()
+        console.print(layer_details(layer))

@@ -1,0 +1,47 @@
+"""The core runs without the TUI or the kubernetes client: checked in a clean interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE = [
+    "kexplore.model.state",
+    "kexplore.model.kinds",
+    "kexplore.checks.result",
+    "kexplore.checks.edge",
+    "kexplore.errors",
+]
+
+
+def _loaded_after_import(modules: list[str]) -> set[str]:
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "print('\\n'.join(sorted({n.split('.')[0] for n in sys.modules})))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return set(out.split())
+
+
+def test_core_does_not_load_textual_rich_or_kubernetes() -> None:
+    loaded = _loaded_after_import(CORE)
+    assert {"textual", "kubernetes", "rich"}.isdisjoint(loaded), loaded
+
+
+def test_cli_help_does_not_load_kubernetes_or_textual() -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from kexplore.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(' '.join(sorted({n.split('.')[0] for n in sys.modules})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(out.stdout.split())
+    assert "kubernetes" not in loaded and "textual" not in loaded
