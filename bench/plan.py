@@ -6,16 +6,46 @@ import random
 from dataclasses import dataclass, field
 
 APP_NAMES = (
-    "frontend", "gateway", "api", "cart", "checkout", "payments", "orders", "catalog",
-    "search", "auth", "users", "inventory", "shipping", "notifications", "recommendations",
-    "reviews", "worker", "scheduler", "billing", "ledger", "ingest", "media", "reports",
-    "redis", "postgres", "kafka", "rabbitmq", "elasticsearch", "memcached", "mongodb",
-)  # fmt: skip
+    "frontend",
+    "gateway",
+    "api",
+    "cart",
+    "checkout",
+    "payments",
+    "orders",
+    "catalog",
+    "search",
+    "auth",
+    "users",
+    "inventory",
+    "shipping",
+    "notifications",
+    "recommendations",
+    "reviews",
+    "worker",
+    "scheduler",
+    "billing",
+    "ledger",
+    "ingest",
+    "media",
+    "reports",
+    "redis",
+    "postgres",
+    "kafka",
+    "rabbitmq",
+    "elasticsearch",
+    "memcached",
+    "mongodb",
+)
 DATA_PORTS = {
-    "redis": ("redis", 6379), "postgres": ("postgres", 5432), "kafka": ("kafka", 9092),
-    "rabbitmq": ("amqp", 5672), "elasticsearch": ("http", 9200),
-    "memcached": ("memcache", 11211), "mongodb": ("mongo", 27017),
-}  # fmt: skip
+    "redis": ("redis", 6379),
+    "postgres": ("postgres", 5432),
+    "kafka": ("kafka", 9092),
+    "rabbitmq": ("amqp", 5672),
+    "elasticsearch": ("http", 9200),
+    "memcached": ("memcache", 11211),
+    "mongodb": ("mongo", 27017),
+}
 FRONT_NAMES = ("frontend", "gateway", "api")
 TEAMS = ("shop", "payments", "identity", "platform", "data", "search", "media", "growth")
 ENVS = ("prod", "staging", "dev")
@@ -133,9 +163,13 @@ def build_plan(spec: WorkloadSpec) -> ClusterPlan:
     nodes = _nodes(spec, ids)
     apps = _system_apps(spec, ids, nodes) if spec.system else []
     app_namespaces = [ns for ns in namespaces if ns.name not in ("kube-system", "istio-system")]
-    apps += _user_apps(spec, ids, app_namespaces, spec.services - len(apps))
+    apps += _user_apps(
+        spec, ids, app_namespaces, spec.services - sum(1 for a in apps if a.service_uid)
+    )
     pod_budget = spec.pods - sum(len(a.pods) for a in apps)
-    _place_pods(spec, ids, [a for a in apps if a.kind == "Deployment" and not a.pods], nodes, pod_budget)
+    _place_pods(
+        spec, ids, [a for a in apps if a.kind == "Deployment" and not a.pods], nodes, pod_budget
+    )
     return ClusterPlan(spec, namespaces, nodes, apps)
 
 
@@ -160,8 +194,16 @@ def _nodes(spec: WorkloadSpec, ids: Ids) -> list[NodePlan]:
         ip = f"172.20.{i // 250}.{i % 250 + 1}"
         zone = ZONES[i % len(ZONES)]
         ready = ids.rng.random() >= 0.01
-        out.append(NodePlan(f"ip-172-20-{i // 250}-{i % 250 + 1}.eu-west-1.compute.internal",
-                            ids.uid(), ip, f"10.{64 + i // 256}.{i % 256}", zone, ready))  # fmt: skip
+        out.append(
+            NodePlan(
+                f"ip-172-20-{i // 250}-{i % 250 + 1}.eu-west-1.compute.internal",
+                ids.uid(),
+                ip,
+                f"10.{64 + i // 256}.{i % 256}",
+                zone,
+                ready,
+            )
+        )
     return out
 
 
@@ -171,23 +213,58 @@ def _cluster_ip(j: int) -> str:
 
 def _system_apps(spec: WorkloadSpec, ids: Ids, nodes: list[NodePlan]) -> list[AppPlan]:
     dns_ports = [("dns", 53, "UDP"), ("dns-tcp", 53, "TCP"), ("metrics", 9153, "TCP")]
-    coredns = AppPlan("Deployment", "kube-system", "coredns", {"k8s-app": "kube-dns"}, dns_ports,
-                      ids.uid(), ids.uid(), ids.token(10), None, False, False, [],
-                      service_uid=ids.uid(), cluster_ip="10.96.0.10", named_target=True)  # fmt: skip
+    coredns = AppPlan(
+        "Deployment",
+        "kube-system",
+        "coredns",
+        {"k8s-app": "kube-dns"},
+        dns_ports,
+        ids.uid(),
+        ids.uid(),
+        ids.token(10),
+        None,
+        False,
+        False,
+        [],
+        service_uid=ids.uid(),
+        cluster_ip="10.96.0.10",
+        named_target=True,
+    )
     apps = [coredns]
     _schedule(ids, coredns, nodes, 2, None)
     if spec.nodes * 5 <= spec.pods:
-        cni = AppPlan("DaemonSet", "kube-system", "calico-node", {"k8s-app": "calico-node"},
-                      [], ids.uid(), ids.uid(), ids.token(10), None, True, False, [])  # fmt: skip
+        cni = AppPlan(
+            "DaemonSet",
+            "kube-system",
+            "calico-node",
+            {"k8s-app": "calico-node"},
+            [],
+            ids.uid(),
+            ids.uid(),
+            ids.token(10),
+            None,
+            True,
+            False,
+            [],
+        )
         for node in nodes:
-            cni.pods.append(PodPlan(f"calico-node-{ids.token(5)}", ids.uid(), node, node.ip,
-                                    "running" if node.ready else "notready", None))  # fmt: skip
+            cni.pods.append(
+                PodPlan(
+                    f"calico-node-{ids.token(5)}",
+                    ids.uid(),
+                    node,
+                    node.ip,
+                    "running" if node.ready else "notready",
+                    None,
+                )
+            )
         apps.append(cni)
     return apps
 
 
 def _user_apps(spec: WorkloadSpec, ids: Ids, nss: list[NamespacePlan], count: int) -> list[AppPlan]:
-    rng, apps, per_ns = ids.rng, [], dict.fromkeys((ns.name for ns in nss), 0)
+    rng, per_ns = ids.rng, dict.fromkeys((ns.name for ns in nss), 0)
+    apps: list[AppPlan] = []
     for i in range(count):
         ns = nss[i % len(nss)] if i < len(nss) else rng.choice(nss)
         k = per_ns[ns.name]
@@ -196,13 +273,26 @@ def _user_apps(spec: WorkloadSpec, ids: Ids, nss: list[NamespacePlan], count: in
         name = base if k < len(APP_NAMES) else f"{base}-{k // len(APP_NAMES)}"
         tier = "frontend" if base in FRONT_NAMES else "data" if base in DATA_PORTS else "backend"
         labels = {"app": name, "tier": tier, "version": rng.choice(("v1", "v1", "v2"))}
-        app = AppPlan("Deployment", ns.name, name, labels, _ports(rng, base), ids.uid(), ids.uid(),
-                      ids.token(10), ids.token(10) if rng.random() < 0.3 else None, False,
-                      "istio-injection" in ns.labels, _talks_to(rng, apps, ns.name),
-                      service_uid=ids.uid(), cluster_ip=_cluster_ip(11 + i),
-                      named_target=rng.random() < 0.6)  # fmt: skip
-        app.service_type = rng.choices(("ClusterIP", "None", "NodePort", "LoadBalancer"),
-                                       (0.90, 0.04, 0.04, 0.02))[0]  # fmt: skip
+        app = AppPlan(
+            "Deployment",
+            ns.name,
+            name,
+            labels,
+            _ports(rng, base),
+            ids.uid(),
+            ids.uid(),
+            ids.token(10),
+            ids.token(10) if rng.random() < 0.3 else None,
+            False,
+            "istio-injection" in ns.labels,
+            _talks_to(rng, apps, ns.name),
+            service_uid=ids.uid(),
+            cluster_ip=_cluster_ip(11 + i),
+            named_target=rng.random() < 0.6,
+        )
+        app.service_type = rng.choices(
+            ("ClusterIP", "None", "NodePort", "LoadBalancer"), (0.90, 0.04, 0.04, 0.02)
+        )[0]
         apps.append(app)
     return apps
 
@@ -233,15 +323,16 @@ def _talks_to(rng: random.Random, apps: list[AppPlan], namespace: str) -> list[s
     return out
 
 
-def _place_pods(spec: WorkloadSpec, ids: Ids, apps: list[AppPlan], nodes: list[NodePlan],
-                budget: int) -> None:  # fmt: skip
+def _place_pods(
+    spec: WorkloadSpec, ids: Ids, apps: list[AppPlan], nodes: list[NodePlan], budget: int
+) -> None:
     if budget < len(apps):
         raise ValueError(f"{spec.name}: {budget} pods cannot cover {len(apps)} workloads")
     weights = [ids.rng.random() ** 2 + 0.05 for _ in apps]
     counts = [1] * len(apps)
     for i in ids.rng.choices(range(len(apps)), weights, k=budget - len(apps)):
         counts[i] += 1
-    for serial, (app, n) in enumerate(zip(apps, counts)):
+    for serial, (app, n) in enumerate(zip(apps, counts, strict=True)):
         _schedule(ids, app, nodes, n, serial if spec.unique_pod_labels else None)
 
 
