@@ -114,6 +114,13 @@ class EnvFromSource(K8s, frozen=True):
     prefix: str = ""
 
 
+class VolumeMount(K8s, frozen=True):
+    """volumeMounts[] of a container."""
+
+    name: str
+    mount_path: str = ""
+
+
 class Container(K8s, frozen=True):
     """A container or init container (a native sidecar has restartPolicy Always)."""
 
@@ -128,6 +135,7 @@ class Container(K8s, frozen=True):
     liveness_probe: Probe | None = None
     startup_probe: Probe | None = None
     restart_policy: str | None = None
+    volume_mounts: list[VolumeMount] = []
 
     def probes(self) -> list[tuple[str, Probe]]:
         """The probes this container defines, by kind."""
@@ -146,6 +154,19 @@ class PodDNSConfig(K8s, frozen=True):
     searches: list[str] = []
 
 
+class ConfigMapVolumeSource(K8s, frozen=True):
+    """volumes[].configMap."""
+
+    name: str = ""
+
+
+class Volume(K8s, frozen=True):
+    """spec.volumes[] (only the ConfigMap source is read, for talks-to inference)."""
+
+    name: str
+    config_map: ConfigMapVolumeSource | None = None
+
+
 class PodSpec(K8s, frozen=True):
     """spec of a pod or pod template."""
 
@@ -158,6 +179,7 @@ class PodSpec(K8s, frozen=True):
     service_account_name: str = ""
     hostname: str = ""
     subdomain: str = ""
+    volumes: list[Volume] = []
 
 
 class StateDetail(K8s, frozen=True):
