@@ -131,12 +131,37 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if report.verdict is Status.FAIL else 0
 
 
+def run_transcript(args: argparse.Namespace) -> int:
+    """`kexplore transcript show|export FILE`."""
+    from rich.console import Console
+
+    from kexplore.render.text import render_text
+    from kexplore.render.transcript_out import session_html, session_json, session_markdown
+    from kexplore.transcript import read_transcript
+
+    session = read_transcript(args.file)
+    if args.action == "show":
+        console = Console(highlight=False)
+        reports = session.reports()
+        if not reports:
+            console.print(f"{args.file}: no checks in this session", markup=False)
+        for report in reports:
+            render_text(report, console)
+            console.print()
+        return 0
+    exporters = {"markdown": session_markdown, "html": session_html, "json": session_json}
+    sys.stdout.write(exporters[args.output](session))
+    return 0
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse and dispatch; errors propagate as KexploreError."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "check":
         return run_check(args)
+    if args.command == "transcript":
+        return run_transcript(args)
     raise UsageError(f"{args.command or 'the TUI'}: not available yet in this build")
 
 
