@@ -8,6 +8,11 @@ from typing import Any
 
 import msgspec
 
+from kexplore.model.admin_policies import (
+    AdminNetworkPolicy,
+    BaselineAdminNetworkPolicy,
+    ClusterNetworkPolicy,
+)
 from kexplore.model.base import K8s, ObjectMeta, OpaqueObject, TypeMeta
 from kexplore.model.cluster import ConfigMap, Event, EventSeries, Namespace, Node
 from kexplore.model.pods import Pod
@@ -91,6 +96,16 @@ REGISTRY: dict[tuple[str, str], KindInfo] = {
     ("apps", "DaemonSet"): KindInfo(DaemonSet, "DaemonSet"),
     ("batch", "Job"): KindInfo(Job, "Job"),
     ("batch", "CronJob"): KindInfo(CronJob, "CronJob"),
+    # Cluster-scoped policy tiers (network-policy-api), evaluated by analysis/netpol_admin.py.
+    ("policy.networking.k8s.io", "AdminNetworkPolicy"): KindInfo(
+        AdminNetworkPolicy, "AdminNetworkPolicy", namespaced=False
+    ),
+    ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"): KindInfo(
+        BaselineAdminNetworkPolicy, "BaselineAdminNetworkPolicy", namespaced=False
+    ),
+    ("policy.networking.k8s.io", "ClusterNetworkPolicy"): KindInfo(
+        ClusterNetworkPolicy, "ClusterNetworkPolicy", namespaced=False
+    ),
     # CNI policy kinds: recognised, not interpreted (they lower networkpolicy confidence).
     ("cilium.io", "CiliumNetworkPolicy"): KindInfo(OpaqueObject, "CiliumNetworkPolicy"),
     ("cilium.io", "CiliumClusterwideNetworkPolicy"): KindInfo(
