@@ -15,6 +15,15 @@ from kexplore.model.admin_policies import (
 )
 from kexplore.model.base import K8s, ObjectMeta, OpaqueObject, TypeMeta
 from kexplore.model.cluster import ConfigMap, Event, EventSeries, Namespace, Node
+from kexplore.model.istio import (
+    AuthorizationPolicy,
+    DestinationRule,
+    Gateway,
+    PeerAuthentication,
+    ServiceEntry,
+    Sidecar,
+    VirtualService,
+)
 from kexplore.model.pods import Pod
 from kexplore.model.policies import NetworkPolicy
 from kexplore.model.services import Endpoints, EndpointSlice, ObjectReference, Service
@@ -119,6 +128,16 @@ REGISTRY: dict[tuple[str, str], KindInfo] = {
     ("crd.projectcalico.org", "GlobalNetworkPolicy"): KindInfo(
         OpaqueObject, "CalicoGlobalNetworkPolicy", namespaced=False
     ),
+    # Istio (any version): the mesh layer.
+    ("security.istio.io", "PeerAuthentication"): KindInfo(PeerAuthentication, "PeerAuthentication"),
+    ("security.istio.io", "AuthorizationPolicy"): KindInfo(
+        AuthorizationPolicy, "AuthorizationPolicy"
+    ),
+    ("networking.istio.io", "DestinationRule"): KindInfo(DestinationRule, "DestinationRule"),
+    ("networking.istio.io", "VirtualService"): KindInfo(VirtualService, "VirtualService"),
+    ("networking.istio.io", "Gateway"): KindInfo(Gateway, "IstioGateway"),
+    ("networking.istio.io", "Sidecar"): KindInfo(Sidecar, "Sidecar"),
+    ("networking.istio.io", "ServiceEntry"): KindInfo(ServiceEntry, "ServiceEntry"),
 }
 
 CNI_POLICY_KEYS = (
