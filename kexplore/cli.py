@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from kexplore import __version__
+from kexplore.checks.edge import TargetSpec, parse_target, resolve_source
 from kexplore.errors import KexploreError, UsageError
 from kexplore.model.state import ClusterState
 
@@ -95,30 +96,34 @@ def load_state(args: argparse.Namespace) -> ClusterState:
     return load_live(context=args.context, kubeconfig=args.kubeconfig, namespaces=args.namespace)
 
 
-def run_check(args: argparse.Namespace) -> int:
-    """`kexplore check`: exit 0 no layer fails, 1 a layer fails."""
-    from rich.console import Console
-
-    from kexplore.checks.ladder import check_edge
-    from kexplore.checks.result import Status
-    from kexplore.render.json_out import report_json
-    from kexplore.render.markdown import report_markdown
-    from kexplore.render.text import render_text
-
+def _check_args(args: argparse.Namespace) -> TargetSpec:
+    """Validate check's arguments before any data is read (fail fast on a typo)."""
     if args.probe and args.read_only:
         raise UsageError("--probe and --read-only: --read-only forbids every probe")
     if args.probe:
         raise UsageError("--probe: live probes are not available yet in this build")
-    state = load_state(args)
     default_port = None
     if args.port is not None:
         if not str(args.port).isdigit():
             raise UsageError(f"--port {args.port!r}: expected a number")
         default_port = int(args.port)
-    ns = (args.namespace or [""])[0]
-    report = check_edge(
-        state, args.source, args.target, protocol=args.protocol, port=default_port, namespace=ns
-    )
+    return parse_target(args.target, args.protocol, default_port)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`kexplore check`: exit 0 no layer fails, 1 a layer fails."""
+    target = _check_args(args)
+    from rich.console import Console
+
+    from kexplore.checks.ladder import run_ladder
+    from kexplore.checks.result import Status
+    from kexplore.render.json_out import report_json
+    from kexplore.render.markdown import report_markdown
+    from kexplore.render.text import render_text
+
+    state = load_state(args)
+    source = resolve_source(state, args.source, (args.namespace or [""])[0])
+    report = run_ladder(state, source, target)
     if args.output == "json":
         print(report_json(report))
     elif args.output == "markdown":
@@ -177,3 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as e:
+        if os.environ.get("KEXPLORE_DEBUG"):
+            raise
+        print(
+            f"kexplore: internal error: {type(e).__name__}: {e} "
+            "(a bug: rerun with KEXPLORE_DEBUG=1 for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return 70

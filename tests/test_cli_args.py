@@ -1,0 +1,54 @@
+"""Command-line argument errors: one line naming the argument, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from kexplore.checks.edge import parse_target
+from kexplore.cli import main
+from kexplore.errors import UsageError
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["check", "--demo", "shop/frontend"], "TARGET"),
+        (["check", "--demo", "shop/frontend", "cart:8080", "--protocol", "ICMP"], "--protocol"),
+        (["check", "--demo", "--snapshot", "x", "a/b", "c:1"], "--demo and --snapshot"),
+        (["check", "--demo", "shop/frontend", "cart:99999"], "out of range"),
+        (["check", "--demo", "shop/frontend", "cart"], "no port"),
+        (["check", "--demo", "shop/frontend", "bad_name!:80"], "not a valid DNS name"),
+        (["frobnicate"], "frobnicate"),
+    ],
+)
+def test_usage_errors_are_one_line(
+    argv: list[str], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and named in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "host", "port", "namespace"),
+    [
+        ("cart:8080", "DNS", "cart", 8080, ""),
+        ("cart.shop.svc.cluster.local:http", "DNS", "cart.shop.svc.cluster.local", "http", ""),
+        ("shop/svc/cart:8080", "Service", "cart", 8080, "shop"),
+        ("shop/cart-0:9000", "Pod", "cart-0", 9000, "shop"),
+        ("10.0.0.5:80", "IP", "10.0.0.5", 80, ""),
+        ("[fd00::5]:443", "IP", "fd00::5", 443, ""),
+        ("Cart.Shop.:80", "DNS", "cart.shop", 80, ""),
+    ],
+)
+def test_parse_target_forms(
+    text: str, kind: str, host: str, port: int | str, namespace: str
+) -> None:
+    spec = parse_target(text)
+    assert (spec.kind, spec.host, spec.port, spec.namespace) == (kind, host, port, namespace)
+
+
+def test_default_port_fills_a_missing_port() -> None:
+    assert parse_target("cart", default_port=80).port == 80
+    with pytest.raises(UsageError, match="TARGET"):
+        parse_target("a/b/c/d:80")
