@@ -1,0 +1,71 @@
+"""The Prober protocol: probe requests, their results, and how results are classified."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+PROBE_KINDS = ("dns", "tcp", "udp", "listen", "port-forward")
+
+# Classifications a probe result can carry.
+OK_RESULTS = frozenset({"resolved", "connected", "listening", "forwarded"})
+MECHANISM_FAILURES = frozenset({"error", "forbidden", "no-tool", "not-running"})
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    """One probe to run: `pod` is where it runs (the target pod for listen/port-forward)."""
+
+    probe: str
+    namespace: str
+    pod: str
+    target: str
+    container: str = ""
+
+
+@dataclass
+class ProbeResult:
+    """What a probe did: the exact command, raw output, exit code, duration, classification.
+
+    `result` is one of resolved, nxdomain, connected, refused, timeout, reset, no-route,
+    listening, not-listening, loopback-only, forwarded, or a mechanism failure (error,
+    forbidden, no-tool, not-running) which makes the layer `unknown`, never `fail`.
+    """
+
+    request: ProbeRequest
+    command: list[str]
+    output: str
+    result: str
+    exit_code: int = 0
+    duration_ms: float = 0.0
+    basis: str = "probe"
+    time: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """The probe observed what a working path shows."""
+        return self.result in OK_RESULTS
+
+    @property
+    def mechanism_failed(self) -> bool:
+        """The probe itself could not run: nothing was learned about the path."""
+        return self.result in MECHANISM_FAILURES
+
+    def describe(self) -> str:
+        """`$ nc -zv -w 3 10.96.0.10 8080 → refused (exit 1, 12 ms)`."""
+        cmd = " ".join(self.command)
+        return f"$ {cmd} → {self.result} (exit {self.exit_code}, {self.duration_ms:.0f} ms)"
+
+
+class Prober(Protocol):
+    """Runs probes from pods: live (exec, debug container, port-forward) or recorded."""
+
+    basis: str
+
+    def run(
+        self, request: ProbeRequest, cancel: threading.Event | None = None
+    ) -> ProbeResult | None:
+        """The probe's result, or None when this prober has nothing for it (recorded)."""
+        ...
