@@ -1,0 +1,407 @@
+"""The cluster as a networkx graph: objects, owns/selects/applies-to edges, inferred talks-to."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from kexplore.model.cluster import ConfigMap
+from kexplore.model.pods import Container, Pod, PodSpec
+from kexplore.model.policies import NetworkPolicy
+from kexplore.model.services import Service
+from kexplore.model.state import ClusterState
+from kexplore.model.workloads import Workload
+
+SHORT_KIND = {
+    "Deployment": "deploy",
+    "StatefulSet": "sts",
+    "DaemonSet": "ds",
+    "ReplicaSet": "rs",
+    "Job": "job",
+    "CronJob": "cronjob",
+    "Pod": "pod",
+    "Service": "svc",
+}
+
+# Default ports of URL schemes, for a URL that names no port.
+SCHEME_PORTS = {
+    "http": 80,
+    "ws": 80,
+    "https": 443,
+    "wss": 443,
+    "redis": 6379,
+    "postgres": 5432,
+    "postgresql": 5432,
+    "mysql": 3306,
+    "mongodb": 27017,
+    "amqp": 5672,
+    "nats": 4222,
+}
+
+# A key (env var or ConfigMap key) whose name says its value is an address.
+_ADDRESS_KEY = re.compile(
+    r"HOST|ADDR|URL|URI|ENDPOINT|SERVER|SERVICE|UPSTREAM|BACKEND|TARGET|DSN|BROKER", re.I
+)
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_HOST = re.compile(
+    rf"(?:(?P<scheme>[a-z][a-z0-9+.-]*)://(?:[^@/\s]*@)?|(?<![\w./:@$-]))"
+    rf"(?P<host>{_LABEL}(?:\.{_LABEL})*)\.?(?::(?P<port>\d{{1,5}}))?(?![\w-]|\.\w)",
+    re.I,
+)
+_SERVICE_ENV = re.compile(r"\$(?:\(|\{)?(?P<name>[A-Z0-9_]+?)_SERVICE_(?P<what>HOST|PORT\w*)\b")
+
+
+def node_id(kind: str, namespace: str, name: str) -> str:
+    """The graph node id of an object: `Service:shop/cart`, `Namespace:shop`."""
+    return f"Namespace:{name}" if kind == "Namespace" else f"{kind}:{namespace}/{name}"
+
+
+@dataclass(frozen=True)
+class TalksTo:
+    """An inferred connection: `shop/deploy/frontend` dials `cart.shop:8080`.
+
+    `target_node` is the Service's node when the name resolves from the source's namespace,
+    else a `Name` node for the dialed text (a DNS or typo finding waiting to be checked).
+    """
+
+    source: str
+    target: str
+    where: str
+    source_node: str
+    target_node: str
+    namespace: str
+    host: str
+    port: int
+    found_in: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class _Talker:
+    """An object whose pod template is read for addresses."""
+
+    kind: str
+    namespace: str
+    name: str
+    spec: PodSpec
+
+    @property
+    def text(self) -> str:
+        return f"{self.namespace}/{SHORT_KIND.get(self.kind, self.kind.lower())}/{self.name}"
+
+
+def _talkers(state: ClusterState) -> Iterator[_Talker]:
+    """Top-level workloads, and pods with no workload in the data (one per missing owner)."""
+    for wl in state.workloads:
+        template = wl.pod_template()
+        if template is not None and state.owner(wl) is None:
+            yield _Talker(wl.kind, wl.namespace, wl.name, template.spec)
+    seen: set[tuple[str, str, str]] = set()
+    for pod in state.pods:
+        if state.owner(pod) is not None:
+            continue
+        ref = next((r for r in pod.metadata.owner_references if r.controller), None)
+        if ref is not None:
+            key = (pod.namespace, ref.kind, ref.name)
+            if key in seen:
+                continue
+            seen.add(key)
+        yield _Talker("Pod", pod.namespace, pod.name, pod.spec)
+
+
+@dataclass
+class _Scanner:
+    """Finds service addresses in the text of one talker's containers and ConfigMaps."""
+
+    state: ClusterState
+    services: dict[str, set[str]]
+    namespaces: set[str]
+    talker: _Talker
+    found: dict[str, TalksTo] = field(default_factory=dict)
+
+    def scan_container(self, container: Container) -> None:
+        env_values = {e.name: e.value for e in container.env if e.value is not None}
+        for env in container.env:
+            where = f"env {env.name} of container {container.name}"
+            if env.value is not None:
+                self.scan(env.value, where, env.name, env_values)
+            ref = env.value_from.config_map_key_ref if env.value_from else None
+            if ref is not None:
+                self.scan_config_map(ref.name, [ref.key], f"env {env.name}", container.name)
+        for source in container.env_from:
+            if source.config_map_ref is not None:
+                self.scan_config_map(source.config_map_ref.name, None, "envFrom", container.name)
+        for part, words in (("command", container.command), ("args", container.args)):
+            for word in words:
+                self.scan(word, f"{part} of container {container.name}", "", env_values)
+        volumes = {v.name: v.config_map.name for v in self.talker.spec.volumes if v.config_map}
+        for mount in container.volume_mounts:
+            if mount.name in volumes:
+                how = f"mounted at {mount.mount_path}"
+                self.scan_config_map(volumes[mount.name], None, how, container.name)
+
+    def scan_config_map(self, name: str, keys: list[str] | None, how: str, container: str) -> None:
+        cm = self.state.get("ConfigMap", self.talker.namespace, name)
+        if not isinstance(cm, ConfigMap):
+            return
+        for key in keys if keys is not None else sorted(cm.data):
+            if key in cm.data:
+                where = (
+                    f"configmap {self.talker.namespace}/{name} key {key} "
+                    f"({how} of container {container})"
+                )
+                self.scan(cm.data[key], where, key, dict(cm.data))
+
+    def scan(self, text: str, where: str, key: str, siblings: Mapping[str, str | None]) -> None:
+        """Every address in one value: service env references, URLs, host[:port] words."""
+        self._scan_service_env(text, where)
+        hinted = bool(key and _ADDRESS_KEY.search(key))
+        for match in _HOST.finditer(text):
+            host = match["host"].lower()
+            scheme = (match["scheme"] or "").lower()
+            explicit = match["port"]
+            service = self._service_for(host, bool(explicit or scheme or hinted))
+            if service is None:
+                continue
+            port = int(explicit) if explicit else self._default_port(scheme, key, siblings)
+            if port is None and service[2] is not None:
+                port = _first_port(service[2])
+            if port is not None and 0 < port < 65536:
+                self._add(host, port, service, where)
+
+    def _scan_service_env(self, text: str, where: str) -> None:
+        """`$(CART_SERVICE_HOST)`: the kubelet-injected address of a same-namespace service."""
+        names = {m["name"] for m in _SERVICE_ENV.finditer(text) if m["what"] == "HOST"}
+        for env_name in sorted(names):
+            name = env_name.lower().replace("_", "-")
+            svc = self.state.get("Service", self.talker.namespace, name)
+            if isinstance(svc, Service) and (port := _first_port(svc)) is not None:
+                self._add(f"{self.talker.namespace}/svc/{name}", port, None, where, svc)
+
+    def _service_for(self, host: str, addressy: bool) -> tuple[str, str, Service | None] | None:
+        """(namespace, name, Service if it exists) that a host names, or None if it names none."""
+        labels = host.split(".")
+        name = labels[0]
+        if name not in self.services:
+            return None
+        if len(labels) == 1:
+            if not addressy:
+                return None
+            ns = self.talker.namespace
+        elif len(labels) == 2:
+            if labels[1] not in self.namespaces and not addressy:
+                return None
+            ns = labels[1]
+        elif labels[2] == "svc":
+            ns = labels[1]
+        else:
+            return None
+        svc = self.state.get("Service", ns, name)
+        return ns, name, svc if isinstance(svc, Service) else None
+
+    def _default_port(
+        self, scheme: str, key: str, siblings: Mapping[str, str | None]
+    ) -> int | None:
+        if scheme in SCHEME_PORTS:
+            return SCHEME_PORTS[scheme]
+        prefix = _ADDRESS_KEY.split(key)[0] if key else ""
+        if prefix:
+            for suffix in ("PORT", "port", "_PORT", "_port"):
+                value = siblings.get(prefix.rstrip("_") + suffix) or ""
+                if value.isdigit():
+                    return int(value)
+        return None
+
+    def _add(
+        self,
+        host: str,
+        port: int,
+        service: tuple[str, str, Service | None] | None,
+        where: str,
+        env_service: Service | None = None,
+    ) -> None:
+        target = f"{host}:{port}"
+        old = self.found.get(target)
+        if old is not None:
+            if where not in old.found_in:
+                self.found[target] = _with_place(old, where)
+            return
+        if env_service is not None:
+            node = node_id("Service", env_service.namespace, env_service.name)
+        elif service is not None and service[2] is not None:
+            node = node_id("Service", service[0], service[1])
+        else:
+            node = node_id("Name", self.talker.namespace, host)
+        t = self.talker
+        self.found[target] = TalksTo(
+            source=t.text,
+            target=target,
+            where=where,
+            source_node=node_id(t.kind, t.namespace, t.name),
+            target_node=node,
+            namespace=t.namespace,
+            host=host,
+            port=port,
+            found_in=(where,),
+        )
+
+
+def _with_place(edge: TalksTo, where: str) -> TalksTo:
+    return TalksTo(
+        edge.source,
+        edge.target,
+        edge.where,
+        edge.source_node,
+        edge.target_node,
+        edge.namespace,
+        edge.host,
+        edge.port,
+        (*edge.found_in, where),
+    )
+
+
+def _first_port(svc: Service) -> int | None:
+    return svc.spec.ports[0].port if svc.spec.ports else None
+
+
+def talks_to(state: ClusterState) -> list[TalksTo]:
+    """Connections named in env vars, command args and referenced or mounted ConfigMaps."""
+    services: dict[str, set[str]] = defaultdict(set)
+    for svc in state.services:
+        services[svc.name].add(svc.namespace)
+    namespaces = set(state.namespace_names())
+    out: list[TalksTo] = []
+    for talker in _talkers(state):
+        scanner = _Scanner(state, services, namespaces, talker)
+        for container in (*talker.spec.init_containers, *talker.spec.containers):
+            scanner.scan_container(container)
+        out.extend(scanner.found[k] for k in sorted(scanner.found))
+    return out
+
+
+def unit_of(state: ClusterState, pod: Pod) -> tuple[str, str, str]:
+    """(kind, namespace, name) of the object a pod is shown as: its top workload, or itself."""
+    top = state.top_owner(pod)
+    if top is not None:
+        return top.kind, top.namespace, top.name
+    return "Pod", pod.namespace, pod.name
+
+
+def build_graph(state: ClusterState) -> nx.MultiDiGraph:
+    """Nodes for namespaces and objects; edges keyed by type: contains, owns, selects,
+    applies-to, talks-to. Pods are nodes, but no edge ever joins two pods."""
+    graph = nx.MultiDiGraph()
+    for ns in state.namespace_names():
+        graph.add_node(node_id("Namespace", "", ns), kind="Namespace", namespace=ns, name=ns)
+    for obj_kind, items in (
+        ("Service", state.services),
+        ("NetworkPolicy", state.network_policies),
+        ("Pod", state.pods),
+    ):
+        for obj in items:
+            _add_object(graph, obj_kind, obj.metadata.namespace, obj.metadata.name)
+    for wl in state.workloads:
+        _add_object(graph, wl.kind, wl.namespace, wl.name)
+    _add_ownership(graph, state)
+    _add_selections(graph, state)
+    for edge in talks_to(state):
+        if edge.target_node not in graph:
+            graph.add_node(edge.target_node, kind="Name", namespace=edge.namespace, name=edge.host)
+        graph.add_edge(
+            edge.source_node,
+            edge.target_node,
+            key=f"talks-to {edge.target}",
+            type="talks-to",
+            talks=edge,
+        )
+    return graph
+
+
+def _add_object(graph: nx.MultiDiGraph, kind: str, namespace: str, name: str) -> None:
+    graph.add_node(node_id(kind, namespace, name), kind=kind, namespace=namespace, name=name)
+
+
+def _add_ownership(graph: nx.MultiDiGraph, state: ClusterState) -> None:
+    """owns: controller → object (Deployment → ReplicaSet → Pod); contains: namespace → top."""
+    owned: list[Workload | Pod] = [*state.workloads, *state.pods]
+    for obj in owned:
+        owner = state.owner(obj)
+        child = node_id(obj.kind, obj.namespace, obj.name)
+        if owner is not None:
+            graph.add_edge(
+                node_id(owner.kind, owner.namespace, owner.name), child, key="owns", type="owns"
+            )
+        else:
+            graph.add_edge(
+                node_id("Namespace", "", obj.namespace), child, key="contains", type="contains"
+            )
+    others: list[Service | NetworkPolicy] = [*state.services, *state.network_policies]
+    for other in others:
+        graph.add_edge(
+            node_id("Namespace", "", other.namespace),
+            node_id(other.kind, other.namespace, other.name),
+            key="contains",
+            type="contains",
+        )
+
+
+def _add_selections(graph: nx.MultiDiGraph, state: ClusterState) -> None:
+    """selects: Service → its pods; applies-to: NetworkPolicy → the pods it selects.
+
+    Pods are grouped by label set, so each selector is evaluated once per distinct set."""
+    for ns in state.namespace_names():
+        classes: dict[frozenset[tuple[str, str]], list[Pod]] = defaultdict(list)
+        for pod in state.pods_in(ns):
+            classes[frozenset(pod.labels.items())].append(pod)
+        if not classes:
+            continue
+        for svc in state.services_in(ns):
+            if svc.spec.selector:
+                wanted = set(svc.spec.selector.items())
+                src = node_id("Service", ns, svc.name)
+                for labels, pods in classes.items():
+                    if wanted <= labels:
+                        for pod in pods:
+                            graph.add_edge(
+                                src, node_id("Pod", ns, pod.name), key="selects", type="selects"
+                            )
+        for policy in state.policies_in(ns):
+            src = node_id("NetworkPolicy", ns, policy.name)
+            for labels, pods in classes.items():
+                if policy.spec.pod_selector.matches(dict(labels)):
+                    for pod in pods:
+                        graph.add_edge(
+                            src, node_id("Pod", ns, pod.name), key="applies-to", type="applies-to"
+                        )
+
+
+def object_graph(state: ClusterState, graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The graph at the level a user navigates: pods folded into their top workload.
+
+    Nodes: top-level workloads, bare pods, services, policies and dialed names; edges:
+    talks-to as is, selects and applies-to aggregated with a `pods` count."""
+    view = nx.MultiDiGraph()
+    units: dict[str, str] = {}
+    for pod in state.pods:
+        kind, ns, name = unit_of(state, pod)
+        units[node_id("Pod", pod.namespace, pod.name)] = node_id(kind, ns, name)
+    for node, data in graph.nodes(data=True):
+        kind = data["kind"]
+        if kind == "Namespace" or (kind == "Pod" and units.get(node) != node):
+            continue
+        owned = any(k == "owns" for _, _, k in graph.in_edges(node, keys=True))
+        if owned and kind not in ("Pod", "Service"):
+            continue
+        view.add_node(node, **data)
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for src, dst, key, data in graph.edges(keys=True, data=True):
+        if data["type"] == "talks-to":
+            view.add_edge(src, dst, key=key, **data)
+        elif data["type"] in ("selects", "applies-to") and units.get(dst) in view:
+            counts[(src, units[dst], data["type"])] += 1
+    for (src, dst, kind), pods in counts.items():
+        view.add_edge(src, dst, key=kind, type=kind, pods=pods)
+    return view
