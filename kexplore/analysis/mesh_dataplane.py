@@ -1,0 +1,108 @@
+"""Which Istio data plane a pod is in: a sidecar (injected or expected), ambient, or none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kexplore.model.pods import Container, Pod
+from kexplore.model.services import Service
+from kexplore.model.state import ClusterState
+
+PROXY_CONTAINER = "istio-proxy"
+INJECT_KEY = "sidecar.istio.io/inject"
+INJECTION_LABEL = "istio-injection"
+REVISION_LABEL = "istio.io/rev"
+DATAPLANE_LABEL = "istio.io/dataplane-mode"
+WAYPOINT_LABEL = "istio.io/use-waypoint"
+
+SIDECAR, AMBIENT, NONE = "sidecar", "ambient", "none"
+
+
+@dataclass(frozen=True)
+class Dataplane:
+    """How one pod takes part in the mesh, and why kexplore thinks so."""
+
+    pod: Pod
+    mode: str
+    reason: str
+    injection_expected: bool = False
+    waypoint: str = ""
+
+    @property
+    def missing_proxy(self) -> bool:
+        """Injection applies to the pod but it runs without istio-proxy."""
+        return self.mode != SIDECAR and self.injection_expected
+
+    @property
+    def in_mesh(self) -> bool:
+        return self.mode != NONE
+
+    def ref(self) -> str:
+        return f"pod {self.pod.namespace}/{self.pod.name}"
+
+
+def proxy_container(pod: Pod) -> Container | None:
+    """The istio-proxy container, as a regular container or a native sidecar."""
+    for container in pod.serving_containers():
+        if container.name == PROXY_CONTAINER:
+            return container
+    return None
+
+
+def injection_expected(state: ClusterState, pod: Pod) -> tuple[bool, str]:
+    """Whether Istio's injector (default webhooks) would add a sidecar, and the deciding label."""
+    if pod.spec.host_network:
+        return False, "hostNetwork pods are never injected"
+    ns_labels = state.namespace_labels(pod.namespace)
+    pod_choice = pod.labels.get(INJECT_KEY, pod.metadata.annotations.get(INJECT_KEY, ""))
+    where = "label" if INJECT_KEY in pod.labels else "annotation"
+    if pod_choice.lower() == "false":
+        return False, f"pod {where} {INJECT_KEY}=false"
+    ns_label = ns_labels.get(INJECTION_LABEL)
+    if ns_label is not None:
+        enabled = ns_label == "enabled"
+        return enabled, f"namespace {pod.namespace} label {INJECTION_LABEL}={ns_label}"
+    if REVISION_LABEL in ns_labels:
+        rev = ns_labels[REVISION_LABEL]
+        return True, f"namespace {pod.namespace} label {REVISION_LABEL}={rev}"
+    if pod_choice.lower() == "true":
+        return True, f"pod {where} {INJECT_KEY}=true"
+    return False, f"namespace {pod.namespace} has no injection label"
+
+
+def ambient_enrolled(state: ClusterState, pod: Pod) -> tuple[bool, str]:
+    """Whether ztunnel captures the pod: ambient label on pod or namespace, not opted out."""
+    pod_mode = pod.labels.get(DATAPLANE_LABEL)
+    if pod_mode is not None:
+        return pod_mode == "ambient", f"pod label {DATAPLANE_LABEL}={pod_mode}"
+    ns_mode = state.namespace_labels(pod.namespace).get(DATAPLANE_LABEL)
+    if ns_mode is not None:
+        return ns_mode == "ambient", f"namespace {pod.namespace} label {DATAPLANE_LABEL}={ns_mode}"
+    return False, ""
+
+
+def waypoint_of(state: ClusterState, pod: Pod, service: Service | None) -> str:
+    """The waypoint serving the target (`istio.io/use-waypoint` on pod, service or namespace)."""
+    for labels in (
+        pod.labels,
+        service.metadata.labels if service is not None else {},
+        state.namespace_labels(pod.namespace),
+    ):
+        name = labels.get(WAYPOINT_LABEL)
+        if name is not None:
+            return "" if name == "none" else name
+    return ""
+
+
+def dataplane_of(state: ClusterState, pod: Pod, service: Service | None = None) -> Dataplane:
+    """Classify one pod: sidecar (istio-proxy present), ambient (ztunnel), or none."""
+    expected, why = injection_expected(state, pod)
+    if proxy_container(pod) is not None:
+        return Dataplane(pod, SIDECAR, f"container {PROXY_CONTAINER} present", expected)
+    ambient, ambient_why = ambient_enrolled(state, pod)
+    if ambient and not pod.spec.host_network:
+        waypoint = waypoint_of(state, pod, service)
+        return Dataplane(pod, AMBIENT, f"ambient: {ambient_why}", expected, waypoint)
+    if expected:
+        return Dataplane(pod, NONE, f"no {PROXY_CONTAINER} container although {why}", True)
+    return Dataplane(pod, NONE, f"no {PROXY_CONTAINER} container ({why})", False)
