@@ -114,6 +114,14 @@ class EndpointSlice(K8s, frozen=True):
     kind: str = "EndpointSlice"
 
     @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def namespace(self) -> str:
+        return self.metadata.namespace
+
+    @property
     def service_name(self) -> str:
         """The service this slice belongs to (kubernetes.io/service-name label)."""
         return self.metadata.labels.get("kubernetes.io/service-name", "")
