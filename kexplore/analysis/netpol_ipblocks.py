@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -89,7 +90,7 @@ def atoms(cidrs: Iterable[str]) -> list[IPRange]:
     out: list[IPRange] = []
     for version in sorted(cuts):
         points = sorted(cuts[version])
-        out.extend(IPRange(version, a, b - 1) for a, b in zip(points, points[1:], strict=False))
+        out.extend(IPRange(version, a, b - 1) for a, b in itertools.pairwise(points))
     return out
 
 

@@ -1,4 +1,4 @@
-"""PortSet: sets of (protocol, port range) with union, intersection, difference and np-guard text."""
+"""PortSet: sets of (protocol, port range) with set operations and np-guard's text form."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def _subtract(a: Ranges, b: Ranges) -> Ranges:
 class PortSet:
     """An immutable set of allowed connections: protocol -> disjoint inclusive port ranges."""
 
-    __slots__ = ("_ranges", "_hash")
+    __slots__ = ("_hash", "_ranges")
 
     def __init__(self, ranges: Mapping[str, Iterable[Range]] | None = None) -> None:
         norm = {p.upper(): _normalize(r) for p, r in (ranges or {}).items()}

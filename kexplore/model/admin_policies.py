@@ -1,4 +1,4 @@
-"""Cluster-scoped policy tiers: AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy."""
+"""Cluster-scoped policy tiers: Admin and Baseline AdminNetworkPolicy, ClusterNetworkPolicy."""
 
 from __future__ import annotations
 

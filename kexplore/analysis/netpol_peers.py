@@ -1,0 +1,148 @@
+"""Endpoints of a connection and the per-state policy index (policies by namespace and direction).
+
+ipBlock semantics: the Kubernetes documentation says ipBlock is meant for cluster-external
+addresses and that pod IPs "may or may not" match it, depending on the network plugin.
+kexplore follows np-guard: an ipBlock never matches a pod (pods are matched only by pod and
+namespace selectors); it matches external addresses and the node IP of a hostNetwork pod.
+A verdict that this choice could change carries a note saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kexplore.analysis.netpol_ipblocks import IPRange, block_contains
+from kexplore.analysis.netpol_ports import NONE, PortSet
+from kexplore.model.pods import Pod
+from kexplore.model.policies import NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort
+from kexplore.model.state import ClusterState
+
+INGRESS, EGRESS = "ingress", "egress"
+Rule = tuple[list[NetworkPolicyPeer] | None, list[NetworkPolicyPort] | None]
+
+
+def rules_of(policy: NetworkPolicy, direction: str) -> list[Rule]:
+    """A policy's rules of one direction as (peers, ports); peers None or [] means all."""
+    if direction == INGRESS:
+        return [(r.from_, r.ports) for r in policy.spec.ingress or ()]
+    return [(r.to, r.ports) for r in policy.spec.egress or ()]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One side of a connection: a pod, or an address range outside the pod network."""
+
+    pod: Pod | None = None
+    ip: IPRange | None = None
+
+    @classmethod
+    def of_pod(cls, pod: Pod) -> Endpoint:
+        return cls(pod=pod)
+
+    @classmethod
+    def of_ip(cls, ip: str) -> Endpoint:
+        """An external address; raises ValueError when `ip` is not an IP address."""
+        r = IPRange.of_ip(ip)
+        if r is None:
+            raise ValueError(f"not an IP address: {ip!r}")
+        return cls(ip=r)
+
+    def is_host_network(self) -> bool:
+        return self.pod is not None and self.pod.spec.host_network
+
+    def selectable(self) -> Pod | None:
+        """The pod that pod/namespace selectors can match (not a hostNetwork pod)."""
+        return None if self.pod is None or self.pod.spec.host_network else self.pod
+
+    def block_address(self) -> IPRange | None:
+        """The address ipBlocks are matched against: external IPs and hostNetwork node IPs."""
+        if self.pod is None:
+            return self.ip
+        if self.pod.spec.host_network:
+            ips = self.pod.ips()
+            return IPRange.of_ip(ips[0]) if ips else None
+        return None
+
+    def label(self) -> str:
+        if self.pod is not None:
+            return f"{self.pod.namespace}/{self.pod.name}"
+        return f"{self.ip.describe() if self.ip else '?'}[External]"
+
+    def same_pod(self, other: Endpoint) -> bool:
+        a, b = self.pod, other.pod
+        return a is not None and b is not None and (a.namespace, a.name) == (b.namespace, b.name)
+
+
+def as_endpoint(value: Pod | Endpoint) -> Endpoint:
+    return value if isinstance(value, Endpoint) else Endpoint.of_pod(value)
+
+
+@dataclass
+class PolicyIndex:
+    """Policies of a state by namespace and direction, plus namespace labels; built once."""
+
+    state: ClusterState
+    _ns_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    _by_ns: dict[str, tuple[list[NetworkPolicy], list[NetworkPolicy]]] = field(default_factory=dict)
+
+    def ns_labels(self, namespace: str) -> dict[str, str]:
+        labels = self._ns_labels.get(namespace)
+        if labels is None:
+            labels = self._ns_labels[namespace] = self.state.namespace_labels(namespace)
+        return labels
+
+    def typed(self, namespace: str, direction: str) -> list[NetworkPolicy]:
+        """Policies of a namespace whose (defaulted) policyTypes include the direction."""
+        pair = self._by_ns.get(namespace)
+        if pair is None:
+            pols = sorted(self.state.policies_in(namespace), key=lambda p: p.name)
+            ing = [p for p in pols if "Ingress" in p.effective_types()]
+            egr = [p for p in pols if "Egress" in p.effective_types()]
+            pair = self._by_ns[namespace] = (ing, egr)
+        return pair[0] if direction == INGRESS else pair[1]
+
+    def selecting(self, pod: Pod, direction: str) -> list[NetworkPolicy]:
+        """Policies that isolate `pod` in `direction` (none for hostNetwork pods)."""
+        if pod.spec.host_network:
+            return []
+        labels = pod.labels
+        return [
+            p for p in self.typed(pod.namespace, direction) if p.spec.pod_selector.matches(labels)
+        ]
+
+    def peer_matches(self, peer: NetworkPolicyPeer, policy_ns: str, other: Endpoint) -> bool:
+        """One from/to element against the other side (selectors in one element are ANDed)."""
+        if peer.ip_block is not None:
+            addr = other.block_address()
+            return addr is not None and block_contains(peer.ip_block, addr)
+        pod = other.selectable()
+        if pod is None:
+            return False
+        if peer.namespace_selector is None:
+            if pod.namespace != policy_ns:
+                return False
+        elif not peer.namespace_selector.matches(self.ns_labels(pod.namespace)):
+            return False
+        return peer.pod_selector is None or peer.pod_selector.matches(pod.labels)
+
+
+def policy_index(state: ClusterState) -> PolicyIndex:
+    """The index of a state, rebuilt whenever the state changes (kept in the state's cache)."""
+    return state._cached("netpol_index", lambda: PolicyIndex(state))  # type: ignore[no-any-return]
+
+
+def named_port(pod: Pod | None, name: str, protocol: str | None) -> PortSet:
+    """A named port resolved on the destination pod's containers (and native sidecars).
+
+    With `protocol`, only container ports of that protocol count; without (the admin
+    tiers' namedPort), each match keeps its container port's protocol.
+    """
+    if pod is None:
+        return NONE
+    found = NONE
+    for container in pod.serving_containers():
+        for cp in container.ports:
+            proto = (cp.protocol or "TCP").upper()
+            if cp.name == name and (protocol is None or proto == protocol):
+                found = found | PortSet.of(proto, cp.container_port)
+    return found
