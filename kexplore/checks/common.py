@@ -1,0 +1,138 @@
+"""Shared helpers of the layer modules: references, kubectl commands, recency, gates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from kexplore.analysis.dns import EXTERNAL, EXTERNAL_NAME, IP
+from kexplore.checks.context import EdgeContext
+from kexplore.checks.result import Evidence, LayerResult, Status
+from kexplore.model.cluster import Event
+from kexplore.model.pods import Pod
+from kexplore.model.services import Service, ServicePort
+from kexplore.model.state import ClusterState
+
+RECENT = timedelta(hours=1)
+
+
+def pod_ref(pod: Pod, container: str = "") -> str:
+    """`pod shop/cart-7d9f-x2` or `pod shop/cart-7d9f-x2 container app`."""
+    ref = f"pod {pod.namespace}/{pod.name}"
+    return f"{ref} container {container}" if container else ref
+
+
+def service_ref(service: Service, port: ServicePort | None = None) -> str:
+    """`service shop/cart` or `service shop/cart port 8080→http`."""
+    ref = f"service {service.namespace}/{service.name}"
+    if port is None:
+        return ref
+    target = port.target_port if port.target_port not in (None, 0) else port.port
+    return f"{ref} port {port.port}→{target}"
+
+
+def describe_pod(pod: Pod) -> str:
+    """kubectl describe of a pod."""
+    return f"kubectl describe pod -n {pod.namespace} {pod.name}"
+
+
+def pod_events(namespace: str, name: str) -> str:
+    """kubectl get events about one object."""
+    return (
+        f"kubectl get events -n {namespace} --field-selector involvedObject.name={name} "
+        "--sort-by=.lastTimestamp"
+    )
+
+
+def slices_cmd(namespace: str, service: str) -> str:
+    """kubectl get of a service's EndpointSlices."""
+    return (
+        f"kubectl get endpointslices -n {namespace} -l kubernetes.io/service-name={service} -o wide"
+    )
+
+
+def parse_time(text: str) -> datetime | None:
+    """An RFC 3339 timestamp (None when empty or malformed)."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def is_recent(when: str | None, state: ClusterState) -> bool:
+    """Within RECENT of the newest time in the data (not the wall clock)."""
+    stamp, newest = parse_time(when or ""), parse_time(state.newest_time())
+    if stamp is None:
+        return False
+    return newest is None or newest - stamp <= RECENT
+
+
+def recent_warnings(state: ClusterState, kind: str, namespace: str, name: str) -> list[Event]:
+    """Warning events about an object that are recent relative to the data's own time."""
+    return [
+        e
+        for e in state.events_for(kind, namespace, name)
+        if e.type == "Warning" and is_recent(e.when(), state)
+    ]
+
+
+def event_text(event: Event) -> str:
+    """`Unhealthy (x3): Readiness probe failed: ...`."""
+    count = f" (x{event.count})" if event.count > 1 else ""
+    return f"{event.reason}{count}: {event.message}".strip()
+
+
+def unreadable(state: ClusterState, *kinds: str) -> dict[str, str]:
+    """The kinds among `kinds` that could not be read, with the reason."""
+    return {k: state.meta.unreadable[k] for k in kinds if k in state.meta.unreadable}
+
+
+def unreadable_result(layer: str, reasons: dict[str, str]) -> LayerResult:
+    """`unknown`: the data needed for this layer could not be read."""
+    kinds = ", ".join(sorted(reasons))
+    return LayerResult(
+        layer,
+        Status.UNKNOWN,
+        f"cannot judge: {kinds} could not be read",
+        evidence=[Evidence(f"kind {k}", reason) for k, reason in sorted(reasons.items())],
+        hint=f"grant list/get on {kinds} (kubectl auth can-i list {kinds.split(',')[0].lower()}s)"
+        " or include them in the snapshot",
+    )
+
+
+def target_gate(ctx: EdgeContext, layer: str) -> LayerResult | None:
+    """A layer that needs the target: `unknown` explained by dns when the name is NXDOMAIN."""
+    res = ctx.resolution
+    if not res.nxdomain:
+        return None
+    return LayerResult(
+        layer,
+        Status.UNKNOWN,
+        f"not judged: {res.query} does not exist under cluster DNS (NXDOMAIN)",
+        evidence=[Evidence(f"dns {res.query}", "tried " + ", ".join(res.tried))]
+        if res.tried
+        else [],
+        hint="fix the name first (see the dns layer)",
+        explained_by="dns",
+    )
+
+
+def external_target(ctx: EdgeContext) -> bool:
+    """The target is outside the cluster's pods (ExternalName, external name, unknown IP)."""
+    return ctx.resolution.kind in (EXTERNAL, EXTERNAL_NAME, IP)
+
+
+def no_pods_gate(ctx: EdgeContext, layer: str) -> LayerResult | None:
+    """A layer that judges target pods: `unknown` explained by service when it has none."""
+    if ctx.target_pods or ctx.service is None or external_target(ctx):
+        return None
+    return LayerResult(
+        layer,
+        Status.UNKNOWN,
+        f"not judged: service {ctx.service.namespace}/{ctx.service.name} "
+        "sends this port to no pods",
+        evidence=[Evidence(service_ref(ctx.service, ctx.service_port), "no backend pod")],
+        hint="fix the service first (see the service layer)",
+        explained_by="service",
+    )

@@ -1,0 +1,122 @@
+"""The ladder: runs the layers of one edge in display order and computes its verdict."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from kexplore.analysis.dns import EXTERNAL, IP, NXDOMAIN
+from kexplore.checks.context import DnsEgressCheck, EdgeContext, build_context
+from kexplore.checks.edge import SourceSpec, TargetSpec, parse_target, resolve_source
+from kexplore.checks.result import (
+    LAYER_IDS,
+    EdgeReport,
+    LayerResult,
+    SourceRef,
+    Status,
+    TargetRef,
+    verdict_of,
+)
+from kexplore.errors import NotFoundError
+from kexplore.model.state import ClusterState
+
+if TYPE_CHECKING:
+    from kexplore.probes.base import Prober
+
+LayerCheck = Callable[[EdgeContext], LayerResult]
+
+# One (id, check) per layer, in LAYER_IDS order; a layer owner adds its line here.
+LAYERS: list[tuple[str, LayerCheck]] = []
+
+# The networkpolicy owner sets this to their DNS-egress judge (see checks/dns.py).
+DNS_EGRESS: DnsEgressCheck | None = None
+
+
+def run_ladder(
+    state: ClusterState,
+    source: SourceSpec,
+    target: TargetSpec,
+    *,
+    prober: Prober | None = None,
+    on_layer: Callable[[LayerResult], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> EdgeReport:
+    """Run every layer for one edge; `on_layer` is called after each, `cancel` stops early
+    (the layers not run are reported `unknown`: cancelled)."""
+    ctx = build_context(state, source, target, prober=prober, cancel=cancel, dns_egress=DNS_EGRESS)
+    results: list[LayerResult] = []
+    for layer_id, check in sorted(LAYERS, key=lambda pair: LAYER_IDS.index(pair[0])):
+        if ctx.cancel.is_set():
+            result = LayerResult(
+                layer_id, Status.UNKNOWN, "not run: the check was cancelled", hint="run it again"
+            )
+        else:
+            result = _run_layer(layer_id, check, ctx)
+        ctx.results[layer_id] = result
+        results.append(result)
+        if on_layer is not None:
+            on_layer(result)
+    verdict, failing = verdict_of(results)
+    return EdgeReport(source_ref(source), target_ref(ctx), results, verdict, failing)
+
+
+def _run_layer(layer_id: str, check: LayerCheck, ctx: EdgeContext) -> LayerResult:
+    """One layer; a crash in it is reported as `unknown`, never as a pass."""
+    try:
+        return check(ctx)
+    except Exception as e:  # a bug in one layer must not hide the others
+        return LayerResult(
+            layer_id,
+            Status.UNKNOWN,
+            f"internal error in the {layer_id} layer: {type(e).__name__}: {e}",
+            hint="this is a kexplore bug; please report it with the data that triggered it",
+        )
+
+
+def source_ref(source: SourceSpec) -> SourceRef:
+    """The report's source object."""
+    return SourceRef(source.namespace, source.kind, source.name, [p.name for p in source.pods])
+
+
+def target_ref(ctx: EdgeContext) -> TargetRef:
+    """The report's target: what was dialed and what it resolved to."""
+    res, target = ctx.resolution, ctx.target
+    if ctx.service is not None:
+        namespace, kind, name = ctx.service.namespace, "Service", ctx.service.name
+    elif res.pods:
+        namespace, kind, name = res.pods[0].namespace, "Pod", res.pods[0].name
+    elif res.kind in (EXTERNAL, IP, NXDOMAIN):
+        kind = "IP" if target.kind == "IP" else "DNS"
+        namespace, name = target.namespace or ctx.source.namespace, target.host
+    else:
+        namespace, kind, name = res.namespace, res.kind, res.name
+    return TargetRef(namespace, kind, name, target.port, target.protocol, target.dialed)
+
+
+def check_edge(
+    state: ClusterState,
+    source_text: str,
+    target_text: str,
+    protocol: str = "TCP",
+    port: int | None = None,
+    namespace: str = "",
+    *,
+    prober: Prober | None = None,
+    on_layer: Callable[[LayerResult], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> EdgeReport:
+    """Parse SOURCE and TARGET (DESIGN §1) and run the ladder; a TARGET that names an object
+    explicitly (`NS/svc/NAME`, `NS/POD`) must exist (NotFoundError, exit 2)."""
+    target = parse_target(target_text, protocol, port)
+    source = resolve_source(state, source_text, namespace)
+    if (
+        target.kind in ("Service", "Pod")
+        and state.get(target.kind, target.namespace, target.host) is None
+    ):
+        raise NotFoundError(
+            f"TARGET {target_text!r}: no {target.kind} {target.host!r} in namespace "
+            f"{target.namespace!r}",
+            fix=f"kubectl get {target.kind.lower()}s -n {target.namespace}",
+        )
+    return run_ladder(state, source, target, prober=prober, on_layer=on_layer, cancel=cancel)

@@ -1,0 +1,163 @@
+"""The ladder framework: layer order, on_layer, cancel, verdict, failing_layer, explained_by."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from builders import endpoint, endpoint_slice, healthy_dns, pod, service, state
+
+from kexplore.checks import ladder
+from kexplore.checks.context import EdgeContext
+from kexplore.checks.edge import parse_target, resolve_source
+from kexplore.checks.result import EdgeReport, LayerResult, Status
+from kexplore.errors import NotFoundError
+from kexplore.model.state import ClusterState
+
+
+def shop() -> ClusterState:
+    return state(
+        pod("shop", "web", labels={"app": "web"}, ip="10.0.0.2"),
+        pod("shop", "cart-1", labels={"app": "cart"}, ip="10.0.0.3", ports=[(8080, "http")]),
+        service(
+            "shop", "cart", selector={"app": "cart"}, ports=[{"port": 80, "targetPort": "http"}]
+        ),
+        endpoint_slice(
+            "shop",
+            "cart-abc",
+            "cart",
+            [endpoint("10.0.0.3", pod="cart-1", ns="shop")],
+            [{"port": 8080}],
+        ),
+        *healthy_dns(),
+    )
+
+
+def fixed(
+    layer: str, status: Status, explained_by: str | None = None
+) -> Callable[..., LayerResult]:
+    def check(ctx: EdgeContext) -> LayerResult:
+        return LayerResult(layer, status, f"{layer} {status}", explained_by=explained_by)
+
+    return check
+
+
+@pytest.fixture
+def layers(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    def install(*pairs: tuple[str, Callable[..., LayerResult]]) -> None:
+        monkeypatch.setattr(ladder, "LAYERS", list(pairs))
+
+    return install
+
+
+def run(st: ClusterState, target: str = "cart:80", **kw: Any) -> EdgeReport:
+    return ladder.check_edge(st, "shop/web", target, **kw)
+
+
+def test_layers_run_in_display_order_and_report_each(layers: Callable[..., None]) -> None:
+    layers(("cluster", fixed("cluster", Status.PASS)), ("pods", fixed("pods", Status.PASS)))
+    seen: list[str] = []
+    report = run(shop(), on_layer=lambda r: seen.append(r.id))
+    assert seen == ["pods", "cluster"]
+    assert [r.id for r in report.layers] == ["pods", "cluster"]
+
+
+def test_first_failing_cause_is_the_failing_layer(layers: Callable[..., None]) -> None:
+    layers(
+        ("pods", fixed("pods", Status.WARN)),
+        ("service", fixed("service", Status.FAIL)),
+        ("ports", fixed("ports", Status.FAIL)),
+    )
+    report = run(shop())
+    assert report.verdict is Status.FAIL
+    assert report.failing_layer == "service"
+
+
+def test_explained_failure_is_not_the_failing_layer(layers: Callable[..., None]) -> None:
+    layers(
+        ("dns", fixed("dns", Status.FAIL, explained_by="networkpolicy")),
+        ("networkpolicy", fixed("networkpolicy", Status.FAIL)),
+    )
+    report = run(shop())
+    assert report.failing_layer == "networkpolicy"
+
+
+def test_verdict_unknown_beats_warn_and_skipped_does_not_count(layers: Callable[..., None]) -> None:
+    layers(("pods", fixed("pods", Status.WARN)), ("cluster", fixed("cluster", Status.UNKNOWN)))
+    assert run(shop()).verdict is Status.UNKNOWN
+    layers(("pods", fixed("pods", Status.PASS)), ("cluster", fixed("cluster", Status.SKIPPED)))
+    report = run(shop())
+    assert report.verdict is Status.PASS
+    assert report.failing_layer is None
+
+
+def test_cancel_stops_the_remaining_layers(layers: Callable[..., None]) -> None:
+    cancel = threading.Event()
+    calls: list[str] = []
+
+    def first(ctx: EdgeContext) -> LayerResult:
+        calls.append("pods")
+        cancel.set()
+        return LayerResult("pods", Status.PASS, "ok")
+
+    def second(ctx: EdgeContext) -> LayerResult:
+        calls.append("cluster")
+        return LayerResult("cluster", Status.PASS, "ok")
+
+    layers(("pods", first), ("cluster", second))
+    report = run(shop(), cancel=cancel)
+    assert calls == ["pods"]
+    cancelled = report.layer("cluster")
+    assert cancelled is not None
+    assert cancelled.status is Status.UNKNOWN and "cancelled" in cancelled.summary
+
+
+def test_a_crashing_layer_is_unknown_not_pass(layers: Callable[..., None]) -> None:
+    def broken(ctx: EdgeContext) -> LayerResult:
+        raise KeyError("boom")
+
+    layers(("pods", broken), ("cluster", fixed("cluster", Status.PASS)))
+    report = run(shop())
+    statuses = {r.id: r.status for r in report.layers}
+    assert statuses == {"pods": Status.UNKNOWN, "cluster": Status.PASS}
+
+
+def test_context_is_built_once_with_resolution_and_backends(layers: Callable[..., None]) -> None:
+    seen: list[EdgeContext] = []
+
+    def grab(ctx: EdgeContext) -> LayerResult:
+        seen.append(ctx)
+        return LayerResult((ctx.results and "cluster") or "pods", Status.PASS, "ok")
+
+    layers(("pods", grab), ("cluster", grab))
+    report = run(shop())
+    assert seen[0] is seen[1]
+    ctx = seen[0]
+    assert ctx.service is not None and ctx.service.name == "cart"
+    assert [(b.pod.name, b.port) for b in ctx.backends] == [("cart-1", 8080)]
+    assert [p.name for p in ctx.target_pods] == ["cart-1"]
+    assert "pods" in ctx.results
+    assert report.target.kind == "Service" and report.target.name == "cart"
+
+
+def test_json_shape(layers: Callable[..., None]) -> None:
+    layers(("pods", fixed("pods", Status.PASS)))
+    data = run(shop()).to_json()
+    assert data["source"] == {"namespace": "shop", "kind": "Pod", "name": "web", "pods": ["web"]}
+    assert data["target"]["dialed"] == "cart:80" and data["target"]["namespace"] == "shop"
+    assert data["verdict"] == "pass" and data["failing_layer"] is None
+
+
+def test_explicit_target_that_does_not_exist_is_an_input_error() -> None:
+    with pytest.raises(NotFoundError, match="no Service 'nope'"):
+        run(shop(), target="shop/svc/nope:80")
+
+
+def test_run_ladder_takes_parsed_specs(layers: Callable[..., None]) -> None:
+    layers(("pods", fixed("pods", Status.PASS)))
+    st = shop()
+    source = resolve_source(st, "shop/web")
+    report = ladder.run_ladder(st, source, parse_target("shop/svc/cart:80"))
+    assert report.target.name == "cart"
