@@ -33,7 +33,7 @@ class FakeApiServer:
         bookmark_interval: float = 0.2,
     ) -> None:
         self.cluster = cluster or FakeCluster()
-        self._users = {u.name: u for u in (users or [rbac.admin()])}
+        self._users = {"admin": rbac.admin(), **{u.name: u for u in users or []}}
         self._bookmark_interval = bookmark_interval
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="fake-api", daemon=True)
