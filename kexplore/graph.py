@@ -55,6 +55,11 @@ _HOST = re.compile(
 _SERVICE_ENV = re.compile(r"\$(?:\(|\{)?(?P<name>[A-Z0-9_]+?)_SERVICE_(?P<what>HOST|PORT\w*)\b")
 
 
+_OWNS = {"type": "owns"}
+_SELECTS = {"type": "selects"}
+_APPLIES = {"type": "applies-to"}
+
+
 def node_id(kind: str, namespace: str, name: str) -> str:
     """The graph node id of an object: `Service:shop/cart`, `Namespace:shop`."""
     return f"Namespace:{name}" if kind == "Namespace" else f"{kind}:{namespace}/{name}"
@@ -282,29 +287,43 @@ def talks_to(state: ClusterState) -> list[TalksTo]:
     return out
 
 
-def unit_of(state: ClusterState, pod: Pod) -> tuple[str, str, str]:
-    """(kind, namespace, name) of the object a pod is shown as: its top workload, or itself."""
-    top = state.top_owner(pod)
-    if top is not None:
-        return top.kind, top.namespace, top.name
-    return "Pod", pod.namespace, pod.name
+def units(state: ClusterState) -> dict[str, str]:
+    """Pod node → the node it is shown as: its top workload when in the data, else itself."""
+    memo: dict[tuple[str, str, str], str] = {}
+    out: dict[str, str] = {}
+    for pod in state.pods:
+        own = node_id("Pod", pod.namespace, pod.name)
+        owner = state.owner(pod)
+        if owner is None:
+            out[own] = own
+            continue
+        key = (owner.kind, owner.namespace, owner.name)
+        if key not in memo:
+            top = state.top_owner(owner) or owner
+            memo[key] = node_id(top.kind, top.namespace, top.name)
+        out[own] = memo[key]
+    return out
 
 
 def build_graph(state: ClusterState) -> nx.MultiDiGraph:
-    """Nodes for namespaces and objects; edges keyed by type: contains, owns, selects,
-    applies-to, talks-to. Pods are nodes, but no edge ever joins two pods."""
+    """Nodes for namespaces and objects (with kind, namespace, name); edges keyed by type:
+    owns, selects, applies-to, talks-to. Pods are nodes, but no edge ever joins two pods."""
     graph = nx.MultiDiGraph()
     for ns in state.namespace_names():
         graph.add_node(node_id("Namespace", "", ns), kind="Namespace", namespace=ns, name=ns)
-    for obj_kind, items in (
-        ("Service", state.services),
-        ("NetworkPolicy", state.network_policies),
-        ("Pod", state.pods),
-    ):
-        for obj in items:
-            _add_object(graph, obj_kind, obj.metadata.namespace, obj.metadata.name)
-    for wl in state.workloads:
-        _add_object(graph, wl.kind, wl.namespace, wl.name)
+    objects: list[Service | NetworkPolicy | Pod | Workload] = [
+        *state.services,
+        *state.network_policies,
+        *state.pods,
+        *state.workloads,
+    ]
+    graph.add_nodes_from(
+        (
+            node_id(o.kind, o.namespace, o.name),
+            {"kind": o.kind, "namespace": o.namespace, "name": o.name},
+        )
+        for o in objects
+    )
     _add_ownership(graph, state)
     _add_selections(graph, state)
     for edge in talks_to(state):
@@ -320,42 +339,27 @@ def build_graph(state: ClusterState) -> nx.MultiDiGraph:
     return graph
 
 
-def _add_object(graph: nx.MultiDiGraph, kind: str, namespace: str, name: str) -> None:
-    graph.add_node(node_id(kind, namespace, name), kind=kind, namespace=namespace, name=name)
-
-
 def _add_ownership(graph: nx.MultiDiGraph, state: ClusterState) -> None:
-    """owns: controller → object (Deployment → ReplicaSet → Pod); contains: namespace → top."""
+    """owns: controller → object (Deployment → ReplicaSet → Pod)."""
     owned: list[Workload | Pod] = [*state.workloads, *state.pods]
+    edges = []
     for obj in owned:
         owner = state.owner(obj)
-        child = node_id(obj.kind, obj.namespace, obj.name)
         if owner is not None:
-            graph.add_edge(
-                node_id(owner.kind, owner.namespace, owner.name), child, key="owns", type="owns"
-            )
-        else:
-            graph.add_edge(
-                node_id("Namespace", "", obj.namespace), child, key="contains", type="contains"
-            )
-    others: list[Service | NetworkPolicy] = [*state.services, *state.network_policies]
-    for other in others:
-        graph.add_edge(
-            node_id("Namespace", "", other.namespace),
-            node_id(other.kind, other.namespace, other.name),
-            key="contains",
-            type="contains",
-        )
+            parent = node_id(owner.kind, owner.namespace, owner.name)
+            edges.append((parent, node_id(obj.kind, obj.namespace, obj.name), "owns", _OWNS))
+    graph.add_edges_from(edges)
 
 
 def _add_selections(graph: nx.MultiDiGraph, state: ClusterState) -> None:
     """selects: Service → its pods; applies-to: NetworkPolicy → the pods it selects.
 
     Pods are grouped by label set, so each selector is evaluated once per distinct set."""
+    edges: list[tuple[str, str, str, dict[str, str]]] = []
     for ns in state.namespace_names():
-        classes: dict[frozenset[tuple[str, str]], list[Pod]] = defaultdict(list)
+        classes: dict[frozenset[tuple[str, str]], list[str]] = defaultdict(list)
         for pod in state.pods_in(ns):
-            classes[frozenset(pod.labels.items())].append(pod)
+            classes[frozenset(pod.labels.items())].append(node_id("Pod", ns, pod.name))
         if not classes:
             continue
         for svc in state.services_in(ns):
@@ -364,18 +368,13 @@ def _add_selections(graph: nx.MultiDiGraph, state: ClusterState) -> None:
                 src = node_id("Service", ns, svc.name)
                 for labels, pods in classes.items():
                     if wanted <= labels:
-                        for pod in pods:
-                            graph.add_edge(
-                                src, node_id("Pod", ns, pod.name), key="selects", type="selects"
-                            )
+                        edges.extend((src, pod, "selects", _SELECTS) for pod in pods)
         for policy in state.policies_in(ns):
             src = node_id("NetworkPolicy", ns, policy.name)
             for labels, pods in classes.items():
                 if policy.spec.pod_selector.matches(dict(labels)):
-                    for pod in pods:
-                        graph.add_edge(
-                            src, node_id("Pod", ns, pod.name), key="applies-to", type="applies-to"
-                        )
+                    edges.extend((src, pod, "applies-to", _APPLIES) for pod in pods)
+    graph.add_edges_from(edges)
 
 
 def object_graph(state: ClusterState, graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
@@ -383,25 +382,24 @@ def object_graph(state: ClusterState, graph: nx.MultiDiGraph) -> nx.MultiDiGraph
 
     Nodes: top-level workloads, bare pods, services, policies and dialed names; edges:
     talks-to as is, selects and applies-to aggregated with a `pods` count."""
+    unit = units(state)
     view = nx.MultiDiGraph()
-    units: dict[str, str] = {}
-    for pod in state.pods:
-        kind, ns, name = unit_of(state, pod)
-        units[node_id("Pod", pod.namespace, pod.name)] = node_id(kind, ns, name)
     for node, data in graph.nodes(data=True):
         kind = data["kind"]
-        if kind == "Namespace" or (kind == "Pod" and units.get(node) != node):
+        if kind == "Namespace" or (kind == "Pod" and unit.get(node) != node):
             continue
-        owned = any(k == "owns" for _, _, k in graph.in_edges(node, keys=True))
-        if owned and kind not in ("Pod", "Service"):
+        if kind not in ("Pod", "Service") and any(
+            "owns" in keys for keys in graph.pred[node].values()
+        ):
             continue
         view.add_node(node, **data)
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for src, dst, key, data in graph.edges(keys=True, data=True):
         if data["type"] == "talks-to":
             view.add_edge(src, dst, key=key, **data)
-        elif data["type"] in ("selects", "applies-to") and units.get(dst) in view:
-            counts[(src, units[dst], data["type"])] += 1
-    for (src, dst, kind), pods in counts.items():
-        view.add_edge(src, dst, key=kind, type=kind, pods=pods)
+        elif key in ("selects", "applies-to") and unit.get(dst) in view:
+            counts[(src, unit[dst], key)] += 1
+    view.add_edges_from(
+        (src, dst, kind, {"type": kind, "pods": pods}) for (src, dst, kind), pods in counts.items()
+    )
     return view
