@@ -1,0 +1,127 @@
+"""A deliberately simple NetworkPolicy evaluator on raw dicts, written apart from the engine.
+
+It reads the Kubernetes documentation literally, one pod pair and one (protocol, port) at a
+time, with no indexes, classes or port sets. ipBlock peers never match pods (the engine's
+documented choice, np-guard's behaviour).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Obj = dict[str, Any]
+
+
+def selector_matches(selector: Obj | None, labels: dict[str, str]) -> bool:
+    """matchLabels AND matchExpressions; an empty selector matches everything."""
+    if selector is None:
+        return True
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], expr.get("values") or []
+        present = key in labels
+        if op == "In" and not (present and labels[key] in values):
+            return False
+        if op == "NotIn" and present and labels[key] in values:
+            return False
+        if op == "Exists" and not present:
+            return False
+        if op == "DoesNotExist" and present:
+            return False
+    return True
+
+
+def policy_types(policy: Obj) -> list[str]:
+    spec = policy["spec"]
+    if spec.get("policyTypes"):
+        return list(spec["policyTypes"])
+    return ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
+
+
+def selects(policy: Obj, pod: Obj) -> bool:
+    if pod["metadata"]["namespace"] != policy["metadata"]["namespace"]:
+        return False
+    return selector_matches(
+        policy["spec"].get("podSelector") or {}, pod["metadata"].get("labels") or {}
+    )
+
+
+def peer_matches(
+    peer: Obj, policy_ns: str, other: Obj, ns_labels: dict[str, dict[str, str]]
+) -> bool:
+    if "ipBlock" in peer:
+        return False
+    other_ns = other["metadata"]["namespace"]
+    if "namespaceSelector" in peer:
+        labels = dict(ns_labels.get(other_ns, {}))
+        labels.setdefault("kubernetes.io/metadata.name", other_ns)
+        if not selector_matches(peer["namespaceSelector"], labels):
+            return False
+    elif other_ns != policy_ns:
+        return False
+    if "podSelector" in peer:
+        return selector_matches(peer["podSelector"], other["metadata"].get("labels") or {})
+    return True
+
+
+def port_matches(entry: Obj, dst: Obj, protocol: str, port: int) -> bool:
+    proto = entry.get("protocol", "TCP")
+    if proto != protocol:
+        return False
+    value = entry.get("port")
+    if value is None:
+        return True
+    if isinstance(value, int):
+        return value <= port <= (entry.get("endPort") or value)
+    for container in dst["spec"].get("containers", []):
+        for cp in container.get("ports", []):
+            same = cp.get("name") == value and cp.get("protocol", "TCP") == protocol
+            if same and cp["containerPort"] == port:
+                return True
+    return False
+
+
+def direction_allows(
+    policies: list[Obj],
+    ns_labels: dict[str, dict[str, str]],
+    subject: Obj,
+    other: Obj,
+    dst: Obj,
+    kind: str,
+    protocol: str,
+    port: int,
+) -> bool:
+    key, peers_key = ("ingress", "from") if kind == "Ingress" else ("egress", "to")
+    isolated = False
+    for policy in policies:
+        if kind not in policy_types(policy) or not selects(policy, subject):
+            continue
+        isolated = True
+        for rule in policy["spec"].get(key) or []:
+            peers = rule.get(peers_key) or []
+            ns = policy["metadata"]["namespace"]
+            if peers and not any(peer_matches(p, ns, other, ns_labels) for p in peers):
+                continue
+            ports = rule.get("ports") or []
+            if not ports or any(port_matches(e, dst, protocol, port) for e in ports):
+                return True
+    return not isolated
+
+
+def allowed(
+    policies: list[Obj],
+    ns_labels: dict[str, dict[str, str]],
+    src: Obj,
+    dst: Obj,
+    protocol: str,
+    port: int,
+) -> bool:
+    """Whether `src` may connect to `dst` on (protocol, port)."""
+    if src["metadata"] == dst["metadata"]:
+        return True
+    args = (protocol, port)
+    return direction_allows(
+        policies, ns_labels, src, dst, dst, "Egress", *args
+    ) and direction_allows(policies, ns_labels, dst, src, dst, "Ingress", *args)
