@@ -188,11 +188,12 @@ def _under(fqdn: str, domain: str) -> bool:
 
 
 def _looks_internal(state: ClusterState, fqdn: str) -> bool:
-    """A name that is not in the cluster domain but was meant for it (`cart`, `cart.shop`)."""
+    """A name outside the cluster domain that was meant for it: a single label, or one
+    ending in `svc`, `pod` or a namespace of the data (`cart.shop`, `db-0.db.data`)."""
     labels = fqdn.split(".")
     if len(labels) == 1 or labels[-1] in ("svc", "pod"):
         return True
-    return len(labels) == 2 and labels[1] in state.namespace_names()
+    return labels[-1] in state.namespace_names()
 
 
 def _lookup(state: ClusterState, fqdn: str, domain: str, setup: DnsSetup) -> NameResolution | None:
