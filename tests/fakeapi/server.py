@@ -175,6 +175,24 @@ class FakeApiServer:
 
         self.on_loop(lambda: self.handler[criteria] << hold)
 
+    def hold(self, criteria: str, watch_only: bool = False) -> threading.Event:
+        """Make requests matching `criteria` wait until the returned event is set."""
+        release = threading.Event()
+
+        async def wait() -> None:
+            while not release.is_set():
+                await asyncio.sleep(0.01)
+            raise NotImplementedError  # released: let the default API answer
+
+        def script() -> None:
+            view = self.handler[criteria]
+            if watch_only:
+                view = view[lambda req: req.params.get("watch") in ("1", "true")]
+            view << wait
+
+        self.on_loop(script)
+        return release
+
     def end_watches(self) -> None:
         """Close every open watch stream, as a restarting API server would."""
         self.on_loop(self.handler.end_watches)

@@ -1,0 +1,186 @@
+"""The live source: load a cluster with the official client, keep it current, logs and events."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from kexplore.errors import KexploreError, NotFoundError, SourceError
+from kexplore.model.cluster import Event
+from kexplore.model.state import ClusterState
+from kexplore.sources.live_client import (
+    Connection,
+    HttpFailure,
+    Query,
+    Timeouts,
+    connect,
+    explain,
+    get_bytes,
+    is_api_failure,
+    list_contexts,
+    open_stream,
+)
+from kexplore.sources.live_discovery import ServedResource
+from kexplore.sources.live_load import Listed, decode_page, load_state
+from kexplore.sources.live_watch import OnUpdate, StateWatcher
+
+EVENTS = ServedResource("", "v1", "events", "Event", namespaced=True)
+
+
+class LogFollow:
+    """A followed container log: iterate for lines as they are written; `close()` ends it."""
+
+    def __init__(self, resp: Any) -> None:
+        self._resp = resp
+        self._closed = False
+
+    def __iter__(self) -> Iterator[str]:
+        buffer = b""
+        try:
+            for chunk in self._resp.stream(amt=None, decode_content=True):
+                buffer += chunk
+                *complete, buffer = buffer.split(b"\n")
+                yield from (line.decode("utf-8", "replace") for line in complete)
+        except Exception:
+            if not self._closed:
+                raise
+        if buffer and not self._closed:
+            yield buffer.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        self._closed = True
+        try:
+            self._resp.shutdown()
+        finally:
+            self._resp.release_conn()
+
+
+class LiveSource:
+    """One kubeconfig context: `load()` a ClusterState, then `watch()` it; logs and events."""
+
+    def __init__(
+        self,
+        context: str | None = None,
+        namespace: str | None = None,
+        kubeconfig: str | None = None,
+        namespaces: Sequence[str] = (),
+        timeouts: Timeouts | None = None,
+    ) -> None:
+        self.conn: Connection = connect(context, namespace, kubeconfig, timeouts)
+        self.kubeconfig = kubeconfig
+        self.namespaces = list(namespaces)
+        self._listed: list[Listed] = []
+
+    @property
+    def context(self) -> str:
+        return self.conn.context
+
+    def contexts(self) -> tuple[list[str], str]:
+        """Every context of the kubeconfig and the current one (for `:ctx`)."""
+        return list_contexts(self.kubeconfig)
+
+    def load(self) -> ClusterState:
+        """List every served kind (in parallel) the user may read; see state.meta.unreadable."""
+        state, self._listed = load_state(self.conn, self.namespaces)
+        return state
+
+    def watch(
+        self,
+        state: ClusterState,
+        on_update: OnUpdate | None = None,
+        lock: threading.RLock | None = None,
+    ) -> StateWatcher:
+        """Start watching every collection `load()` listed; stop the returned watcher when done."""
+        watcher = StateWatcher(self.conn, state, self._listed, lock, on_update)
+        watcher.start()
+        return watcher
+
+    # --- drill-down ---------------------------------------------------------------------------
+    def logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None = None,
+        tail: int | None = None,
+        previous: bool = False,
+        since_seconds: int | None = None,
+    ) -> str:
+        """A container's log (the last `tail` lines, the previous instance, or a recent window)."""
+        query = _log_query(container, tail, previous, since_seconds)
+        try:
+            data = get_bytes(
+                self.conn, self.conn.client(), _log_path(namespace, pod), query, "text/plain"
+            )
+        except Exception as e:
+            raise self._drill_error(e, f"pod {namespace}/{pod}", "reading logs") from e
+        return data.decode("utf-8", "replace")
+
+    def follow_logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None = None,
+        tail: int | None = None,
+        since_seconds: int | None = None,
+    ) -> LogFollow:
+        """Follow a container's log; iterate the result for lines, close it to stop."""
+        query = [*_log_query(container, tail, False, since_seconds), ("follow", "true")]
+        try:
+            resp = open_stream(
+                self.conn, self.conn.client(), _log_path(namespace, pod), query, None, "text/plain"
+            )
+        except Exception as e:
+            raise self._drill_error(e, f"pod {namespace}/{pod}", "following logs") from e
+        return LogFollow(resp)
+
+    def events_for(self, kind: str, namespace: str, name: str) -> list[Event]:
+        """Events about one object, oldest first (asked of the server, not the cached state)."""
+        selector = f"involvedObject.kind={kind},involvedObject.name={name}"
+        try:
+            data = get_bytes(
+                self.conn, self.conn.client(), EVENTS.path(namespace), [("fieldSelector", selector)]
+            )
+        except Exception as e:
+            raise self._drill_error(e, f"{kind} {namespace}/{name}", "reading events") from e
+        events = [e for e in decode_page(data, EVENTS).objects if isinstance(e, Event)]
+        return sorted(events, key=lambda e: e.when())
+
+    def _drill_error(self, exc: Exception, what: str, doing: str) -> KexploreError:
+        """The user-facing error for a failed drill-down fetch (re-raises non-API errors)."""
+        if not is_api_failure(exc):
+            raise exc
+        if isinstance(exc, HttpFailure) and exc.status == 404:
+            return NotFoundError(f"{what} no longer exists", "refresh the view")
+        if isinstance(exc, HttpFailure) and exc.status == 400:
+            return SourceError(f"{what}: {exc.message}", "pick a container or another pod")
+        return explain(exc, self.conn, doing)
+
+
+def _log_path(namespace: str, pod: str) -> str:
+    return f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
+
+
+def _log_query(
+    container: str | None, tail: int | None, previous: bool, since_seconds: int | None
+) -> Query:
+    query: list[tuple[str, str | int]] = []
+    if container:
+        query.append(("container", container))
+    if tail is not None:
+        query.append(("tailLines", tail))
+    if previous:
+        query.append(("previous", "true"))
+    if since_seconds is not None:
+        query.append(("sinceSeconds", since_seconds))
+    return query
+
+
+def load_live(
+    context: str | None = None,
+    namespace: str | None = None,
+    kubeconfig: str | None = None,
+    namespaces: Sequence[str] = (),
+) -> ClusterState:
+    """Load a live cluster the way kubectl resolves it (the CLI's entry point)."""
+    return LiveSource(context, namespace, kubeconfig, namespaces).load()
