@@ -1,7 +1,8 @@
-"""Keeping a ClusterState current: list-then-watch per collection, backoff, 410 relists, bookmarks."""
+"""Keeping a ClusterState current: list-then-watch per collection, backoff, 410, bookmarks."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -113,10 +114,8 @@ class StateWatcher:
         with self._guard:
             streams = list(self._open)
         for resp in streams:
-            try:
+            with contextlib.suppress(Exception):  # the stream may already be closed
                 resp.shutdown()
-            except Exception:
-                pass
         for thread in self._threads:
             thread.join(timeout)
 
