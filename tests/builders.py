@@ -5,6 +5,8 @@ from __future__ import annotations
 from itertools import count
 from typing import Any
 
+from kexplore.checks.context import EdgeContext, build_context
+from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.model.base import K8s
 from kexplore.model.kinds import convert_object
 from kexplore.model.state import ClusterState, SourceMeta
@@ -353,3 +355,8 @@ def healthy_dns(node_name: str = "node-1") -> list[K8s]:
             [{"name": "dns", "port": 53, "protocol": "UDP"}, {"name": "dns-tcp", "port": 53}],
         ),
     ]
+
+
+def edge(st: ClusterState, source: str, target: str, protocol: str = "TCP") -> EdgeContext:
+    """The EdgeContext of one edge, as the ladder builds it (to call a layer's check)."""
+    return build_context(st, resolve_source(st, source), parse_target(target, protocol))

@@ -1,0 +1,172 @@
+"""The `pods` layer: source and target pods exist, Running and Ready, without crash loops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kexplore.checks.common import (
+    describe_pod,
+    event_text,
+    external_target,
+    is_recent,
+    no_pods_gate,
+    pod_events,
+    pod_ref,
+    recent_warnings,
+    target_gate,
+)
+from kexplore.checks.context import EdgeContext
+from kexplore.checks.result import Evidence, LayerResult, Status
+from kexplore.model.pods import ContainerStatus, Pod
+from kexplore.model.state import ClusterState
+
+LAYER = "pods"
+BAD_WAITING = {
+    "CrashLoopBackOff": "the container keeps crashing; read its previous log",
+    "ImagePullBackOff": "the image cannot be pulled: check the image name, tag and pull secret",
+    "ErrImagePull": "the image cannot be pulled: check the image name, tag and pull secret",
+    "InvalidImageName": "the image name is invalid: fix it in the pod template",
+    "CreateContainerConfigError": "a referenced ConfigMap/Secret key is missing: create it",
+    "CreateContainerError": "the runtime cannot create the container: see describe output",
+    "RunContainerError": "the container cannot start: check the command and mounts",
+}
+ORDER = (Status.PASS, Status.WARN, Status.UNKNOWN, Status.FAIL)
+
+
+def worst(statuses: list[Status]) -> Status:
+    """The most severe status (fail > unknown > warn > pass)."""
+    return max(statuses, key=ORDER.index, default=Status.PASS)
+
+
+@dataclass
+class PodJudgement:
+    """What is wrong with one pod: a status, the evidence and the fix for its worst problem."""
+
+    pod: Pod
+    status: Status = Status.PASS
+    evidence: list[Evidence] = field(default_factory=list)
+    problem: str = ""
+    hint: str = ""
+
+    def add(self, status: Status, ref: str, detail: str, hint: str = "") -> None:
+        self.evidence.append(Evidence(ref, detail))
+        if ORDER.index(status) > ORDER.index(self.status):
+            self.status, self.problem, self.hint = status, f"{ref}: {detail}", hint
+
+
+def judge_pod(state: ClusterState, pod: Pod) -> PodJudgement:
+    """Phase, readiness, container states, restarts and recent Warning events of a pod."""
+    out = PodJudgement(pod)
+    ref = pod_ref(pod)
+    if pod.synthesized:
+        hint = "check again against the live cluster, or a snapshot that holds the pods"
+        out.add(Status.UNKNOWN, ref, "manifests only: no running pods to judge", hint)
+        return out
+    phase = pod.status.phase or "Unknown"
+    if phase != "Running":
+        why = f" ({pod.status.reason}: {pod.status.message})" if pod.status.reason else ""
+        out.add(Status.FAIL, ref, f"phase {phase}{why}", f"see why: {describe_pod(pod)}")
+    if pod.metadata.deletion_timestamp:
+        out.add(Status.WARN, ref, f"terminating since {pod.metadata.deletion_timestamp}")
+    for container in [*pod.spec.containers, *pod.spec.init_containers]:
+        status = pod.container_status(container.name)
+        if status is not None:
+            _judge_container(state, out, pod, status, container in pod.serving_containers())
+    ready = pod.condition("Ready")
+    if phase == "Running" and not pod.is_ready() and out.status is not Status.FAIL:
+        reason = f"{ready.reason} {ready.message}".strip() if ready else "no Ready condition"
+        out.add(Status.FAIL, ref, f"not Ready ({reason})", "see the health layer")
+    for event in recent_warnings(state, "Pod", pod.namespace, pod.name):
+        out.add(Status.WARN, f"event {pod.namespace}/{event.metadata.name}", event_text(event))
+    if out.status is Status.PASS:
+        out.evidence.insert(0, Evidence(ref, f"Running and Ready on node {pod.spec.node_name}"))
+    return out
+
+
+def _judge_container(
+    state: ClusterState, out: PodJudgement, pod: Pod, status: ContainerStatus, serving: bool
+) -> None:
+    ref = pod_ref(pod, status.name)
+    waiting = status.state.waiting
+    if waiting is not None and waiting.reason in BAD_WAITING:
+        detail = f"waiting: {waiting.reason}" + (f": {waiting.message}" if waiting.message else "")
+        logs = f"kubectl logs -n {pod.namespace} {pod.name} -c {status.name} --previous"
+        hint = BAD_WAITING[waiting.reason]
+        out.add(Status.FAIL, ref, detail, f"{hint} ({logs})" if "log" in hint else hint)
+    elif waiting is not None and serving:
+        out.add(Status.WARN, ref, f"waiting: {waiting.reason or 'not started'}")
+    elif serving and status.state.running is not None and not status.ready:
+        out.add(Status.FAIL, ref, "running but not Ready", "see the health layer (readiness probe)")
+    last = status.last_state.terminated
+    if status.restart_count and last is not None:
+        detail = f"{status.restart_count} restarts; last exit {last.reason or last.exit_code}"
+        if last.finished_at:
+            detail += f" at {last.finished_at}"
+        recent = is_recent(last.finished_at, state)
+        hint = "raise the memory limit or fix the leak" if last.reason == "OOMKilled" else ""
+        out.add(Status.WARN if recent else Status.PASS, ref, detail, hint)
+
+
+def judge_side(state: ClusterState, pods: list[Pod]) -> tuple[Status, list[PodJudgement]]:
+    """All pods of one side: fail when all fail, warn when only some do."""
+    judged = [judge_pod(state, pod) for pod in pods]
+    statuses = [j.status for j in judged]
+    if Status.FAIL in statuses and any(s is not Status.FAIL for s in statuses):
+        if Status.UNKNOWN in statuses:
+            return Status.UNKNOWN, judged
+        return Status.WARN, judged
+    return worst(statuses), judged
+
+
+def check(ctx: EdgeContext) -> LayerResult:
+    """Judge the source pods and the target pods."""
+    src_status, src = judge_side(ctx.state, ctx.source.pods)
+    if not ctx.source.pods:
+        src_status = Status.FAIL
+    gate = target_gate(ctx, LAYER) or no_pods_gate(ctx, LAYER)
+    tgt_status, tgt = (Status.PASS, []) if gate else judge_side(ctx.state, ctx.target_pods)
+    judged = src + tgt
+    result = LayerResult(LAYER, worst([src_status, tgt_status]), "")
+    result.evidence = [e for j in judged for e in j.evidence]
+    result.commands = _commands(ctx, judged)
+    bad = sorted(
+        (j for j in judged if j.status is not Status.PASS), key=lambda j: -ORDER.index(j.status)
+    )
+    if not ctx.source.pods:
+        src_name = f"{ctx.source.kind} {ctx.source.namespace}/{ctx.source.name}"
+        result.summary = f"source {src_name} has no pods"
+        result.hint = "scale it up or fix its selector: nothing runs to send traffic"
+    elif bad:
+        result.summary = _side_of(bad[0], src) + bad[0].problem
+        result.hint = bad[0].hint or f"inspect it: {describe_pod(bad[0].pod)}"
+    else:
+        result.summary = _healthy_summary(ctx, src, tgt)
+    if gate is not None and src_status is not Status.FAIL:
+        result.status, result.explained_by = Status.UNKNOWN, gate.explained_by
+        result.summary = f"{result.summary}; target: {gate.summary}"
+        result.hint = result.hint or gate.hint
+        result.evidence.extend(gate.evidence)
+    return result
+
+
+def _side_of(judgement: PodJudgement, source: list[PodJudgement]) -> str:
+    return "source " if judgement in source else "target "
+
+
+def _healthy_summary(ctx: EdgeContext, src: list[PodJudgement], tgt: list[PodJudgement]) -> str:
+    text = f"source: {len(src)} pod(s) Running and Ready"
+    if tgt:
+        text += f"; target: {len(tgt)} pod(s) Running and Ready"
+    elif external_target(ctx):
+        text += f"; target {ctx.resolution.query} is outside the cluster's pods"
+    return text
+
+
+def _commands(ctx: EdgeContext, judged: list[PodJudgement]) -> list[str]:
+    namespaces = sorted({j.pod.namespace for j in judged} or {ctx.source.namespace})
+    commands = [f"kubectl get pods -n {ns} -o wide" for ns in namespaces]
+    for j in judged:
+        if j.status is not Status.PASS and not j.pod.synthesized:
+            commands += [describe_pod(j.pod), pod_events(j.pod.namespace, j.pod.name)]
+            break
+    return commands

@@ -1,0 +1,142 @@
+"""The `pods` layer."""
+
+from __future__ import annotations
+
+from builders import container_status, edge, event, healthy_dns, pod, service, state
+
+from kexplore.checks import pods
+from kexplore.checks.result import LayerResult, Status
+from kexplore.model.base import K8s
+from kexplore.model.kinds import convert_object
+
+
+def cart(**kw: object) -> K8s:
+    defaults: dict[str, object] = {"labels": {"app": "cart"}, "ip": "10.0.0.3", "ports": [8080]}
+    defaults.update(kw)
+    return pod("shop", str(defaults.pop("name", "cart-1")), **defaults)  # type: ignore[arg-type]
+
+
+def run(*objs: K8s, target: str = "cart:80", source: str = "shop/web") -> LayerResult:
+    st = state(
+        pod("shop", "web", labels={"app": "web"}, ip="10.0.0.2"),
+        service("shop", "cart", selector={"app": "cart"}, ports=[{"port": 80, "targetPort": 8080}]),
+        *healthy_dns(),
+        *objs,
+    )
+    return pods.check(edge(st, source, target))
+
+
+def test_healthy_pods_pass_with_evidence() -> None:
+    result = run(cart())
+    assert result.status is Status.PASS
+    refs = [e.ref for e in result.evidence]
+    assert "pod shop/web" in refs and "pod shop/cart-1" in refs
+    assert "kubectl get pods -n shop -o wide" in result.commands
+    assert result.basis == "static"
+
+
+def test_crash_loop_fails_with_previous_logs_hint() -> None:
+    result = run(
+        cart(
+            ready=False, statuses=[container_status("app", ready=False, waiting="CrashLoopBackOff")]
+        )
+    )
+    assert result.status is Status.FAIL
+    assert "CrashLoopBackOff" in result.summary and result.summary.startswith("target ")
+    assert any(e.ref == "pod shop/cart-1 container app" for e in result.evidence)
+    assert result.hint is not None and "--previous" in result.hint
+    assert any("describe pod -n shop cart-1" in c for c in result.commands)
+
+
+def test_image_pull_back_off_fails() -> None:
+    result = run(
+        cart(
+            ready=False, statuses=[container_status("app", ready=False, waiting="ImagePullBackOff")]
+        )
+    )
+    assert result.status is Status.FAIL and "pull" in (result.hint or "")
+
+
+def test_pending_pod_fails() -> None:
+    result = run(cart(phase="Pending", ready=False, statuses=[]))
+    assert result.status is Status.FAIL and "phase Pending" in result.summary
+
+
+def test_one_of_two_target_pods_not_ready_is_a_warning() -> None:
+    bad = cart(name="cart-2", ip="10.0.0.4", ready=False)
+    result = run(cart(), bad)
+    assert result.status is Status.WARN
+    assert "cart-2" in result.summary and "not Ready" in result.summary
+
+
+def test_all_target_pods_not_ready_fails() -> None:
+    assert run(cart(ready=False)).status is Status.FAIL
+
+
+def test_recent_warning_events_warn_old_ones_do_not() -> None:
+    recent = event(
+        "shop", "Pod", "cart-1", "FailedMount", "volume not found", when="2026-01-10T11:50:00Z"
+    )
+    old = event(
+        "shop", "Pod", "cart-1", "FailedMount", "volume not found", when="2026-01-08T11:50:00Z"
+    )
+    warned = run(cart(), recent)
+    assert warned.status is Status.WARN and "FailedMount" in warned.summary
+    assert run(cart(), old).status is Status.PASS
+
+
+def test_recent_oom_kill_restart_warns_old_one_passes() -> None:
+    recent = container_status("app", restarts=4, last_terminated="OOMKilled")
+    old = container_status(
+        "app", restarts=4, last_terminated="OOMKilled", last_finished="2026-01-01T00:00:00Z"
+    )
+    result = run(cart(statuses=[recent]))
+    assert result.status is Status.WARN and "OOMKilled" in result.summary
+    assert "memory" in (result.hint or "")
+    assert run(cart(statuses=[old])).status is Status.PASS
+
+
+def test_synthesized_pods_are_unknown() -> None:
+    result = run(cart(synthesized=True))
+    assert result.status is Status.UNKNOWN and "manifests only" in result.summary
+
+
+def test_target_without_pods_is_unknown_explained_by_service() -> None:
+    result = run(pod("shop", "other", labels={"app": "carts"}, ip="10.0.0.9"))
+    assert result.status is Status.UNKNOWN and result.explained_by == "service"
+
+
+def test_nxdomain_target_is_unknown_explained_by_dns() -> None:
+    result = run(cart(), target="basket:80")
+    assert result.status is Status.UNKNOWN and result.explained_by == "dns"
+
+
+def test_failing_source_is_a_cause_even_when_the_target_is_nxdomain() -> None:
+    crashing = pod(
+        "shop",
+        "web2",
+        ready=False,
+        statuses=[container_status("app", ready=False, waiting="CrashLoopBackOff")],
+    )
+    result = run(crashing, target="basket:80", source="shop/web2")
+    assert result.status is Status.FAIL and result.explained_by is None
+    assert result.summary.startswith("source ")
+
+
+def test_source_workload_without_pods_fails() -> None:
+    deploy = convert_object(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "idle", "namespace": "shop"},
+            "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "idle"}}},
+        }
+    )
+    assert deploy is not None
+    result = run(cart(), deploy, source="shop/deploy/idle")
+    assert result.status is Status.FAIL and "has no pods" in result.summary
+
+
+def test_external_target_judges_the_source_only() -> None:
+    result = run(target="api.example.com:443")
+    assert result.status is Status.PASS and "outside" in result.summary
