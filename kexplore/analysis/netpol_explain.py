@@ -200,3 +200,17 @@ def _ipblock_notes(d: Direction) -> list[str]:
                         "some network plugins also apply it to pod IPs"
                     )
     return out
+
+
+def dns_egress_verdicts(
+    state: ClusterState, source: Pod, dns_targets: list[tuple[Pod, int]]
+) -> dict[str, list[Verdict]]:
+    """DNS from `source` to each DNS pod at its target port, per protocol (UDP and TCP).
+
+    Service traffic is judged after DNAT: the kube-dns Service port 53 lands on the
+    CoreDNS pods' target port, so that is the port the policies must allow.
+    """
+    return {
+        proto: [verdict(state, source, pod, proto, port) for pod, port in dns_targets]
+        for proto in ("UDP", "TCP")
+    }

@@ -1,0 +1,265 @@
+"""The networkpolicy layer: source egress and backend ingress at the targetPort; DNS egress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kexplore.analysis.dns import EXTERNAL, EXTERNAL_NAME, IP
+from kexplore.analysis.netpol import direction_of
+from kexplore.analysis.netpol_explain import DirectionVerdict, Verdict, verdict
+from kexplore.analysis.netpol_peers import EGRESS, Endpoint
+from kexplore.analysis.services import Backend
+from kexplore.checks.common import no_pods_gate, target_gate, unreadable, unreadable_result
+from kexplore.checks.context import EdgeContext, PartialCheck
+from kexplore.checks.result import Evidence, LayerResult, Status
+from kexplore.model.pods import Pod
+from kexplore.model.state import ClusterState
+
+LAYER = "networkpolicy"
+MAX_EVIDENCE = 12
+POLICY_KINDS = ("NetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One connection to judge: a source pod to a destination on (protocol, port)."""
+
+    source: Pod
+    target: Pod | Endpoint
+    protocol: str
+    port: int
+
+
+def check(ctx: EdgeContext) -> LayerResult:
+    """Judge every source pod against every backend at its targetPort (after DNAT)."""
+    gate = target_gate(ctx, LAYER)
+    if gate is not None:
+        return gate
+    reasons = unreadable(ctx.state, *POLICY_KINDS)
+    if reasons:
+        return unreadable_result(LAYER, reasons)
+    if not ctx.source.pods:
+        return LayerResult(
+            LAYER,
+            Status.UNKNOWN,
+            f"not judged: {ctx.source.kind} {ctx.source.namespace}/{ctx.source.name} has no pods",
+            hint="check the pods layer: the source must run pods for traffic to leave it",
+            explained_by="pods",
+        )
+    pairs = _pairs(ctx)
+    if pairs is None:
+        return _external_name(ctx)
+    if not pairs:
+        gated = no_pods_gate(ctx, LAYER)
+        return gated or LayerResult(
+            LAYER,
+            Status.UNKNOWN,
+            "not judged: the target has no pod with the dialed port",
+            hint="see the service and ports layers",
+            explained_by="service" if ctx.service is not None else None,
+        )
+    verdicts = [verdict(ctx.state, p.source, p.target, p.protocol, p.port) for p in pairs]
+    return _result(ctx, verdicts)
+
+
+def _pairs(ctx: EdgeContext) -> list[Pair] | None:
+    """Source pods × backends at their target port; None for a name with no address."""
+    protocol = ctx.target.protocol
+    backends = [b for b in ctx.backends if b.port is not None]
+    if backends:
+        seen: dict[tuple[str, str, int], Backend] = {}
+        for b in backends:
+            assert b.port is not None
+            seen.setdefault((b.pod.namespace, b.pod.name, b.port), b)
+        targets: list[tuple[Pod | Endpoint, int]] = [
+            (b.pod, port) for (_, _, port), b in sorted(seen.items())
+        ]
+    elif ctx.resolution.kind in (IP, EXTERNAL) and ctx.resolution.ip:
+        port = ctx.dialed_port
+        if port is None:
+            return []
+        targets = [(Endpoint.of_ip(ctx.resolution.ip), port)]
+    elif ctx.resolution.kind in (EXTERNAL_NAME, EXTERNAL):
+        return None
+    else:
+        return []
+    return [Pair(src, dst, protocol, port) for src in ctx.source.pods for dst, port in targets]
+
+
+def _external_name(ctx: EdgeContext) -> LayerResult:
+    """A name outside the cluster: only the source's egress isolation can be judged."""
+    state, dest = ctx.state, Endpoint()
+    isolated = [
+        pod.name
+        for pod in ctx.source.pods
+        if direction_of(state, Endpoint.of_pod(pod), dest, EGRESS, dest).tier.isolated
+    ]
+    if not isolated:
+        return _with_cni(
+            state,
+            LayerResult(
+                LAYER,
+                Status.PASS,
+                "source pods are not isolated for egress: external traffic is not restricted",
+                commands=[f"kubectl get networkpolicy -n {ctx.source.namespace}"],
+            ),
+        )
+    return LayerResult(
+        LAYER,
+        Status.UNKNOWN,
+        f"egress of {', '.join(isolated[:3])} is restricted and {ctx.target.host} "
+        "has no address in the data to match against ipBlock rules",
+        commands=[f"kubectl get networkpolicy -n {ctx.source.namespace} -o yaml"],
+        hint=f"check the egress ipBlock rules against the addresses {ctx.target.host} resolves to",
+    )
+
+
+def _result(ctx: EdgeContext, verdicts: list[Verdict]) -> LayerResult:
+    denied = [v for v in verdicts if not v.allowed]
+    evidence = _evidence(denied or verdicts)
+    commands = _commands(ctx.state, verdicts)
+    if not denied:
+        decided = sorted({d for v in verdicts for d in _deciders(v)})
+        how = f" (by {', '.join(decided[:3])})" if decided else " (no policy isolates them)"
+        summary = f"allowed: {len(verdicts)} pod pair(s) on {_what(verdicts)}{how}"
+        result = LayerResult(LAYER, Status.PASS, summary, evidence=evidence, commands=commands)
+        return _with_cni(ctx.state, result)
+    first = denied[0]
+    blocked = [d for d in (first.egress, first.ingress) if not d.allowed]
+    side = blocked[0]
+    summary = f"{side.direction} denied: {side.reason}"
+    if len(denied) < len(verdicts):
+        summary = f"{len(denied)} of {len(verdicts)} pod pairs denied; {summary}"
+    sources_all_denied = _sources_fully_denied(verdicts)
+    status = Status.FAIL if sources_all_denied else Status.WARN
+    result = LayerResult(
+        LAYER, status, summary, evidence=evidence, commands=commands, hint=_hint(first, side)
+    )
+    return _with_cni(ctx.state, result)
+
+
+def _what(verdicts: list[Verdict]) -> str:
+    ports = sorted({f"{v.protocol} {v.port}" for v in verdicts})
+    return ", ".join(ports[:4])
+
+
+def _deciders(v: Verdict) -> list[str]:
+    return [d.decided_by for d in (v.egress, v.ingress) if d.decided_by]
+
+
+def _sources_fully_denied(verdicts: list[Verdict]) -> bool:
+    """Some source pod can reach none of the backends."""
+    by_source: dict[str, bool] = {}
+    for v in verdicts:
+        by_source[v.source] = by_source.get(v.source, False) or v.allowed
+    return not all(by_source.values())
+
+
+def _evidence(verdicts: list[Verdict]) -> list[Evidence]:
+    out: list[Evidence] = []
+    seen: set[tuple[str, str]] = set()
+    for v in verdicts:
+        for side in _telling_sides(v):
+            ref = side.decided_by or _policy_ref(side) or f"pod {_subject(v, side)}"
+            detail = f"{v.source} -> {v.target} {v.protocol} {v.port}: {side.reason}"
+            if (ref, side.reason) not in seen:
+                seen.add((ref, side.reason))
+                out.append(Evidence(ref, detail))
+            out.extend(Evidence("note", n) for n in side.notes if ("note", n) not in seen)
+            seen.update(("note", n) for n in side.notes)
+    return out[:MAX_EVIDENCE]
+
+
+def _telling_sides(v: Verdict) -> list[DirectionVerdict]:
+    """The sides that decided: the denying ones, else those a rule allowed, else ingress."""
+    sides = (v.egress, v.ingress)
+    return [s for s in sides if not s.allowed] or [s for s in sides if s.decided_by] or [v.ingress]
+
+
+def _policy_ref(side: DirectionVerdict) -> str:
+    return f"networkpolicy {side.selecting[0]}" if side.selecting else ""
+
+
+def _subject(v: Verdict, side: DirectionVerdict) -> str:
+    return v.source if side.direction == EGRESS else v.target
+
+
+def _commands(state: ClusterState, verdicts: list[Verdict]) -> list[str]:
+    names = sorted({s for v in verdicts for d in (v.egress, v.ingress) for s in d.selecting})
+    cmds = [f"kubectl describe networkpolicy -n {n.split('/')[0]} {n.split('/')[1]}" for n in names]
+    spaces = sorted({v.source.split("/")[0] for v in verdicts} | {_ns(v.target) for v in verdicts})
+    cmds.extend(f"kubectl get networkpolicy -n {ns}" for ns in spaces if ns)
+    if state.cni_policies():
+        cmds.append("kubectl get ciliumnetworkpolicies,networkpolicies.crd.projectcalico.org -A")
+    return cmds[:8]
+
+
+def _ns(label: str) -> str:
+    return label.split("/")[0] if "/" in label and "[External]" not in label else ""
+
+
+def _hint(v: Verdict, side: DirectionVerdict) -> str:
+    """The minimal fix: a rule admitting this peer on this port."""
+    if side.decided_by:
+        return f"{side.decided_by} decides this; change that rule or its priority"
+    peer = v.source if side.direction != EGRESS else v.target
+    where = v.target if side.direction != EGRESS else v.source
+    ns = where.split("/")[0]
+    verb = "ingress rule allowing from" if side.direction != EGRESS else "egress rule allowing to"
+    return (
+        f"add to a policy selecting {where} (namespace {ns}) an {verb} {peer} "
+        f"(namespaceSelector kubernetes.io/metadata.name plus podSelector on its labels) "
+        f"on {v.protocol} {v.port}"
+    )
+
+
+def _with_cni(state: ClusterState, result: LayerResult) -> LayerResult:
+    """CNI policy objects kexplore does not evaluate: never a plain pass."""
+    cni = state.cni_policies()
+    if not cni:
+        return result
+    names = ", ".join(f"{o.kind} {o.metadata.namespace or '-'}/{o.metadata.name}" for o in cni[:3])
+    more = f" (+{len(cni) - 3} more)" if len(cni) > 3 else ""
+    result.evidence.insert(0, Evidence("cni policies", f"not evaluated by kexplore: {names}{more}"))
+    if result.status is Status.PASS:
+        result.status = Status.WARN
+        result.summary = f"{result.summary}; but {len(cni)} CNI policy object(s) were not evaluated"
+        result.hint = result.hint or "review the Cilium/Calico policies by hand or probe the edge"
+    return result
+
+
+def dns_egress_check(ctx: EdgeContext, dns_backends: list[Backend]) -> PartialCheck:
+    """May every source pod query DNS: UDP and TCP to each DNS pod's target port?"""
+    targets = sorted(
+        {(b.pod.namespace, b.pod.name, b.port): b.pod for b in dns_backends if b.port}.items(),
+        key=lambda kv: kv[0],
+    )
+    if not ctx.source.pods or not targets:
+        return PartialCheck(Status.UNKNOWN, "DNS egress not judged: no source pods or no DNS pods")
+    pairs = [(pod, key[2]) for key, pod in targets]
+    udp = [verdict(ctx.state, s, p, "UDP", port) for s in ctx.source.pods for p, port in pairs]
+    tcp = [verdict(ctx.state, s, p, "TCP", port) for s in ctx.source.pods for p, port in pairs]
+    udp_denied = [v for v in udp if not v.allowed]
+    tcp_denied = [v for v in tcp if not v.allowed]
+    evidence = _evidence(udp_denied + tcp_denied or udp)
+    if udp_denied:
+        first = udp_denied[0]
+        side = first.egress if not first.egress.allowed else first.ingress
+        status = Status.FAIL if len(udp_denied) == len(udp) else Status.WARN
+        summary = f"DNS queries blocked: {side.direction} UDP {first.port} denied: {side.reason}"
+        return PartialCheck(
+            status, summary, evidence, _commands(ctx.state, udp), _hint(first, side)
+        )
+    if tcp_denied:
+        first = tcp_denied[0]
+        side = first.egress if not first.egress.allowed else first.ingress
+        summary = (
+            f"DNS over TCP {first.port} denied (large answers fall back to TCP): {side.reason}"
+        )
+        return PartialCheck(
+            Status.WARN, summary, evidence, _commands(ctx.state, tcp), _hint(first, side)
+        )
+    status, summary = Status.PASS, f"DNS egress allowed (UDP and TCP {pairs[0][1]} to the DNS pods)"
+    if ctx.state.cni_policies():
+        status, summary = Status.WARN, f"{summary}; CNI policy objects were not evaluated"
+    return PartialCheck(status, summary, evidence, _commands(ctx.state, udp))

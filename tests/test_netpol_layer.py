@@ -1,0 +1,193 @@
+"""The networkpolicy layer and the DNS-egress check, through a real EdgeContext."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netpol_builders import namespace, netpol, pod, state_of
+
+from kexplore.checks import networkpolicy
+from kexplore.checks.context import build_context
+from kexplore.checks.edge import parse_target, resolve_source
+from kexplore.checks.result import LayerResult, Status
+from kexplore.model.state import ClusterState
+
+
+def _service(
+    ns: str, name: str, selector: dict[str, str], port: int, target: Any
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "selector": selector,
+            "clusterIP": "10.96.0.50",
+            "ports": [{"port": port, "targetPort": target, "protocol": "TCP"}],
+        },
+    }
+
+
+BASE = [
+    namespace("api", {"team": "api"}),
+    namespace("data", {"team": "data"}),
+    pod("api", "gateway-1", {"app": "gateway"}, "10.1.0.5"),
+    pod("data", "pg-0", {"app": "pg"}, "10.2.0.7", [("pg", 5432, "TCP")]),
+    _service("data", "pg", {"app": "pg"}, 80, "pg"),
+]
+
+
+def _run(*objs: dict[str, Any], target: str = "data/svc/pg:80") -> LayerResult:
+    state = state_of(*BASE, *objs)
+    return _layer(state, target)
+
+
+def _layer(state: ClusterState, target: str) -> LayerResult:
+    ctx = build_context(state, resolve_source(state, "api/gateway-1"), parse_target(target))
+    return networkpolicy.check(ctx)
+
+
+DENY = netpol("data", "default-deny-ingress", {"podSelector": {}, "policyTypes": ["Ingress"]})
+
+
+def test_no_policy_passes() -> None:
+    result = _run()
+    assert result.status is Status.PASS
+    assert "no policy isolates them" in result.summary
+
+
+def test_default_deny_fails_naming_policy_and_source() -> None:
+    result = _run(DENY)
+    assert result.status is Status.FAIL
+    assert result.summary == (
+        "ingress denied: NetworkPolicy data/default-deny-ingress selects data/pg-0; "
+        "no ingress rule admits TCP 5432 from api/gateway-1"
+    )
+    assert result.evidence[0].ref == "networkpolicy data/default-deny-ingress"
+    assert "kubectl describe networkpolicy -n data default-deny-ingress" in result.commands
+    assert result.hint and "api/gateway-1" in result.hint
+
+
+def _allow(port: Any) -> dict[str, Any]:
+    peer = {
+        "namespaceSelector": {"matchLabels": {"team": "api"}},
+        "podSelector": {"matchLabels": {"app": "gateway"}},
+    }
+    rule = {"from": [peer], "ports": [{"port": port}]}
+    return netpol(
+        "data", "allow-gateway", {"podSelector": {"matchLabels": {"app": "pg"}}, "ingress": [rule]}
+    )
+
+
+def test_service_traffic_is_judged_at_the_target_port() -> None:
+    allowed = _run(DENY, _allow(5432))
+    assert allowed.status is Status.PASS
+    assert "networkpolicy data/allow-gateway ingress[0] from[0] ports[0]" in allowed.summary
+    assert _run(DENY, _allow(80)).status is Status.FAIL
+
+
+def test_named_port_rule_matches_target_port() -> None:
+    assert _run(DENY, _allow("pg")).status is Status.PASS
+
+
+def test_cni_policies_never_give_a_plain_pass() -> None:
+    cilium = {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "l7", "namespace": "data"},
+        "spec": {},
+    }
+    result = _run(cilium)
+    assert result.status is Status.WARN
+    assert "CNI policy object(s) were not evaluated" in result.summary
+    assert result.evidence[0].detail.startswith(
+        "not evaluated by kexplore: CiliumNetworkPolicy data/l7"
+    )
+
+
+def test_unreadable_policies_are_unknown() -> None:
+    state = state_of(*BASE)
+    state.meta.unreadable["NetworkPolicy"] = "forbidden: list networkpolicies"
+    assert _layer(state, "data/svc/pg:80").status is Status.UNKNOWN
+
+
+def test_egress_to_external_ip() -> None:
+    egress = netpol(
+        "api",
+        "egress",
+        {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}], "ports": [{"port": 443}]}],
+        },
+    )
+    state = state_of(*BASE, egress)
+    assert _layer(state, "203.0.113.9:443").status is Status.PASS
+    failed = _layer(state, "198.51.100.1:443")
+    assert failed.status is Status.FAIL
+    assert failed.summary.startswith(
+        "egress denied: NetworkPolicy api/egress selects api/gateway-1"
+    )
+
+
+DNS = [
+    namespace("kube-system"),
+    pod(
+        "kube-system",
+        "coredns-1",
+        {"k8s-app": "kube-dns"},
+        "10.3.0.2",
+        [("dns", 1053, "UDP"), ("dns-tcp", 1053, "TCP")],
+    ),
+    {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "kube-dns", "namespace": "kube-system"},
+        "spec": {
+            "selector": {"k8s-app": "kube-dns"},
+            "clusterIP": "10.96.0.10",
+            "ports": [
+                {"name": "dns", "port": 53, "targetPort": "dns", "protocol": "UDP"},
+                {"name": "dns-tcp", "port": 53, "targetPort": "dns-tcp", "protocol": "TCP"},
+            ],
+        },
+    },
+]
+
+
+def _dns_check(*objs: dict[str, Any]) -> networkpolicy.PartialCheck:
+    from kexplore.analysis.services import resolve_backends
+    from kexplore.model.services import Service
+
+    state = state_of(*BASE, *DNS, *objs)
+    svc = state.get("Service", "kube-system", "kube-dns")
+    assert isinstance(svc, Service)
+    backends = resolve_backends(state, svc, svc.find_port(53, "UDP")).backends
+    ctx = build_context(
+        state, resolve_source(state, "api/gateway-1"), parse_target("data/svc/pg:80")
+    )
+    return networkpolicy.dns_egress_check(ctx, backends)
+
+
+def _egress_dns(port: int) -> dict[str, Any]:
+    peer = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+    }
+    ports = [{"port": port, "protocol": "UDP"}, {"port": port, "protocol": "TCP"}]
+    return netpol(
+        "api",
+        "allow-dns",
+        {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [peer], "ports": ports}]},
+    )
+
+
+def test_dns_egress_allowed_without_policies() -> None:
+    assert _dns_check().status is Status.PASS
+
+
+def test_dns_egress_must_allow_the_dns_pods_target_port() -> None:
+    assert _dns_check(_egress_dns(1053)).status is Status.PASS
+    blocked = _dns_check(_egress_dns(53))
+    assert blocked.status is Status.FAIL
+    assert blocked.summary.startswith("DNS queries blocked: egress UDP 1053 denied")
