@@ -67,13 +67,17 @@ def endpointslices(plan: ClusterPlan, rv: Versions, rng: random.Random) -> Itera
         if app.service_uid is None:
             continue
         scheduled = [p for p in app.pods if p.ip is not None]
+        names: set[str] = set()
         for start in range(0, max(1, len(scheduled)), SLICE_MAX):
-            yield _slice(app, scheduled[start : start + SLICE_MAX], rv, rng)
+            name = f"{app.name}-{''.join(rng.choices('bcdfghjklmnpqrstvwxz2456789', k=5))}"
+            if name in names:
+                name += "x"
+            names.add(name)
+            yield _slice(app, name, scheduled[start : start + SLICE_MAX], rv, rng)
 
 
-def _slice(app: AppPlan, pods: list[PodPlan], rv: Versions, rng: random.Random) -> Obj:
+def _slice(app: AppPlan, name: str, pods: list[PodPlan], rv: Versions, rng: random.Random) -> Obj:
     assert app.service_uid is not None
-    name = f"{app.name}-{''.join(rng.choices('bcdfghjklmnpqrstvwxz2456789', k=5))}"
     labels = {
         "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
         "kubernetes.io/service-name": app.name,

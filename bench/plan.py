@@ -146,6 +146,7 @@ class Ids:
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
+        self.issued: set[tuple[str, str]] = set()
 
     def uid(self) -> str:
         h = f"{self.rng.getrandbits(128):032x}"
@@ -153,6 +154,14 @@ class Ids:
 
     def token(self, n: int) -> str:
         return "".join(self.rng.choices(HASH_ALPHABET, k=n))
+
+    def unique(self, namespace: str, prefix: str) -> str:
+        """`prefix` plus a 5-character suffix not yet issued in `namespace`."""
+        while True:
+            name = f"{prefix}{self.token(5)}"
+            if (namespace, name) not in self.issued:
+                self.issued.add((namespace, name))
+                return name
 
 
 def build_plan(spec: WorkloadSpec) -> ClusterPlan:
@@ -250,7 +259,7 @@ def _system_apps(spec: WorkloadSpec, ids: Ids, nodes: list[NodePlan]) -> list[Ap
         for node in nodes:
             cni.pods.append(
                 PodPlan(
-                    f"calico-node-{ids.token(5)}",
+                    ids.unique("kube-system", "calico-node-"),
                     ids.uid(),
                     node,
                     node.ip,
@@ -347,6 +356,6 @@ def _schedule(ids: Ids, app: AppPlan, nodes: list[NodePlan], n: int, serial: int
                 node = nodes[(nodes.index(node) + 1) % len(nodes)]
             ip = f"{node.cidr_prefix}.{node.next_slot}"
             node.next_slot += 1
-        name = f"{app.name}-{app.template_hash}-{ids.token(5)}"
+        name = ids.unique(app.namespace, f"{app.name}-{app.template_hash}-")
         unique = None if serial is None else f"{serial}-{i}"
         app.pods.append(PodPlan(name, ids.uid(), node, ip, state, unique))
