@@ -1,0 +1,109 @@
+"""Every edge listed in docs/demo.md: discoverable, and failing at the documented layer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kexplore.checks import ladder
+from kexplore.checks.ladder import check_edge
+from kexplore.checks.result import LAYER_IDS, EdgeReport, Status
+from kexplore.graph import talks_to
+from kexplore.model.state import ClusterState
+from kexplore.probes.recorded import RecordedProber
+from kexplore.sources.demo import load_demo
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "demo.md"
+_EDGE = r"^\| `kexplore check --demo (?P<source>\S+) (?P<target>\S+)` \| "
+FAULT_ROW = re.compile(_EDGE + r"`(?P<layer>[a-z]+)` \| (?P<needs>[^|]+) \|")
+HEALTHY_ROW = re.compile(_EDGE + r"[^|]+ \|$")
+NEEDS = {"—", "recorded probes", "DNS egress check"}
+
+
+@dataclass(frozen=True)
+class DocEdge:
+    source: str
+    target: str
+    layer: str | None  # None: a healthy edge
+    needs: str = "—"
+
+    def __str__(self) -> str:
+        return f"{self.source} -> {self.target}"
+
+
+def _section(text: str, title: str) -> list[str]:
+    body = text.split(f"\n## {title}\n", 1)[1]
+    return body.split("\n## ", 1)[0].splitlines()
+
+
+def doc_edges() -> tuple[list[DocEdge], list[DocEdge]]:
+    """(planted faults, healthy edges) as docs/demo.md tables list them."""
+    text = DOC.read_text()
+    faults, healthy = [], []
+    for line in _section(text, "Planted faults"):
+        if line.startswith("| `kexplore"):
+            match = FAULT_ROW.match(line)
+            assert match, f"unparseable fault row: {line[:80]}"
+            needs = match["needs"].strip()
+            faults.append(DocEdge(match["source"], match["target"], match["layer"], needs))
+    for line in _section(text, "Healthy edges"):
+        if line.startswith("| `kexplore"):
+            match = HEALTHY_ROW.match(line)
+            assert match, f"unparseable healthy row: {line[:80]}"
+            healthy.append(DocEdge(match["source"], match["target"], None))
+    return faults, healthy
+
+
+FAULTS, HEALTHY = doc_edges()
+
+
+@pytest.fixture(scope="module")
+def state() -> ClusterState:
+    return load_demo()
+
+
+def run(state: ClusterState, edge: DocEdge) -> EdgeReport:
+    """As `kexplore check --demo` runs it: with the demo's recorded probes replayed."""
+    return check_edge(state, edge.source, edge.target, prober=RecordedProber(state.recorded_probes))
+
+
+def describe(report: EdgeReport) -> str:
+    return "; ".join(f"{r.id}={r.status}: {r.summary}" for r in report.layers)
+
+
+def test_the_tables_parse_and_plant_a_fault_in_every_layer() -> None:
+    assert len(FAULTS) >= len(LAYER_IDS) and len(HEALTHY) >= 5
+    assert {f.layer for f in FAULTS} == set(LAYER_IDS)
+    assert all(f.needs in NEEDS for f in FAULTS)
+    edges = [(e.source, e.target) for e in FAULTS + HEALTHY]
+    assert len(edges) == len(set(edges)), "an edge is listed twice"
+
+
+def test_the_documented_edges_are_exactly_the_inferred_talks_to_edges(
+    state: ClusterState,
+) -> None:
+    inferred = {(t.source, t.target) for t in talks_to(state)}
+    documented = {(e.source, e.target) for e in FAULTS + HEALTHY}
+    assert documented == inferred
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=str)
+def test_planted_fault_fails_at_its_layer(state: ClusterState, fault: DocEdge) -> None:
+    present = {layer_id for layer_id, _ in ladder.LAYERS}
+    if fault.layer not in present:
+        pytest.skip(f"layer {fault.layer!r} is not in kexplore.checks.ladder.LAYERS yet")
+    if fault.needs == "DNS egress check" and ladder.DNS_EGRESS is None:
+        pytest.skip("the DNS egress check (ladder.DNS_EGRESS, networkpolicy engine) is not wired")
+    report = run(state, fault)
+    assert report.failing_layer == fault.layer, describe(report)
+    assert report.verdict is Status.FAIL
+
+
+@pytest.mark.parametrize("edge", HEALTHY, ids=str)
+def test_healthy_edge_has_no_failing_layer(state: ClusterState, edge: DocEdge) -> None:
+    report = run(state, edge)
+    assert report.failing_layer is None, describe(report)
+    assert report.verdict is not Status.FAIL
