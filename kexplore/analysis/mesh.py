@@ -1,0 +1,407 @@
+"""The mesh engine for one edge: data planes, mTLS both ways, authorization, routes, findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kexplore.analysis.mesh_analyzers import port_protocol, proxy_missing, subset_pods
+from kexplore.analysis.mesh_authz import (
+    ALLOWED,
+    CUSTOM,
+    DENIED,
+    Peer,
+    applicable_policies,
+    evaluate,
+    principal_of,
+)
+from kexplore.analysis.mesh_common import Fact, MeshSettings, mesh_settings, ref, service_fqdn
+from kexplore.analysis.mesh_dataplane import AMBIENT, SIDECAR, Dataplane, dataplane_of
+from kexplore.analysis.mesh_egress import egress_scope
+from kexplore.analysis.mesh_peerauth import DISABLE, effective_mtls
+from kexplore.analysis.mesh_routes import (
+    ABORT,
+    PORT_REQUIRED,
+    RouteProblem,
+    destinations,
+    route_problems,
+)
+from kexplore.analysis.mesh_symptoms import (
+    BLACKHOLE,
+    FAIL,
+    NO_HEALTHY,
+    NO_ROUTE,
+    RBAC_HTTP,
+    RBAC_TCP,
+    RESET,
+    WARN,
+    ClientSide,
+    MeshIssue,
+    ServerSide,
+    tls_issue,
+)
+from kexplore.analysis.mesh_tls import (
+    ISTIO_MUTUAL,
+    RuleChoice,
+    client_tls,
+    rules_for_host,
+)
+from kexplore.model.istio import VirtualService
+from kexplore.model.pods import Pod
+from kexplore.model.services import Service, ServicePort
+from kexplore.model.state import ClusterState
+
+HTTP_PROTOCOLS = frozenset({"http", "http2", "grpc", "grpc-web", "http_proxy"})
+
+
+@dataclass(frozen=True)
+class MeshEdge:
+    """One edge: the client pods, the server pods with the port traffic reaches on each, and
+    the service dialed (None when a pod or IP was dialed directly)."""
+
+    source_namespace: str
+    source_pods: list[Pod]
+    targets: list[tuple[Pod, int | None]]
+    service: Service | None = None
+    service_port: ServicePort | None = None
+
+
+@dataclass
+class MeshVerdict:
+    """What the engine found: each pod's data plane, the issues, and notes explaining a pass."""
+
+    settings: MeshSettings
+    sources: list[Dataplane]
+    targets: list[Dataplane]
+    issues: list[MeshIssue] = field(default_factory=list)
+    notes: list[Fact] = field(default_factory=list)
+
+    @property
+    def in_mesh(self) -> bool:
+        return any(p.in_mesh for p in (*self.sources, *self.targets))
+
+    def add(self, issue: MeshIssue | None) -> None:
+        if issue is not None and all(i.title != issue.title for i in self.issues):
+            self.issues.append(issue)
+
+    def note(self, fact: Fact) -> None:
+        if fact not in self.notes:
+            self.notes.append(fact)
+
+
+@dataclass(frozen=True)
+class _ClientView:
+    """What one client proxy uses toward the dialed host: rules, route and egress scope."""
+
+    plane: Dataplane
+    choice: RuleChoice
+    subsets: tuple[str, ...]
+    known: bool
+    policy: str
+
+
+def judge(state: ClusterState, edge: MeshEdge) -> MeshVerdict:
+    """Judge the mesh part of an edge (pure; reads only `state`)."""
+    settings = mesh_settings(state)
+    sources = [dataplane_of(state, p) for p in edge.source_pods]
+    planes = [(dataplane_of(state, p, edge.service), port) for p, port in edge.targets]
+    verdict = MeshVerdict(settings, sources, [p for p, _ in planes])
+    for plane in (*sources, *verdict.targets):
+        if proxy_missing(state, plane.pod):
+            verdict.add(_missing_proxy(plane))
+    if not verdict.in_mesh:
+        return verdict
+    _port_naming(verdict, edge)
+    problems: list[RouteProblem] = []
+    vs: VirtualService | None = None
+    if edge.service is not None and any(s.mode == SIDECAR for s in sources):
+        vs, problems = route_problems(
+            state, service_fqdn(edge.service), _service_port(edge), edge.source_namespace
+        )
+        _route_issues(state, verdict, edge, vs, problems)
+    for client in _distinct(sources):
+        view = _client_view(state, settings, client, edge, vs)
+        for server, port in _distinct_targets(planes):
+            _judge_pair(state, verdict, view, server, port, edge)
+    return verdict
+
+
+def _service_port(edge: MeshEdge) -> int | None:
+    return edge.service_port.port if edge.service_port is not None else None
+
+
+def _distinct(planes: Iterable[Dataplane]) -> list[Dataplane]:
+    seen: dict[tuple[str, str, frozenset[tuple[str, str]]], Dataplane] = {}
+    for plane in planes:
+        key = (plane.mode, plane.pod.spec.service_account_name, frozenset(plane.pod.labels.items()))
+        seen.setdefault(key, plane)
+    return list(seen.values())
+
+
+def _distinct_targets(
+    planes: list[tuple[Dataplane, int | None]],
+) -> list[tuple[Dataplane, int | None]]:
+    seen: dict[
+        tuple[str, frozenset[tuple[str, str]], int | None], tuple[Dataplane, int | None]
+    ] = {}
+    for plane, port in planes:
+        seen.setdefault((plane.mode, frozenset(plane.pod.labels.items()), port), (plane, port))
+    return list(seen.values())
+
+
+def _missing_proxy(plane: Dataplane) -> MeshIssue:
+    title = f"{plane.ref()} runs without istio-proxy although injection applies"
+    pod = plane.pod
+    hint = f"restart it to inject istio-proxy: kubectl delete pod -n {pod.namespace} {pod.name}"
+    return MeshIssue(
+        WARN,
+        title,
+        "the pod talks plaintext outside the mesh",
+        [Fact(plane.ref(), plane.reason)],
+        hint,
+    )
+
+
+def _port_naming(verdict: MeshVerdict, edge: MeshEdge) -> None:
+    port = edge.service_port
+    if edge.service is None or port is None or port_protocol(port):
+        return
+    where = f"service {edge.service.namespace}/{edge.service.name} port {port.port}"
+    title = f"{where} has no protocol name or appProtocol; Istio sniffs or treats it as TCP"
+    hint = "name the port `http-…`, `grpc-…`, `tcp-…` or set appProtocol"
+    verdict.add(
+        MeshIssue(
+            WARN,
+            title,
+            "HTTP routing and policies may not apply",
+            [Fact(where, f"name {port.name!r}")],
+            hint,
+        )
+    )
+
+
+def _client_view(
+    state: ClusterState,
+    settings: MeshSettings,
+    client: Dataplane,
+    edge: MeshEdge,
+    vs: VirtualService | None,
+) -> _ClientView:
+    if edge.service is None or client.mode != SIDECAR:
+        return _ClientView(client, RuleChoice(), ("",), True, settings.outbound_policy)
+    host, ns = service_fqdn(edge.service), edge.service.namespace
+    choice = rules_for_host(state, host, client.pod.namespace, client.pod.labels, ns)
+    subsets = (
+        tuple(
+            sorted(
+                {
+                    d.destination.subset
+                    for d in destinations(vs, _service_port(edge))
+                    if d.fqdn() == host
+                }
+            )
+        )
+        if vs
+        else ()
+    )
+    scope = egress_scope(
+        state, client.pod, host, ns, settings.root_namespace, settings.outbound_policy
+    )
+    return _ClientView(client, choice, subsets or ("",), scope.known, scope.outbound_policy)
+
+
+def _judge_pair(
+    state: ClusterState,
+    verdict: MeshVerdict,
+    view: _ClientView,
+    server: Dataplane,
+    port: int | None,
+    edge: MeshEdge,
+) -> None:
+    mode: str | None = None
+    facts: tuple[Fact, ...] = ()
+    if server.in_mesh:
+        composed = effective_mtls(state, server.pod, verdict.settings.root_namespace)
+        mode = composed.mode_for(port)
+        facts = (*composed.deciding(port), *composed.ignored)
+        verdict.note(Fact(server.ref(), f"{server.mode}; PeerAuthentication {mode} on port {port}"))
+    if view.plane.mode == SIDECAR and (edge.service is None or not view.known):
+        _passthrough(verdict, view, server, mode, port, edge)
+        return
+    tls_modes = []
+    for subset in view.subsets:
+        tls = None
+        if view.plane.mode == SIDECAR:
+            tls = client_tls(
+                view.choice,
+                _service_port(edge),
+                subset,
+                mode if server.in_mesh else None,
+                verdict.settings.auto_mtls,
+            )
+            verdict.note(
+                Fact(
+                    view.plane.ref(),
+                    f"sends {tls.mode}" + (f" (subset {subset})" if subset else ""),
+                )
+            )
+        side = ClientSide(view.plane, tls)
+        verdict.add(tls_issue(side, ServerSide(server, mode, tuple(facts)), port))
+        tls_modes.append(side.sends())
+    if server.in_mesh and port is not None:
+        mtls = ISTIO_MUTUAL in tls_modes and mode != DISABLE
+        _authorize(state, verdict, view.plane, server, port, mtls, edge)
+
+
+def _passthrough(
+    verdict: MeshVerdict,
+    view: _ClientView,
+    server: Dataplane,
+    mode: str | None,
+    port: int | None,
+    edge: MeshEdge,
+) -> None:
+    """The client proxy does not know the host: PassthroughCluster (plaintext) or BlackHole."""
+    client = view.plane
+    if edge.service is not None and view.policy == "REGISTRY_ONLY":
+        title = f"{client.ref()}'s Sidecar resource omits the host and outbound is REGISTRY_ONLY"
+        verdict.add(
+            MeshIssue(
+                FAIL,
+                title,
+                BLACKHOLE,
+                [Fact(client.ref(), client.reason)],
+                "add the host to the Sidecar's egress hosts",
+            )
+        )
+        return
+    why = (
+        "a pod IP outside the client proxy's registry"
+        if edge.service is None
+        else "a host missing from the client's Sidecar egress"
+    )
+    verdict.note(
+        Fact(client.ref(), f"{why}: PassthroughCluster, plaintext, no DestinationRule or route")
+    )
+    if mode == "STRICT":
+        title = (
+            f"the client's sidecar sends plaintext (passthrough) to {server.ref()}, which is STRICT"
+        )
+        hint = (
+            "dial the service name instead of the pod IP (or list the host in the Sidecar egress)"
+        )
+        verdict.add(
+            MeshIssue(
+                WARN,
+                title,
+                f"likely {RESET}",
+                [Fact(client.ref(), why), Fact(server.ref(), "STRICT")],
+                hint,
+            )
+        )
+
+
+def _authorize(
+    state: ClusterState,
+    verdict: MeshVerdict,
+    client: Dataplane,
+    server: Dataplane,
+    port: int,
+    mtls: bool,
+    edge: MeshEdge,
+) -> None:
+    settings = verdict.settings
+    principal = principal_of(client.pod, settings.trust_domain) if mtls else None
+    peer = Peer(client.pod.namespace, principal, tuple(client.pod.ips()))
+    http = edge.service_port is not None and port_protocol(edge.service_port) in HTTP_PROTOCOLS
+    http = http and not (server.mode == AMBIENT and not server.waypoint)
+    policies = applicable_policies(state, server.pod, settings.root_namespace)
+    decision = evaluate(policies, peer, port, http)
+    who = principal or f"an unauthenticated peer from {client.pod.namespace} (no mTLS)"
+    if decision.outcome == DENIED:
+        title = f"AuthorizationPolicy denies {who} on {server.ref()} port {port}"
+        hint = "add an ALLOW rule for this principal/namespace and port, or fix the DENY rule"
+        verdict.add(MeshIssue(FAIL, title, RBAC_HTTP if http else RBAC_TCP, decision.facts, hint))
+    elif decision.outcome == CUSTOM:
+        verdict.add(
+            MeshIssue(
+                WARN,
+                f"an external authorizer decides requests to {server.ref()}",
+                "depends on the ext-authz service",
+                decision.facts,
+            )
+        )
+    elif decision.outcome != ALLOWED:
+        verdict.add(
+            MeshIssue(
+                WARN,
+                f"AuthorizationPolicy on {server.ref()} allows only some requests from {who}",
+                RBAC_HTTP + " for the rest",
+                decision.facts,
+            )
+        )
+    elif policies:
+        for fact in decision.facts:
+            verdict.note(fact)
+
+
+def _route_issues(
+    state: ClusterState,
+    verdict: MeshVerdict,
+    edge: MeshEdge,
+    vs: VirtualService | None,
+    problems: list[RouteProblem],
+) -> None:
+    for problem in problems:
+        if problem.kind == PORT_REQUIRED:
+            continue
+        dest = problem.dest
+        taken = not dest.conditional and (dest.weight > 0 or problem.kind == ABORT)
+        symptom = problem.detail if problem.kind == ABORT else NO_ROUTE
+        if problem.kind == ABORT and "100%" not in problem.detail:
+            taken = False
+        title = f"{ref('VirtualService', dest.vs)} {dest.path}: {problem.detail}"
+        verdict.add(
+            MeshIssue(
+                FAIL if taken else WARN,
+                title,
+                symptom,
+                [problem.fact()],
+                "fix the route or define what it points to",
+            )
+        )
+    if vs is not None and edge.service is not None:
+        _empty_subsets(state, verdict, edge, vs)
+        verdict.note(Fact(ref("VirtualService", vs), "routes this host"))
+
+
+def _empty_subsets(
+    state: ClusterState, verdict: MeshVerdict, edge: MeshEdge, vs: VirtualService
+) -> None:
+    assert edge.service is not None
+    host = service_fqdn(edge.service)
+    choice = rules_for_host(state, host, edge.source_namespace, {}, edge.service.namespace)
+    for dest in destinations(vs, _service_port(edge)):
+        found = (
+            choice.subset(dest.destination.subset)
+            if dest.destination.subset and dest.fqdn() == host
+            else None
+        )
+        if found is None:
+            continue
+        rule, subset = found
+        if subset_pods(state, rule, subset.labels) == []:
+            taken = not dest.conditional and dest.weight > 0
+            title = f"subset {subset.name} of {ref('DestinationRule', rule)} selects no pods"
+            fact = Fact(
+                ref("DestinationRule", rule, f"subsets[{subset.name}]"), f"labels {subset.labels}"
+            )
+            verdict.add(
+                MeshIssue(
+                    FAIL if taken else WARN,
+                    title,
+                    NO_HEALTHY,
+                    [fact, Fact(ref("VirtualService", vs, dest.path), "routes to it")],
+                    "fix the subset labels",
+                )
+            )

@@ -1,0 +1,157 @@
+"""The `mesh` layer: Istio sidecars or ambient, mTLS, AuthorizationPolicy and routes on the edge."""
+
+from __future__ import annotations
+
+from kexplore.analysis.mesh import MeshEdge, MeshVerdict, judge
+from kexplore.analysis.mesh_common import Fact, service_fqdn
+from kexplore.analysis.mesh_dataplane import AMBIENT, SIDECAR, Dataplane
+from kexplore.analysis.mesh_symptoms import FAIL, WARN, MeshIssue
+from kexplore.checks.common import no_pods_gate, target_gate, unreadable
+from kexplore.checks.context import EdgeContext
+from kexplore.checks.result import Evidence, LayerResult, Status
+from kexplore.model.istio import ISTIO_KINDS
+from kexplore.model.pods import Pod
+
+LAYER = "mesh"
+MAX_PLANES_SHOWN = 6
+
+
+def check(ctx: EdgeContext) -> LayerResult:
+    """Judge the service-mesh part of the edge; `pass` when neither side is in a mesh."""
+    gate = target_gate(ctx, LAYER) or no_pods_gate(ctx, LAYER)
+    if gate is not None:
+        return gate
+    verdict = judge(ctx.state, _edge(ctx))
+    result = LayerResult(LAYER, Status.PASS, "", commands=_commands(ctx, verdict))
+    result.evidence.extend(_plane_evidence(verdict))
+    missing = unreadable(ctx.state, *ISTIO_KINDS)
+    if not verdict.in_mesh:
+        return _outside_mesh(result, verdict, missing)
+    if missing:
+        kinds = ", ".join(sorted(missing))
+        result.status = Status.UNKNOWN
+        result.summary = f"{_planes_text(verdict)}, but {kinds} could not be read"
+        result.evidence.extend(Evidence(f"kind {k}", why) for k, why in sorted(missing.items()))
+        result.hint = f"grant list on {kinds} (kubectl auth can-i list peerauthentications -A)"
+        return result
+    return _judged(result, verdict)
+
+
+def _edge(ctx: EdgeContext) -> MeshEdge:
+    """The client pods and each server pod with the port traffic reaches on it."""
+    targets: dict[tuple[str, str], tuple[Pod, int | None]] = {}
+    for backend in ctx.backends:
+        if backend.port is not None:
+            targets.setdefault(
+                (backend.pod.namespace, backend.pod.name), (backend.pod, backend.port)
+            )
+    if not targets:
+        for pod in ctx.target_pods:
+            targets.setdefault((pod.namespace, pod.name), (pod, ctx.dialed_port))
+    return MeshEdge(
+        ctx.source.namespace,
+        list(ctx.source.pods),
+        list(targets.values()),
+        ctx.service,
+        ctx.service_port,
+    )
+
+
+def _outside_mesh(
+    result: LayerResult, verdict: MeshVerdict, missing: dict[str, str]
+) -> LayerResult:
+    note = ""
+    if missing:
+        note = f" ({', '.join(sorted(missing))} unreadable, but without a proxy they cannot apply)"
+    if verdict.issues:
+        _add_issues(result, verdict.issues)
+        result.status = Status.WARN
+        result.summary = f"no sidecar on either side, but {verdict.issues[0].title}{note}"
+        result.hint = verdict.issues[0].hint or None
+        return result
+    result.summary = f"no sidecar on either side; no mesh policy applies{note}"
+    return result
+
+
+def _judged(result: LayerResult, verdict: MeshVerdict) -> LayerResult:
+    fails = [i for i in verdict.issues if i.severity == FAIL]
+    warns = [i for i in verdict.issues if i.severity == WARN]
+    _add_issues(result, [*fails, *warns, *(i for i in verdict.issues if i not in fails + warns)])
+    result.evidence.extend(Evidence(f.ref, f.detail) for f in verdict.notes)
+    top = fails[0] if fails else warns[0] if warns else None
+    if top is None:
+        result.summary = (
+            f"{_planes_text(verdict)}; mTLS modes agree, no policy denies, routes resolve"
+        )
+        return result
+    result.status = Status.FAIL if fails else Status.WARN
+    more = len(fails or warns) - 1
+    result.summary = f"{top.title} → {top.symptom}" + (f" (+{more} more)" if more else "")
+    result.hint = top.hint or None
+    return result
+
+
+def _add_issues(result: LayerResult, issues: list[MeshIssue]) -> None:
+    seen: set[Fact] = set()
+    for issue in issues:
+        result.evidence.append(
+            Evidence(f"{issue.severity}: {issue.title}", f"symptom: {issue.symptom}")
+        )
+        for fact in issue.facts:
+            if fact not in seen:
+                seen.add(fact)
+                result.evidence.append(Evidence(fact.ref, fact.detail))
+
+
+def _planes_text(verdict: MeshVerdict) -> str:
+    def side(planes: list[Dataplane]) -> str:
+        modes = sorted({_mode_text(p) for p in planes})
+        return "/".join(modes) if modes else "no pods"
+
+    return f"client {side(verdict.sources)} → server {side(verdict.targets)}"
+
+
+def _mode_text(plane: Dataplane) -> str:
+    if plane.mode == AMBIENT:
+        return f"ambient (ztunnel{', waypoint ' + plane.waypoint if plane.waypoint else ''})"
+    return "sidecar" if plane.mode == SIDECAR else "no sidecar"
+
+
+def _plane_evidence(verdict: MeshVerdict) -> list[Evidence]:
+    out = []
+    for label, planes in (("client", verdict.sources), ("server", verdict.targets)):
+        for plane in planes[:MAX_PLANES_SHOWN]:
+            out.append(Evidence(plane.ref(), f"{label}: {_mode_text(plane)} — {plane.reason}"))
+        if len(planes) > MAX_PLANES_SHOWN:
+            out.append(
+                Evidence(f"{label} pods", f"{len(planes) - MAX_PLANES_SHOWN} more not shown")
+            )
+    out.append(
+        Evidence(
+            "meshconfig",
+            f"root namespace {verdict.settings.root_namespace}; {verdict.settings.source}",
+        )
+    )
+    return out
+
+
+def _commands(ctx: EdgeContext, verdict: MeshVerdict) -> list[str]:
+    cmds: list[str] = []
+    server = verdict.targets[0] if verdict.targets else None
+    client = verdict.sources[0] if verdict.sources else None
+    ns = server.pod.namespace if server else ctx.source.namespace
+    cmds.append(f"kubectl get peerauthentication,authorizationpolicy -n {ns}")
+    cmds.append(f"kubectl get peerauthentication -n {verdict.settings.root_namespace}")
+    cmds.append("kubectl get destinationrule,virtualservice,sidecar -A")
+    if server is not None:
+        cmds.append(f"istioctl x describe pod {server.pod.name} -n {ns}")
+        if server.mode == SIDECAR:
+            cmds.append(f"istioctl proxy-config listener {server.pod.name} -n {ns} --port 15006")
+    if client is not None and client.mode == SIDECAR and ctx.service is not None:
+        fqdn, pod = service_fqdn(ctx.service), client.pod
+        cmds.append(f"istioctl proxy-config cluster {pod.name} -n {pod.namespace} --fqdn {fqdn}")
+        cmds.append(f"istioctl proxy-config route {pod.name} -n {pod.namespace}")
+    if any(p.mode == AMBIENT for p in (*verdict.sources, *verdict.targets)):
+        cmds.append("istioctl ztunnel-config workloads")
+    cmds.append(f"istioctl analyze -n {ns}")
+    return cmds
