@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kexplore.analysis.dns import EXTERNAL, IP, NXDOMAIN
-from kexplore.checks import dns, pods, ports, service
+from kexplore.checks import dns, mesh, pods, ports, service
 from kexplore.checks.context import DnsEgressCheck, EdgeContext, build_context
 from kexplore.checks.edge import SourceSpec, TargetSpec, parse_target, resolve_source
 from kexplore.checks.result import (
@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, LayerCheck]] = [
     ("pods", pods.check),
     ("service", service.check),
     ("dns", dns.check),
+    ("mesh", mesh.check),
     ("ports", ports.check),
 ]
 
