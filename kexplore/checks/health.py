@@ -1,0 +1,161 @@
+"""The `health` layer: the containers serving the target port are healthy (probes, crashes)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kexplore.checks.common import (
+    describe_pod,
+    event_text,
+    external_target,
+    is_recent,
+    no_pods_gate,
+    pod_events,
+    pod_ref,
+    recent_warnings,
+    target_gate,
+)
+from kexplore.checks.context import EdgeContext
+from kexplore.checks.pods import ORDER, worst
+from kexplore.checks.ports import serving_container
+from kexplore.checks.result import Evidence, LayerResult, Status
+from kexplore.model.cluster import Event
+from kexplore.model.pods import Container, Pod
+
+LAYER = "health"
+PROBE_EVENTS = ("Unhealthy", "BackOff", "ProbeWarning")
+_FIELD_CONTAINER = re.compile(r"spec\.(?:initContainers|containers|ephemeralContainers)\{(.+)\}")
+
+
+@dataclass
+class Judged:
+    """The verdict on one serving container."""
+
+    ref: str
+    pod: Pod
+    status: Status = Status.PASS
+    summary: str = ""
+    hint: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def add(self, status: Status, detail: str, hint: str = "") -> None:
+        self.evidence.append(Evidence(self.ref, detail))
+        if ORDER.index(status) > ORDER.index(self.status):
+            self.status, self.summary, self.hint = status, f"{self.ref}: {detail}", hint
+
+
+def check(ctx: EdgeContext) -> LayerResult:
+    """Judge the containers that serve the target port on every target pod."""
+    gate = target_gate(ctx, LAYER)
+    if gate is not None:
+        return gate
+    if external_target(ctx):
+        return LayerResult(
+            LAYER, Status.SKIPPED, f"no target pods: {ctx.resolution.query} is outside the cluster"
+        )
+    gated = no_pods_gate(ctx, LAYER)
+    if gated is not None:
+        return gated
+    ports = {(b.pod.namespace, b.pod.name): b for b in ctx.backends if b.port is not None}
+    judged: list[Judged] = []
+    for pod in ctx.target_pods:
+        backend = ports.get((pod.namespace, pod.name))
+        containers = _serving(pod, backend.port if backend else None, ctx.target.protocol)
+        events = recent_warnings(ctx.state, "Pod", pod.namespace, pod.name)
+        judged += [_judge(ctx, pod, c, events) for c in containers]
+    return _combine(judged)
+
+
+def _serving(pod: Pod, port: int | None, protocol: str) -> list[Container]:
+    """The container declaring the port; all app containers when none declares it."""
+    if port is not None:
+        container, _ = serving_container(pod, port, protocol)
+        if container is not None:
+            return [container]
+    return list(pod.spec.containers)
+
+
+def _judge(ctx: EdgeContext, pod: Pod, container: Container, events: list[Event]) -> Judged:
+    out = Judged(pod_ref(pod, container.name), pod)
+    _judge_probes(out, container)
+    if pod.synthesized:
+        if out.status is Status.PASS:
+            out.add(Status.UNKNOWN, "manifests only: no running container to judge")
+        return out
+    status = pod.container_status(container.name)
+    if status is None:
+        out.add(Status.UNKNOWN, "no container status reported", f"see {describe_pod(pod)}")
+        return out
+    waiting = status.state.waiting
+    mine = [e for e in events if _event_container(e) in ("", container.name)]
+    probe_events = [e for e in mine if e.reason in PROBE_EVENTS]
+    if waiting is not None and waiting.reason == "CrashLoopBackOff":
+        logs = f"kubectl logs -n {pod.namespace} {pod.name} -c {container.name} --previous"
+        out.add(Status.FAIL, "CrashLoopBackOff", f"read why it exits: {logs}")
+    elif not status.ready:
+        why = event_text(probe_events[-1]) if probe_events else "not Ready"
+        out.add(Status.FAIL, f"not Ready: {why}", _probe_hint(container))
+    elif probe_events:
+        out.add(Status.WARN, f"probe failures while Ready: {event_text(probe_events[-1])}")
+    last = status.last_state.terminated
+    if status.restart_count and last is not None and is_recent(last.finished_at, ctx.state):
+        detail = f"restarted {status.restart_count}x, last exit {last.reason or last.exit_code}"
+        hint = "raise the memory limit or fix the leak" if last.reason == "OOMKilled" else ""
+        out.add(Status.WARN, detail, hint)
+    for event in probe_events:
+        out.evidence.append(
+            Evidence(f"event {pod.namespace}/{event.metadata.name}", event_text(event))
+        )
+    if out.status is Status.PASS:
+        out.summary = f"{out.ref}: Ready, {status.restart_count} restarts"
+    return out
+
+
+def _judge_probes(out: Judged, container: Container) -> None:
+    """Probes pointing at a port name the container does not declare can never succeed;
+    an undeclared numeric probe port is fine (Istio's sidecar probes 15021 undeclared)."""
+    names = {p.name for p in container.ports if p.name}
+    if container.readiness_probe is None:
+        out.evidence.append(
+            Evidence(out.ref, "no readiness probe: traffic is sent as soon as it starts")
+        )
+    for kind, probe in container.probes():
+        port = probe.port()
+        if isinstance(port, str) and not port.isdigit() and port not in names:
+            out.add(
+                Status.FAIL,
+                f"{kind} probe uses port name {port!r}, which the container does not declare",
+                f"declare a container port named {port!r} or point the probe at a number",
+            )
+        else:
+            out.evidence.append(Evidence(f"{out.ref} {kind}Probe", probe.describe()))
+
+
+def _probe_hint(container: Container) -> str:
+    probe = container.readiness_probe
+    if probe is None:
+        return "the container is not Ready: read its log and events"
+    return f"the readiness probe ({probe.describe()}) fails: check that endpoint answers"
+
+
+def _event_container(event: Event) -> str:
+    match = _FIELD_CONTAINER.fullmatch(event.involved_object.field_path)
+    return match.group(1) if match else ""
+
+
+def _combine(judged: list[Judged]) -> LayerResult:
+    statuses = [j.status for j in judged]
+    status = worst(statuses)
+    if status is Status.FAIL and any(s in (Status.PASS, Status.WARN) for s in statuses):
+        status = Status.WARN
+    first = next(j for j in judged if j.status is worst(statuses))
+    result = LayerResult(LAYER, status, first.summary, hint=first.hint or None)
+    if len(judged) > 1 and status is Status.PASS:
+        result.summary = f"{len(judged)} serving containers Ready"
+    elif status is Status.WARN and first.status is Status.FAIL:
+        bad = sum(1 for s in statuses if s is Status.FAIL)
+        result.summary = f"{bad}/{len(judged)} serving containers failing; {first.summary}"
+    result.evidence = [e for j in judged for e in j.evidence]
+    result.commands = [describe_pod(first.pod), pod_events(first.pod.namespace, first.pod.name)]
+    return result
