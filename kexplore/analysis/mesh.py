@@ -75,6 +75,8 @@ class MeshVerdict:
     targets: list[Dataplane]
     issues: list[MeshIssue] = field(default_factory=list)
     notes: list[Fact] = field(default_factory=list)
+    server_modes: set[str] = field(default_factory=set)
+    client_sends: set[str] = field(default_factory=set)
 
     @property
     def in_mesh(self) -> bool:
@@ -223,8 +225,12 @@ def _judge_pair(
     if server.in_mesh:
         composed = effective_mtls(state, server.pod, verdict.settings.root_namespace)
         mode = composed.mode_for(port)
-        facts = (*composed.deciding(port), *composed.ignored)
-        verdict.note(Fact(server.ref(), f"{server.mode}; PeerAuthentication {mode} on port {port}"))
+        on = f"{mode} on {server.ref()} port {port}"
+        decided = [Fact(f.ref, f"{f.detail}: {on}") for f in composed.deciding(port)]
+        facts = (*decided, *composed.ignored)
+        verdict.server_modes.add(mode)
+        for fact in decided:
+            verdict.note(fact)
     if view.plane.mode == SIDECAR and (edge.service is None or not view.known):
         _passthrough(verdict, view, server, mode, port, edge)
         return
@@ -239,15 +245,14 @@ def _judge_pair(
                 mode if server.in_mesh else None,
                 verdict.settings.auto_mtls,
             )
-            verdict.note(
-                Fact(
-                    view.plane.ref(),
-                    f"sends {tls.mode}" + (f" (subset {subset})" if subset else ""),
+            for fact in tls.facts[:1]:
+                verdict.note(
+                    Fact(fact.ref, fact.detail + (f" (subset {subset})" if subset else ""))
                 )
-            )
         side = ClientSide(view.plane, tls)
         verdict.add(tls_issue(side, ServerSide(server, mode, tuple(facts)), port))
         tls_modes.append(side.sends())
+        verdict.client_sends.add(side.sends())
     if server.in_mesh and port is not None:
         mtls = ISTIO_MUTUAL in tls_modes and mode != DISABLE
         _authorize(state, verdict, view.plane, server, port, mtls, edge)

@@ -91,7 +91,10 @@ def _meshed_server(
     if mode == STRICT and sends == DISABLE:
         if client.plane.mode == NONE:
             title = f"STRICT mTLS on {where} rejects plaintext from a client without a sidecar"
-            hint = "inject the client (restart it in an injected namespace) or relax to PERMISSIVE"
+            hint = (
+                "give the client a sidecar (enable injection for it, then restart it) or add a "
+                "PERMISSIVE PeerAuthentication for the server's workload"
+            )
             return MeshIssue(FAIL, title, RESET, facts, hint)
         title = f"STRICT mTLS on {where}, but the client's sidecar sends plaintext"
         hint = "remove tls.mode DISABLE from the client's DestinationRule (or use ISTIO_MUTUAL)"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kexplore.analysis.mesh import MeshEdge, MeshVerdict, judge
-from kexplore.analysis.mesh_common import Fact, service_fqdn
+from kexplore.analysis.mesh_common import service_fqdn
 from kexplore.analysis.mesh_dataplane import AMBIENT, SIDECAR, Dataplane
 from kexplore.analysis.mesh_symptoms import FAIL, WARN, MeshIssue
 from kexplore.checks.common import no_pods_gate, target_gate, unreadable
@@ -24,6 +24,11 @@ def check(ctx: EdgeContext) -> LayerResult:
     verdict = judge(ctx.state, _edge(ctx))
     result = LayerResult(LAYER, Status.PASS, "", commands=_commands(ctx, verdict))
     result.evidence.extend(_plane_evidence(verdict))
+    if verdict.in_mesh:
+        settings = verdict.settings
+        auto = "on" if settings.auto_mtls else "off"
+        where = f"root namespace {settings.root_namespace}, auto-mTLS {auto}"
+        result.evidence.append(Evidence("meshconfig", f"{where} ({settings.source})"))
     missing = unreadable(ctx.state, *ISTIO_KINDS)
     if not verdict.in_mesh:
         return _outside_mesh(result, verdict, missing)
@@ -77,11 +82,14 @@ def _judged(result: LayerResult, verdict: MeshVerdict) -> LayerResult:
     fails = [i for i in verdict.issues if i.severity == FAIL]
     warns = [i for i in verdict.issues if i.severity == WARN]
     _add_issues(result, [*fails, *warns, *(i for i in verdict.issues if i not in fails + warns)])
-    result.evidence.extend(Evidence(f.ref, f.detail) for f in verdict.notes)
+    _extend_unique(result, [Evidence(f.ref, f.detail) for f in verdict.notes])
     top = fails[0] if fails else warns[0] if warns else None
     if top is None:
+        modes = "/".join(sorted(verdict.server_modes)) or "no"
+        sends = "/".join(sorted(verdict.client_sends)) or "nothing"
         result.summary = (
-            f"{_planes_text(verdict)}; mTLS modes agree, no policy denies, routes resolve"
+            f"{_planes_text(verdict)}; server {modes} mTLS, client sends {sends}; "
+            "no policy denies, routes resolve"
         )
         return result
     result.status = Status.FAIL if fails else Status.WARN
@@ -92,15 +100,20 @@ def _judged(result: LayerResult, verdict: MeshVerdict) -> LayerResult:
 
 
 def _add_issues(result: LayerResult, issues: list[MeshIssue]) -> None:
-    seen: set[Fact] = set()
     for issue in issues:
-        result.evidence.append(
-            Evidence(f"{issue.severity}: {issue.title}", f"symptom: {issue.symptom}")
-        )
-        for fact in issue.facts:
-            if fact not in seen:
-                seen.add(fact)
-                result.evidence.append(Evidence(fact.ref, fact.detail))
+        title = Evidence(f"{issue.severity}: {issue.title}", f"symptom: {issue.symptom}")
+        result.evidence.append(title)
+        _extend_unique(result, [Evidence(f.ref, f.detail) for f in issue.facts])
+
+
+def _extend_unique(result: LayerResult, evidence: list[Evidence]) -> None:
+    """Append evidence not already listed (the same object may decide several issues)."""
+    seen = {(e.ref, e.detail) for e in result.evidence}
+    seen |= {(e.ref, e.detail.split(" — ", 1)[-1]) for e in result.evidence}
+    for item in evidence:
+        if (item.ref, item.detail) not in seen:
+            seen.add((item.ref, item.detail))
+            result.evidence.append(item)
 
 
 def _planes_text(verdict: MeshVerdict) -> str:
@@ -126,12 +139,6 @@ def _plane_evidence(verdict: MeshVerdict) -> list[Evidence]:
             out.append(
                 Evidence(f"{label} pods", f"{len(planes) - MAX_PLANES_SHOWN} more not shown")
             )
-    out.append(
-        Evidence(
-            "meshconfig",
-            f"root namespace {verdict.settings.root_namespace}; {verdict.settings.source}",
-        )
-    )
     return out
 
 
