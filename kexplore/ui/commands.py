@@ -1,0 +1,221 @@
+"""Command mode (`:`), the command palette's entries, copy, export, help and the matrix."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import SystemCommand
+from textual.widgets import Input
+
+from kexplore.graph import node_id
+from kexplore.render.transcript_out import session_html, session_markdown
+from kexplore.transcript import read_transcript
+from kexplore.ui.screens import ContextScreen, HelpScreen, MatrixScreen
+
+if TYPE_CHECKING:
+    from kexplore.ui.app import KexploreApp
+
+KIND_WORDS = {
+    "pod": ("Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet"),
+    "deploy": ("Deployment",),
+    "sts": ("StatefulSet",),
+    "ds": ("DaemonSet",),
+    "svc": ("Service",),
+    "netpol": ("NetworkPolicy",),
+    "obj": (),
+}
+CLIPBOARD_TOOLS = (["wl-copy"], ["xclip", "-selection", "clipboard"], ["pbcopy"])
+
+
+class Commands:
+    """The app's command line, palette entries, copy, export and modal screens."""
+
+    def __init__(self, app: KexploreApp) -> None:
+        self.app = app
+
+    def palette_commands(self) -> Iterator[SystemCommand]:
+        """Every action, for ctrl+p."""
+        entries = [
+            ("Overview", "all namespaces and the edges between them (o)", self.app.action_overview),
+            ("Back", "where the view was before (esc)", self.app.action_back),
+            ("Radius +", "a wider neighbourhood (+)", lambda: self.app.action_radius(1)),
+            ("Radius -", "a narrower neighbourhood (-)", lambda: self.app.action_radius(-1)),
+            (
+                "Next failing edge",
+                "jump to the next failing edge (])",
+                lambda: self.app.action_failing(1),
+            ),
+            ("Previous failing edge", "jump back ([)", lambda: self.app.action_failing(-1)),
+            ("Mark source", "mark the selected node as a source (s)", self.app.action_mark_source),
+            (
+                "Mark target and check",
+                "check marked source → selected (t)",
+                self.app.action_mark_target,
+            ),
+            ("Re-check edge", "run the selected edge's ladder again (r)", self.app.action_recheck),
+            ("Copy kubectl command", "for the drill-down tab shown (y)", self.copy),
+            ("Filter", "filter the navigator (/)", self.app.action_filter),
+            ("Command line", ":ns :pod :check :matrix :export :ctx (:)", self.command_line),
+            ("Matrix", "every checked edge and its verdict (:matrix)", self.matrix),
+            ("Export transcript", "write the session as Markdown and HTML (:export)", self.export),
+            ("Contexts", "list kubeconfig contexts (:ctx)", self.contexts),
+            ("Keys", "help for the focused view (?)", self.help),
+        ]
+        for title, help_text, callback in entries:
+            yield SystemCommand(title, help_text, callback)
+
+    def command_line(self) -> None:
+        box = self.app.query_one("#cmdline", Input)
+        box.display = True
+        box.value = ""
+        box.focus()
+
+    def submitted(self, event: Input.Submitted) -> None:
+        """The command line was submitted."""
+        event.input.display = False
+        self.app.graph_view.focus()
+        self.execute(event.value)
+
+    def execute(self, text: str) -> None:
+        """Run one command-mode line (`ns shop`, `check shop/frontend cart:8080`, ...)."""
+        try:
+            words = shlex.split(text.strip().lstrip(":"))
+        except ValueError as e:
+            self.app.notify(f"{text}: {e}", severity="error")
+            return
+        if not words:
+            return
+        verb, args = words[0].lower(), words[1:]
+        self.app.transcript.record("command", text=text)
+        if verb in ("ns", "namespace") and len(args) == 1:
+            if args[0] not in self.app.ex.state.namespace_names():
+                self.app.notify(f"no namespace {args[0]!r}", severity="error")
+                return
+            self.app.go(node_id("Namespace", "", args[0]))
+        elif verb in KIND_WORDS and len(args) == 1:
+            self.goto_object(args[0], KIND_WORDS[verb])
+        elif verb == "check" and len(args) == 2:
+            self.app.run_adhoc(args[0], args[1])
+        else:
+            simple = {
+                "matrix": self.matrix,
+                "export": lambda: self.export(*args[:1]),
+                "ctx": self.contexts,
+                "overview": self.app.action_overview,
+                "help": self.help,
+                "q": self.app.exit,
+                "quit": self.app.exit,
+            }
+            if verb in simple and (len(args) == 0 or verb == "export"):
+                simple[verb]()
+            else:
+                self.app.notify(
+                    f"unknown command {text!r}: try :ns NAME, :pod NAME, :check SOURCE TARGET, "
+                    ":matrix, :export [PATH], :ctx",
+                    severity="error",
+                )
+
+    def goto_object(self, name: str, kinds: tuple[str, ...]) -> None:
+        """Focus the graph on an object by name (a pod's workload when the pod is folded in)."""
+        ns = self.app.focus_node.split(":", 1)[1].split("/")[0] if self.app.focus_node else ""
+        found = self.app.ex.find(name, kinds, ns)
+        if found is None and "Pod" in kinds:
+            pods = [p for p in self.app.ex.state.pods if p.name == name or p.name.startswith(name)]
+            if pods:
+                from kexplore.graph import units
+
+                found = units(self.app.ex.state).get(
+                    node_id("Pod", pods[0].namespace, pods[0].name)
+                )
+        if found is None:
+            self.app.notify(f"nothing named {name!r}", severity="error")
+            return
+        self.app.go(found)
+
+    def copy(self) -> None:
+        """`y`: the kubectl command for the drill-down tab shown; a clipboard tool or OSC 52."""
+        command = self.app.drill.command()
+        if not command:
+            edge = self.app.graph_view.selected_edge()
+            texts = self.app.ex.edge_texts(edge.ident) if edge else None
+            command = f"kexplore check {texts[0]} {texts[1]}" if texts else ""
+        if not command:
+            self.app.notify("nothing to copy here")
+            return
+        for tool in CLIPBOARD_TOOLS:
+            if shutil.which(tool[0]):
+                try:
+                    subprocess.run(tool, input=command.encode(), timeout=2, check=True)
+                    break
+                except (OSError, subprocess.SubprocessError):
+                    continue
+        else:
+            self.app.copy_to_clipboard(command)  # OSC 52: works over ssh in most terminals
+        self.app.transcript.record("copy", command=command)
+        self.app.notify(f"copied: {command}")
+
+    def export(self, target: str = "") -> None:
+        """Write the session transcript as Markdown and HTML beside it (or at PATH)."""
+        session = read_transcript(self.app.transcript.path)
+        base = Path(target) if target else self.app.transcript.path.with_suffix("")
+        md, html = base.with_suffix(".md"), base.with_suffix(".html")
+        try:
+            md.write_text(session_markdown(session), encoding="utf-8")
+            html.write_text(session_html(session), encoding="utf-8")
+        except OSError as e:
+            self.app.notify(f"export failed: {md}: {e.strerror or e}", severity="error")
+            return
+        self.app.transcript.record("export", markdown=str(md), html=str(html))
+        self.app.notify(f"exported {md} and {html}")
+
+    def help(self) -> None:
+        focused = self.app.focused
+        bindings: list[tuple[str, str]] = []
+        node: Any = focused
+        while node is not None and node is not self.app:
+            bindings += [(b.key_display or b.key, b.description) for b in _bindings(node)]
+            node = node.parent
+        bindings += [(b.key_display or b.key, b.description) for b in _bindings(self.app)]
+        self.app.push_screen(HelpScreen(type(focused).__name__ if focused else "app", bindings))
+
+    def matrix(self) -> None:
+        rows = []
+        for key in self.app.ex.talks():
+            texts = self.app.ex.edge_texts(key)
+            report = self.app.ex.reports.get(key)
+            if texts is not None:
+                rows.append((key, texts[0], texts[1], report))
+        self.app.push_screen(MatrixScreen(rows), self._matrix_chosen)
+
+    def _matrix_chosen(self, key: Any) -> None:
+        if key is not None:
+            self.app.go(key[0], ("edge", key))
+
+    def contexts(self) -> None:
+        if self.app.contexts is None:
+            meta = self.app.ex.state.meta
+            self.app.notify(
+                f"this session reads {meta.source or 'one source'}; contexts need the live source"
+            )
+            return
+        self.app.push_screen(
+            ContextScreen(self.app.contexts(), self.app.ex.state.meta.context), self._ctx_chosen
+        )
+
+    def _ctx_chosen(self, context: str | None) -> None:
+        if context and self.app.switch_context is not None:
+            self.app.transcript.record("context", context=context)
+            self.app.switch_context(context)
+
+
+def _bindings(node: Any) -> list[Any]:
+    out = []
+    for b in getattr(node, "BINDINGS", []):
+        if hasattr(b, "description") and b.description:
+            out.append(b)
+    return out

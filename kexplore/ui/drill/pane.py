@@ -1,0 +1,213 @@
+"""The drill-down pane: tabs for describe, YAML, logs, events, probes, policy and evidence."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Log, Static, TabbedContent, TabPane
+
+from kexplore.checks.result import EdgeReport, LayerResult, Status
+from kexplore.model.policies import NetworkPolicy
+from kexplore.model.recorded import RecordedLog, RecordedProbe
+from kexplore.render.sanitize import strip_controls
+from kexplore.ui.drill.describe import deciding_rule, describe, event_rows, policy_lines, to_yaml
+from kexplore.ui.explorer import Explorer
+from kexplore.ui.style import badge, plain
+
+TABS = ("describe", "yaml", "logs", "events", "probes", "policy", "evidence")
+LOG_LINES = 5000
+
+
+class LogView(Vertical):
+    """A bounded log buffer (only visible lines are rendered) with `/` search."""
+
+    BINDINGS = [Binding("slash", "search", "search logs")]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="search logs", id="log-search")
+        yield Log(max_lines=LOG_LINES, auto_scroll=False, id="log-lines")
+
+    def set_lines(self, lines: list[str]) -> None:
+        self.lines = [strip_controls(line) for line in lines[-LOG_LINES:]]
+        self._show()
+
+    def _show(self) -> None:
+        needle = self.query_one("#log-search", Input).value.lower()
+        shown = [line for line in self.lines if needle in line.lower()] if needle else self.lines
+        log = self.query_one("#log-lines", Log)
+        log.clear()
+        log.write_lines(shown or ["<no log lines>" if not needle else f"<no line has {needle!r}>"])
+        log.scroll_end(animate=False)
+
+    def action_search(self) -> None:
+        box = self.query_one("#log-search", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._show()
+
+
+class DrillPane(Vertical):
+    """What the selection is made of; `commands[tab]` is the kubectl command for that tab."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.commands: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="drill-tabs"):
+            for tab in TABS:
+                with TabPane(tab, id=f"tab-{tab}"):
+                    if tab == "logs":
+                        yield LogView(id="drill-logs")
+                    else:
+                        with VerticalScroll():
+                            yield Static(id=f"drill-{tab}")
+
+    def _set(self, tab: str, content: RenderableType, command: str = "") -> None:
+        self.query_one(f"#drill-{tab}", Static).update(content)
+        self.commands[tab] = command
+
+    @property
+    def active_tab(self) -> str:
+        return (self.query_one("#drill-tabs", TabbedContent).active or "tab-describe")[4:]
+
+    def open(self, tab: str) -> None:
+        self.query_one("#drill-tabs", TabbedContent).active = f"tab-{tab}"
+
+    def command(self) -> str:
+        """The kubectl command for what the active tab shows."""
+        return self.commands.get(self.active_tab, "")
+
+    # -- filling ----------------------------------------------------------------------
+    def show_object(self, ex: Explorer, node: str) -> None:
+        """Describe, YAML, logs, events and probes of one object."""
+        obj = ex.obj(node)
+        kind, _, rest = node.partition(":")
+        ns, _, name = rest.partition("/")
+        res = {"Deployment": "deploy", "NetworkPolicy": "networkpolicy"}.get(kind, kind.lower())
+        where = f" -n {ns}" if ns and kind != "Namespace" else ""
+        if kind == "Namespace":
+            name = rest
+        if obj is None:
+            self._set("describe", plain(f"{kind} {rest}: not in the data (a name as dialed)"))
+            self._set("yaml", Text(""))
+        else:
+            self._set(
+                "describe", plain(describe(ex.state, obj)), f"kubectl describe {res}{where} {name}"
+            )
+            self._set("yaml", plain(to_yaml(obj)), f"kubectl get {res}{where} {name} -o yaml")
+        pods = ex.pods_of(node)
+        self._show_logs(ex.state.logs, {(p.namespace, p.name) for p in pods}, ns)
+        events = ex.state.events_for(kind, ns, name) if kind != "Namespace" else []
+        for pod in pods[:10]:
+            events = [*events, *ex.state.events_for("Pod", pod.namespace, pod.name)]
+        self._set(
+            "events",
+            plain("\n".join(event_rows(events)) if events else "no events"),
+            f"kubectl get events{where} --field-selector involvedObject.name={name}",
+        )
+        keys = {(p.namespace, p.name) for p in pods}
+        self._show_probes([p for p in ex.state.recorded_probes if (p.namespace, p.pod) in keys])
+        if isinstance(obj, NetworkPolicy):
+            self._show_policy(obj, None)
+
+    def show_edge(self, ex: Explorer, report: EdgeReport, layer: LayerResult | None) -> None:
+        """The target's describe/logs, the edge's probes, the chosen layer's evidence."""
+        tgt = report.target
+        target = f"{tgt.kind}:{tgt.namespace}/{tgt.name}"
+        if ex.obj(target) is not None:
+            self.show_object(ex, target)
+        src_pods = {(report.source.namespace, p) for p in report.source.pods}
+        probes = [
+            p
+            for p in ex.state.recorded_probes
+            if (p.namespace, p.pod) in src_pods or tgt.name in p.target or tgt.dialed in p.target
+        ]
+        self._show_probes(probes)
+        self.show_layer(ex, report, layer or _first_interesting(report))
+
+    def show_layer(self, ex: Explorer, report: EdgeReport, layer: LayerResult | None) -> None:
+        """Evidence, hint and commands of one layer; the deciding policy rule when there is one."""
+        if layer is None:
+            return
+        parts: list[RenderableType] = [
+            Text.assemble(plain(layer.id, "bold"), " ", badge(self.app, layer.status)),
+            plain(layer.summary),
+        ]
+        if layer.explained_by:
+            parts.append(Text(f"explained by: {layer.explained_by}", "italic"))
+        for ev in layer.evidence:
+            parts.append(
+                Text("• ") + plain(ev.ref, "bold") + plain(f": {ev.detail}" if ev.detail else "")
+            )
+        if layer.hint:
+            parts.append(Text("hint: ", "bold") + plain(layer.hint))
+        parts += [plain(f"$ {cmd}", "italic") for cmd in layer.commands]
+        parts.append(Text(f"basis: {layer.basis}", "dim"))
+        self._set("evidence", Group(*parts), layer.commands[0] if layer.commands else "")
+        rule = deciding_rule([ev.ref for ev in layer.evidence])
+        if rule is not None:
+            ns, _, name = rule[0].partition("/")
+            policy = ex.state.get("NetworkPolicy", ns, name)
+            if isinstance(policy, NetworkPolicy):
+                self._show_policy(policy, (rule[1], rule[2]))
+
+    def _show_policy(self, policy: NetworkPolicy, rule: tuple[str, str] | None) -> None:
+        text = plain(f"networkpolicy {policy.namespace}/{policy.name}\n", "bold")
+        for line, hot in policy_lines(policy, rule):
+            text.append_text(plain(("▶ " if hot else "  ") + line + "\n", "reverse" if hot else ""))
+        cmd = f"kubectl get networkpolicy -n {policy.namespace} {policy.name} -o yaml"
+        self._set("policy", text, cmd)
+
+    def _show_logs(self, logs: list[RecordedLog], pods: set[tuple[str, str]], ns: str) -> None:
+        lines: list[str] = []
+        first: RecordedLog | None = None
+        for log in logs:
+            if (log.namespace, log.pod) in pods:
+                first = first or log
+                prev = " (previous)" if log.previous else ""
+                lines.append(f"==> {log.pod}/{log.container}{prev} <==")
+                lines.extend(log.text.splitlines())
+        self.query_one(LogView).set_lines(lines)
+        self.commands["logs"] = (
+            f"kubectl logs -n {first.namespace} {first.pod} -c {first.container} --tail=200"
+            if first
+            else ""
+        )
+
+    def _show_probes(self, probes: list[RecordedProbe]) -> None:
+        if not probes:
+            self._set("probes", Text("no recorded probe output for this selection", "dim"))
+            return
+        parts: list[RenderableType] = []
+        for p in probes:
+            head = plain(f"{p.probe} from {p.namespace}/{p.pod} → {p.target}: {p.result}", "bold")
+            parts += [
+                head,
+                plain("$ " + " ".join(p.command), "italic"),
+                plain(p.output or "<no output>"),
+            ]
+        first = probes[0]
+        container = f" -c {first.container}" if first.container else ""
+        cmd = (
+            f"kubectl exec -n {first.namespace} {first.pod}{container} -- {' '.join(first.command)}"
+        )
+        self._set("probes", Group(*parts), cmd)
+
+
+def _first_interesting(report: EdgeReport) -> LayerResult | None:
+    for status in (Status.FAIL, Status.UNKNOWN, Status.WARN):
+        for layer in report.layers:
+            if layer.status is status:
+                return layer
+    return report.layers[0] if report.layers else None

@@ -1,0 +1,1 @@
+"""The drawn graph: scene layout, character canvas and the graph view widget."""

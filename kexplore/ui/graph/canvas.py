@@ -1,0 +1,120 @@
+"""A character canvas for a scene: box-drawing lines that join cleanly, boxes, hit owners."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from kexplore.ui.graph.scene import BOX_H, GAP, Scene, SceneEdge, SceneNode
+
+N, E, S, W = 1, 2, 4, 8
+LINE = {
+    E: "─", W: "─", E | W: "─", N: "│", S: "│", N | S: "│",
+    E | S: "┌", W | S: "┐", N | E: "└", N | W: "┘",
+    N | E | S: "├", N | W | S: "┤", E | W | S: "┬", N | E | W: "┴", N | E | S | W: "┼",
+}  # fmt: skip
+# Border characters by kind: (top-left, top-right, bottom-left, bottom-right, horizontal, vertical)
+BORDERS = {
+    "Service": "╭╮╰╯─│",
+    "NetworkPolicy": "╔╗╚╝═║",
+    "Namespace": "┏┓┗┛━┃",
+    "Name": "┌┐└┘┄┆",
+}
+DEFAULT_BORDER = "┌┐└┘─│"
+Owner = tuple[str, object] | None
+
+
+@dataclass
+class Canvas:
+    """Rows of characters, and which node or edge (by index) owns each cell."""
+
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        self.chars = [[" "] * self.width for _ in range(self.height)]
+        self.owners: list[list[Owner]] = [[None] * self.width for _ in range(self.height)]
+        self.bits = [[0] * self.width for _ in range(self.height)]
+
+    def put(self, x: int, y: int, char: str, owner: Owner) -> None:
+        if 0 <= x < self.width and 0 <= y < self.height:
+            self.chars[y][x] = char
+            self.owners[y][x] = owner
+
+    def line(self, x: int, y: int, bits: int, owner: Owner) -> None:
+        """Add line directions to a cell; the drawn character joins them."""
+        if 0 <= x < self.width and 0 <= y < self.height:
+            self.bits[y][x] |= bits
+            self.put(x, y, LINE[self.bits[y][x]], owner)
+
+    def hline(self, x0: int, x1: int, y: int, owner: Owner) -> None:
+        lo, hi = min(x0, x1), max(x0, x1)
+        for x in range(lo, hi + 1):
+            self.line(x, y, (E if x < hi else 0) | (W if x > lo else 0), owner)
+
+    def vline(self, x: int, y0: int, y1: int, owner: Owner) -> None:
+        lo, hi = min(y0, y1), max(y0, y1)
+        for y in range(lo, hi + 1):
+            self.line(x, y, (S if y < hi else 0) | (N if y > lo else 0), owner)
+
+
+def draw(scene: Scene, glyphs: dict[int, str]) -> Canvas:
+    """Edges first (index in scene.edges owns its cells), boxes on top; `glyphs` puts a
+    status glyph before an edge's arrowhead, so the verdict reads without colour."""
+    canvas = Canvas(scene.width + 2, scene.height + 1)
+    lanes: dict[int, dict[str, int]] = defaultdict(dict)
+    for index, edge in enumerate(scene.edges):
+        a, b = scene.nodes[edge.source], scene.nodes[edge.target]
+        _route(canvas, edge, a, b, lanes, ("edge", index), glyphs.get(index))
+    for node in scene.nodes.values():
+        _box(canvas, node)
+    return canvas
+
+
+def _lane(lanes: dict[int, dict[str, int]], gap_x: int, key: str) -> int:
+    slots = lanes[gap_x]
+    if key not in slots:
+        slots[key] = len(slots) % (GAP - 4)
+    return gap_x + 1 + slots[key]
+
+
+def _route(
+    canvas: Canvas,
+    edge: SceneEdge,
+    a: SceneNode,
+    b: SceneNode,
+    lanes: dict[int, dict[str, int]],
+    owner: Owner,
+    glyph: str | None,
+) -> None:
+    if a.col < b.col:
+        start, end, arrow = a.x + a.width, b.x - 1, "▶"
+        lane = _lane(lanes, b.x - GAP, edge.target)
+    else:
+        start = a.x - 1 if a.col > b.col else a.x + a.width
+        end, arrow = b.x + b.width, "◀"
+        lane = _lane(lanes, b.x + b.width, edge.target) + (1 if a.col > b.col else 2)
+    canvas.hline(start, lane, a.mid(), owner)
+    canvas.vline(lane, a.mid(), b.mid(), owner)
+    canvas.hline(lane, end, b.mid(), owner)
+    canvas.put(end, b.mid(), arrow, owner)
+    if glyph:
+        canvas.put(end - 1 if arrow == "▶" else end + 1, b.mid(), glyph, owner)
+
+
+def _box(canvas: Canvas, node: SceneNode) -> None:
+    tl, tr, bl, br, h, v = tuple(BORDERS.get(node.kind, DEFAULT_BORDER))
+    owner: Owner = ("node", node.id)
+    inner = node.width - 2
+    top = _fit(f" {node.info} ", inner, h)
+    canvas_row = [tl + top + tr, v + _fit(" " + node.title, inner, " ") + v, bl + h * inner + br]
+    for dy, text in enumerate(canvas_row[:BOX_H]):
+        for dx, char in enumerate(text):
+            canvas.put(node.x + dx, node.y + dy, char, owner)
+
+
+def _fit(text: str, width: int, fill: str) -> str:
+    """Text cut to width (with …) and padded with the fill character."""
+    if len(text) > width:
+        text = text[: max(width - 1, 0)] + "…"
+    return text + fill * (width - len(text))

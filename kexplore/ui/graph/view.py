@@ -1,0 +1,275 @@
+"""The graph view widget: draws a scene line by line and moves a selection over its items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from kexplore.checks.result import Status
+from kexplore.render.style import GLYPH
+from kexplore.ui.graph.canvas import Canvas, draw
+from kexplore.ui.graph.scene import EdgeKey, Scene, SceneEdge, SceneNode
+
+Item = tuple[str, str | EdgeKey]
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
+
+
+class GraphView(ScrollView, can_focus=True):
+    """Boxes and edges of a scene; tab/arrows move the selection, enter follows."""
+
+    BINDINGS = [
+        Binding("tab", "step(1)", "next item", show=False),
+        Binding("shift+tab", "step(-1)", "prev item", show=False),
+        Binding("right", "move('right')", "→", show=False),
+        Binding("left", "move('left')", "←", show=False),
+        Binding("down", "move('down')", "↓", show=False),
+        Binding("up", "move('up')", "↑", show=False),
+        Binding("enter", "activate", "follow"),
+    ]
+    COMPONENT_CLASSES = {
+        "graph--workload",
+        "graph--pod",
+        "graph--service",
+        "graph--policy",
+        "graph--namespace",
+        "graph--name",
+        "graph--edge",
+        "graph--pass",
+        "graph--warn",
+        "graph--fail",
+        "graph--unknown",
+        "graph--selected",
+        "graph--marked",
+    }
+
+    @dataclass
+    class NodeSelected(Message):
+        """The selection moved to a node."""
+
+        node: str
+
+    @dataclass
+    class EdgeSelected(Message):
+        """The selection moved to an edge."""
+
+        edge: SceneEdge
+
+    @dataclass
+    class Activated(Message):
+        """Enter (or a double click) on the selected node or edge."""
+
+        item: Item
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.scene = Scene("")
+        self.canvas = Canvas(1, 1)
+        self.selected: Item | None = None
+        self.verdicts: dict[EdgeKey, Status] = {}
+        self.marked: set[str] = set()
+        self._strips: dict[int, Strip] = {}
+
+    # -- content --------------------------------------------------------------------
+    def show(self, scene: Scene, selected: Item | None = None) -> None:
+        """Replace the scene; keep or set the selection (first item when none fits)."""
+        self.scene = scene
+        items = scene.items()
+        if selected not in items:
+            selected = items[0] if items else None
+        self.selected = selected
+        self.redraw()
+        self.scroll_to(0, 0, animate=False)
+        self._announce()
+        self._scroll_to_selected()
+
+    def set_verdicts(self, verdicts: dict[EdgeKey, Status]) -> None:
+        """Edge colours and glyphs by the verdict of their check."""
+        self.verdicts = verdicts
+        self.redraw()
+
+    def redraw(self) -> None:
+        glyphs = {}
+        for index, edge in enumerate(self.scene.edges):
+            status = self.edge_status(edge)
+            if status is not None:
+                glyphs[index] = GLYPH[status]
+        self.canvas = draw(self.scene, glyphs)
+        self.virtual_size = Size(self.canvas.width, self.canvas.height)
+        self._strips.clear()
+        self.refresh()
+
+    def edge_status(self, edge: SceneEdge) -> Status | None:
+        """The verdict of an edge, or the worst verdict of the edges it stands for."""
+        keys = edge.members or [edge.ident]
+        found = [self.verdicts[k] for k in keys if k in self.verdicts]
+        for status in (Status.FAIL, Status.UNKNOWN, Status.WARN, Status.PASS):
+            if status in found:
+                return status
+        return None
+
+    # -- rendering ------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = y + scroll_y
+        if row >= self.canvas.height:
+            return Strip.blank(self.size.width, self.rich_style)
+        if row not in self._strips:
+            self._strips[row] = self._build_row(row)
+        return self._strips[row].crop_extend(scroll_x, scroll_x + self.size.width, self.rich_style)
+
+    def _build_row(self, row: int) -> Strip:
+        segments: list[Segment] = []
+        chars, owners = self.canvas.chars[row], self.canvas.owners[row]
+        start = 0
+        for x in range(1, len(chars) + 1):
+            if x == len(chars) or owners[x] != owners[start]:
+                style = self._style_of(owners[start])
+                segments.append(Segment("".join(chars[start:x]), style))
+                start = x
+        return Strip(segments, len(chars))
+
+    def _style_of(self, owner: tuple[str, object] | None) -> Style:
+        base = self.rich_style
+        if owner is None:
+            return base
+        kind, ref = owner
+        if kind == "node":
+            node = self.scene.nodes[str(ref)]
+            style = base + self.get_component_rich_style(f"graph--{_kind_class(node.kind)}")
+            if str(ref) in self.marked:
+                style += self.get_component_rich_style("graph--marked")
+            if self.selected == ("node", node.id):
+                style += self.get_component_rich_style("graph--selected")
+            return style
+        edge = self.scene.edges[int(str(ref))]
+        status = self.edge_status(edge)
+        name = f"graph--{status}" if status in (Status.PASS, Status.WARN, Status.FAIL) else ""
+        if status is Status.UNKNOWN:
+            name = "graph--unknown"
+        style = base + self.get_component_rich_style(name or "graph--edge")
+        if self.selected == ("edge", edge.ident):
+            style += self.get_component_rich_style("graph--selected")
+        return style
+
+    # -- selection ------------------------------------------------------------------
+    def select(self, item: Item | None) -> None:
+        """Select an item of the scene and announce it."""
+        if item is None or item not in self.scene.items():
+            return
+        self.selected = item
+        self._strips.clear()
+        self.refresh()
+        self._scroll_to_selected()
+        self._announce()
+
+    def selected_edge(self) -> SceneEdge | None:
+        if self.selected is None or self.selected[0] != "edge":
+            return None
+        return next((e for e in self.scene.edges if e.ident == self.selected[1]), None)
+
+    def selected_node(self) -> SceneNode | None:
+        if self.selected is None or self.selected[0] != "node":
+            return None
+        return self.scene.nodes.get(str(self.selected[1]))
+
+    def _announce(self) -> None:
+        edge, node = self.selected_edge(), self.selected_node()
+        if edge is not None:
+            self.post_message(self.EdgeSelected(edge))
+        elif node is not None:
+            self.post_message(self.NodeSelected(node.id))
+
+    def _scroll_to_selected(self) -> None:
+        node = self.selected_node()
+        edge = self.selected_edge()
+        if edge is not None:
+            node = self.scene.nodes[edge.source]
+        if node is not None:
+            self.scroll_to_region(Region(node.x, node.y, node.width + 8, 3), animate=False)
+
+    def action_step(self, delta: int) -> None:
+        items = self.scene.items()
+        if not items:
+            return
+        index = items.index(self.selected) if self.selected in items else -delta
+        self.select(items[(index + delta) % len(items)])
+
+    def action_move(self, direction: str) -> None:
+        self.select(_neighbour(self.scene, self.selected, direction))
+
+    def action_activate(self) -> None:
+        if self.selected is not None:
+            self.post_message(self.Activated(self.selected))
+
+    def on_click(self, event: events.Click) -> None:
+        x, y = event.x + int(self.scroll_x), event.y + int(self.scroll_y)
+        if not (0 <= y < self.canvas.height and 0 <= x < self.canvas.width):
+            return
+        owner = self.canvas.owners[y][x]
+        if owner is None:
+            return
+        kind, ref = owner
+        item: Item = (
+            ("node", str(ref))
+            if kind == "node"
+            else ("edge", self.scene.edges[int(str(ref))].ident)
+        )
+        if item == self.selected and event.chain >= 2:
+            self.action_activate()
+        self.select(item)
+
+
+def _kind_class(kind: str) -> str:
+    if kind in WORKLOAD_KINDS:
+        return "workload"
+    return {
+        "Pod": "pod",
+        "Service": "service",
+        "NetworkPolicy": "policy",
+        "Namespace": "namespace",
+    }.get(kind, "name")
+
+
+def _neighbour(scene: Scene, selected: Item | None, direction: str) -> Item | None:
+    """Arrow keys: along edges from a node or an edge, up/down within a column or a fan."""
+    if selected is None:
+        items = scene.items()
+        return items[0] if items else None
+    if selected[0] == "edge":
+        edge = next(e for e in scene.edges if e.ident == selected[1])
+        if direction in ("right", "left"):
+            a, b = scene.nodes[edge.source], scene.nodes[edge.target]
+            right = b if b.x >= a.x else a
+            left = a if right is b else b
+            return ("node", (right if direction == "right" else left).id)
+        fan = [e for e in scene.edges if e.source == edge.source]
+        step = 1 if direction == "down" else -1
+        return ("edge", fan[(fan.index(edge) + step) % len(fan)].ident)
+    node = scene.nodes[str(selected[1])]
+    if direction in ("up", "down"):
+        column = sorted((n for n in scene.nodes.values() if n.col == node.col), key=lambda n: n.y)
+        step = 1 if direction == "down" else -1
+        return ("node", column[(column.index(node) + step) % len(column)].id)
+    going_right = direction == "right"
+    candidates = [
+        e
+        for e in scene.edges
+        if node.id in (e.source, e.target)
+        and (scene.nodes[e.target if e.source == node.id else e.source].x > node.x) == going_right
+    ]
+    if candidates:
+        return ("edge", min(candidates, key=lambda e: _other_y(scene, e, node)).ident)
+    return None
+
+
+def _other_y(scene: Scene, edge: SceneEdge, node: SceneNode) -> int:
+    other = scene.nodes[edge.target if edge.source == node.id else edge.source]
+    return abs(other.y - node.y)

@@ -1,0 +1,44 @@
+"""Messages the UI's workers and live sources post to the app (small dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from kexplore.checks.result import EdgeReport, LayerResult
+from kexplore.model.state import ClusterState
+
+CheckKey = tuple[str, str, str]
+
+
+@dataclass
+class LayerDone(Message):
+    """One layer of a running check finished."""
+
+    key: CheckKey
+    result: LayerResult
+
+
+@dataclass
+class CheckDone(Message):
+    """A check finished; `adhoc` carries (SOURCE, TARGET) when it was not an existing edge."""
+
+    key: CheckKey
+    report: EdgeReport
+    adhoc: tuple[str, str] | None = None
+
+
+@dataclass
+class CheckFailed(Message):
+    """A check could not run (bad SOURCE/TARGET, an error); `text` is the one-line reason."""
+
+    key: CheckKey
+    text: str
+
+
+@dataclass
+class StateUpdated(Message):
+    """New cluster data (posted by a live source from its watch thread)."""
+
+    state: ClusterState
