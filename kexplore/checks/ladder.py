@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kexplore.analysis.dns import EXTERNAL, IP, NXDOMAIN
-from kexplore.checks import dns, health, mesh, pods, ports, service
+from kexplore.checks import cluster, dns, health, mesh, pods, ports, service
 from kexplore.checks.context import DnsEgressCheck, EdgeContext, build_context
 from kexplore.checks.edge import SourceSpec, TargetSpec, parse_target, resolve_source
 from kexplore.checks.result import (
@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, LayerCheck]] = [
     ("mesh", mesh.check),
     ("ports", ports.check),
     ("health", health.check),
+    ("cluster", cluster.check),
 ]
 
 # The networkpolicy owner sets this to their DNS-egress judge (see checks/dns.py).

@@ -1,0 +1,273 @@
+"""The `cluster` layer: nodes, CNI agents, kube-proxy, duplicate pod IPs and CoreDNS health."""
+
+from __future__ import annotations
+
+import re
+
+from kexplore.analysis.dns import dns_services
+from kexplore.checks.common import pod_ref, unreadable
+from kexplore.checks.context import EdgeContext, PartialCheck
+from kexplore.checks.dns import dns_pods
+from kexplore.checks.pods import worst
+from kexplore.checks.result import Evidence, LayerResult, Status
+from kexplore.model.cluster import Node
+from kexplore.model.pods import Pod
+from kexplore.model.state import ClusterState
+
+LAYER = "cluster"
+CNI_AGENTS = (
+    "calico-node",
+    "cilium",
+    "kube-flannel-ds",
+    "kube-flannel",
+    "aws-node",
+    "weave-net",
+    "antrea-agent",
+    "kube-router",
+    "canal",
+    "kindnet",
+    "ovnkube-node",
+    "anetd",
+    "azure-cns",
+)
+_DS_POD = re.compile(r"^(?P<ds>.+)-[a-z0-9]{5}$")
+
+
+def check(ctx: EdgeContext) -> LayerResult:
+    """Judge the cluster machinery under the pods of this edge."""
+    pods = [p for p in [*ctx.source.pods, *ctx.target_pods] if not p.synthesized]
+    nodes = sorted({p.spec.node_name for p in pods if p.spec.node_name})
+    parts = [
+        node_part(ctx.state, nodes),
+        cni_part(ctx.state, nodes),
+        duplicate_ip_part(ctx.state, pods),
+    ]
+    if ctx.service is not None and not ctx.service.is_headless() and ctx.source_pod is not None:
+        parts.append(kube_proxy_part(ctx.state, ctx.source_pod.spec.node_name))
+    if ctx.target.kind == "DNS":
+        parts.append(coredns_part(ctx))
+    status = worst([p.status for p in parts])
+    first = next(p for p in parts if p.status is status)
+    result = LayerResult(LAYER, status, first.summary, hint=first.hint)
+    if status is Status.PASS:
+        result.summary = (
+            f"{len(nodes)} node(s) Ready with their network agents; no duplicate pod IPs"
+        )
+    for part in parts:
+        result.evidence.extend(part.evidence)
+        result.commands.extend(c for c in part.commands if c not in result.commands)
+    return result
+
+
+def node_part(state: ClusterState, names: list[str]) -> PartialCheck:
+    """The nodes of the pods involved are Ready and have their network configured."""
+    commands = ["kubectl get nodes -o wide", *(f"kubectl describe node {n}" for n in names)]
+    lost = unreadable(state, "Node")
+    if lost:
+        return PartialCheck(
+            Status.UNKNOWN,
+            f"nodes not judged: {lost['Node']}",
+            [Evidence("kind Node", lost["Node"])],
+            commands,
+            "grant list on nodes (cluster-scoped), or include them in the snapshot",
+        )
+    if not names:
+        return PartialCheck(Status.PASS, "no scheduled pods to place on nodes", [], commands)
+    known = {n.name: n for n in state.nodes}
+    missing = [n for n in names if n not in known]
+    if missing:
+        why = (
+            "the data holds no nodes"
+            if not known
+            else f"node(s) {', '.join(missing)} not in the data"
+        )
+        return PartialCheck(
+            Status.UNKNOWN,
+            f"nodes not judged: {why}",
+            [Evidence(f"node {n}", "not in the data") for n in missing],
+            commands,
+            "include nodes in the snapshot (kubectl get nodes -o yaml)",
+        )
+    judged = [_judge_node(known[n]) for n in names]
+    return _merge(judged, commands)
+
+
+def _judge_node(node: Node) -> PartialCheck:
+    ref = f"node {node.name}"
+    ready = node.condition("Ready")
+    if ready is None or ready.status != "True":
+        why = f"{ready.reason}: {ready.message}".strip(": ") if ready else "no Ready condition"
+        return PartialCheck(
+            Status.FAIL,
+            f"{ref} is not Ready ({why})",
+            [Evidence(ref, f"Ready={ready.status if ready else '?'} {why}")],
+            hint=f"fix the node's kubelet (kubectl describe node {node.name}); "
+            "pods there are unreachable",
+        )
+    net = node.condition("NetworkUnavailable")
+    if net is not None and net.status == "True":
+        return PartialCheck(
+            Status.FAIL,
+            f"{ref} has NetworkUnavailable=True ({net.reason})",
+            [Evidence(ref, f"NetworkUnavailable=True {net.reason} {net.message}".strip())],
+            hint="the CNI has not configured routes on this node: check the CNI agent pod there",
+        )
+    return PartialCheck(Status.PASS, f"{ref} Ready", [Evidence(ref, "Ready, network available")])
+
+
+def is_cni_agent(pod: Pod) -> bool:
+    """A CNI agent pod, by its DaemonSet owner's name or a DaemonSet-style pod name."""
+    owners = [r.name for r in pod.metadata.owner_references if r.kind == "DaemonSet"]
+    if owners:
+        return owners[0] in CNI_AGENTS
+    match = _DS_POD.match(pod.name)
+    return match is not None and match.group("ds") in CNI_AGENTS
+
+
+def cni_part(state: ClusterState, nodes: list[str]) -> PartialCheck:
+    """A Ready CNI agent runs on each node involved (when the data holds CNI agents)."""
+    agents = [p for p in state.pods if is_cni_agent(p)]
+    if not agents:
+        return PartialCheck(
+            Status.PASS,
+            "no CNI agent pods in the data",
+            [
+                Evidence(
+                    "cni", "no recognised CNI agent pods (managed CNI, or kube-system not captured)"
+                )
+            ],
+        )
+    kinds = sorted({_agent_kind(p) for p in agents})
+    judged: list[PartialCheck] = []
+    for node in nodes:
+        here = [p for p in agents if p.spec.node_name == node]
+        if not here:
+            judged.append(
+                PartialCheck(
+                    Status.WARN,
+                    f"no CNI agent ({', '.join(kinds)}) on node {node}",
+                    [Evidence(f"node {node}", f"no {'/'.join(kinds)} pod scheduled here")],
+                    hint="check the CNI DaemonSet's tolerations and node selector",
+                )
+            )
+        for agent in here:
+            judged.append(_judge_agent(agent, "CNI agent"))
+    commands = [f"kubectl get pods -A -o wide --field-selector spec.nodeName={n}" for n in nodes]
+    return _merge(judged, commands)
+
+
+def _agent_kind(pod: Pod) -> str:
+    owners = [r.name for r in pod.metadata.owner_references if r.kind == "DaemonSet"]
+    if owners:
+        return owners[0]
+    match = _DS_POD.match(pod.name)
+    return match.group("ds") if match else pod.name
+
+
+def _judge_agent(agent: Pod, what: str) -> PartialCheck:
+    ref = pod_ref(agent)
+    if agent.is_ready():
+        return PartialCheck(
+            Status.PASS,
+            f"{what} {ref} Ready",
+            [Evidence(ref, f"{what} Ready on {agent.spec.node_name}")],
+        )
+    return PartialCheck(
+        Status.FAIL,
+        f"{what} {ref} on node {agent.spec.node_name} is not Ready",
+        [Evidence(ref, f"{what} not Ready on {agent.spec.node_name}")],
+        [f"kubectl logs -n {agent.namespace} {agent.name} --all-containers --tail=50"],
+        f"pod networking on {agent.spec.node_name} depends on it: read its log and restart it",
+    )
+
+
+def is_kube_proxy(pod: Pod) -> bool:
+    """A kube-proxy pod (DaemonSet or static pod)."""
+    labels = pod.labels
+    return (
+        labels.get("k8s-app") == "kube-proxy"
+        or labels.get("component") == "kube-proxy"
+        or pod.name.startswith("kube-proxy-")
+    )
+
+
+def kube_proxy_part(state: ClusterState, node: str) -> PartialCheck:
+    """kube-proxy on the source's node translates the service IP (when it runs at all)."""
+    proxies = [p for p in state.pods if is_kube_proxy(p)]
+    if not proxies:
+        return PartialCheck(
+            Status.PASS,
+            "no kube-proxy pods in the data",
+            [
+                Evidence(
+                    "kube-proxy",
+                    "none in the data (a kube-proxy replacement such as Cilium, or not captured)",
+                )
+            ],
+        )
+    here = [p for p in proxies if p.spec.node_name == node]
+    if not here:
+        return PartialCheck(
+            Status.WARN,
+            f"no kube-proxy pod on the source's node {node}",
+            [Evidence(f"node {node}", "no kube-proxy pod scheduled here")],
+            ["kubectl get pods -n kube-system -l k8s-app=kube-proxy -o wide"],
+            "service IPs are not translated on a node without kube-proxy: check its DaemonSet",
+        )
+    return _merge([_judge_agent(p, "kube-proxy") for p in here], [])
+
+
+def duplicate_ip_part(state: ClusterState, pods: list[Pod]) -> PartialCheck:
+    """Two live non-hostNetwork pods holding the same IP (traffic reaches one at random)."""
+    found: list[Evidence] = []
+    seen: set[str] = set()
+    for pod in pods:
+        if pod.spec.host_network:
+            continue
+        for ip in pod.ips():
+            holders = [
+                p
+                for p in state.pods_by_ip(ip)
+                if not p.spec.host_network and p.status.phase not in ("Succeeded", "Failed")
+            ]
+            if len(holders) > 1 and ip not in seen:
+                seen.add(ip)
+                names = ", ".join(f"{p.namespace}/{p.name}" for p in holders)
+                found.append(Evidence(f"ip {ip}", f"held by {names}"))
+    if not found:
+        return PartialCheck(Status.PASS, "no duplicate pod IPs")
+    return PartialCheck(
+        Status.FAIL,
+        f"duplicate pod IP {found[0].ref.split()[-1]}: {found[0].detail}",
+        found,
+        ["kubectl get pods -A -o wide"],
+        "the CNI's IPAM handed out an IP twice: delete the newer pod and check the IPAM state",
+    )
+
+
+def coredns_part(ctx: EdgeContext) -> PartialCheck:
+    """CoreDNS/kube-dns pods: an outage breaks every name lookup in the cluster."""
+    services = dns_services(ctx.state)
+    if not services:
+        return PartialCheck(Status.PASS, "cluster DNS not in the data (see the dns layer)")
+    pods = dns_pods(ctx, services[0])
+    ready = [p for p in pods if p.is_ready()]
+    if pods and not ready:
+        return PartialCheck(
+            Status.FAIL,
+            f"CoreDNS outage: 0/{len(pods)} DNS pods Ready",
+            [Evidence(pod_ref(p), "not Ready") for p in pods],
+            ["kubectl get pods -n kube-system -l k8s-app=kube-dns -o wide"],
+            "fix the CoreDNS pods (kubectl logs -n kube-system -l k8s-app=kube-dns)",
+        )
+    return PartialCheck(Status.PASS, f"{len(ready)}/{len(pods)} DNS pods Ready")
+
+
+def _merge(parts: list[PartialCheck], commands: list[str]) -> PartialCheck:
+    if not parts:
+        return PartialCheck(Status.PASS, "nothing to judge", [], commands)
+    status = worst([p.status for p in parts])
+    first = next(p for p in parts if p.status is status)
+    evidence = [e for p in parts for e in p.evidence]
+    extra = [c for p in parts for c in p.commands]
+    return PartialCheck(status, first.summary, evidence, [*commands, *extra], first.hint)

@@ -1,0 +1,122 @@
+"""The `cluster` layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from builders import edge, healthy_dns, node, pod, service, state
+
+from kexplore.checks import cluster
+from kexplore.checks.result import LayerResult, Status
+from kexplore.model.base import K8s
+from kexplore.model.pods import Pod
+
+
+def agent(name: str, node_name: str, ready: bool = True, ds: str = "calico-node") -> K8s:
+    return pod(
+        "kube-system",
+        name,
+        labels={"k8s-app": ds},
+        ip=None,
+        host_network=True,
+        node=node_name,
+        ready=ready,
+        owner=("DaemonSet", ds),
+    )
+
+
+def run(
+    *objs: K8s, target: str = "cart:80", unreadable: dict[str, str] | None = None
+) -> LayerResult:
+    objects: list[Any] = [
+        pod("shop", "web", ip="10.0.0.2", node="node-1"),
+        pod("shop", "cart-1", labels={"app": "cart"}, ip="10.0.0.3", ports=[8080], node="node-2"),
+        service("shop", "cart", selector={"app": "cart"}, ports=[{"port": 80, "targetPort": 8080}]),
+        *healthy_dns(),
+        *objs,
+    ]
+    return cluster.check(edge(state(*objects, unreadable=unreadable), "shop/web", target))
+
+
+NODES = (node("node-1"), node("node-2"))
+AGENTS = (agent("calico-node-aaaaa", "node-1"), agent("calico-node-bbbbb", "node-2"))
+
+
+def test_healthy_nodes_and_agents_pass() -> None:
+    result = run(*NODES, *AGENTS)
+    assert result.status is Status.PASS
+    refs = {e.ref for e in result.evidence}
+    assert {"node node-1", "node node-2", "pod kube-system/calico-node-bbbbb"} <= refs
+    assert "kubectl describe node node-2" in result.commands
+
+
+def test_node_not_ready_fails() -> None:
+    result = run(node("node-1"), node("node-2", ready=False), *AGENTS)
+    assert result.status is Status.FAIL and "node node-2 is not Ready" in result.summary
+
+
+def test_network_unavailable_fails() -> None:
+    result = run(node("node-1"), node("node-2", network_unavailable=True), *AGENTS)
+    assert result.status is Status.FAIL and "NetworkUnavailable=True" in result.summary
+
+
+def test_no_nodes_in_the_data_is_unknown() -> None:
+    result = run(*AGENTS)
+    assert result.status is Status.UNKNOWN and "the data holds no nodes" in result.summary
+    assert result.hint is not None and "kubectl get nodes" in result.hint
+
+
+def test_unreadable_nodes_are_unknown_with_the_reason() -> None:
+    result = run(*AGENTS, unreadable={"Node": "forbidden: list nodes at the cluster scope"})
+    assert result.status is Status.UNKNOWN and "forbidden" in result.summary
+
+
+def test_cni_agent_not_ready_on_an_involved_node_fails() -> None:
+    result = run(
+        *NODES,
+        agent("calico-node-aaaaa", "node-1"),
+        agent("calico-node-bbbbb", "node-2", ready=False),
+    )
+    assert result.status is Status.FAIL and "calico-node-bbbbb" in result.summary
+
+
+def test_cni_agent_not_ready_elsewhere_does_not_matter() -> None:
+    result = run(node("node-3"), *NODES, *AGENTS, agent("calico-node-ccccc", "node-3", ready=False))
+    assert result.status is Status.PASS
+
+
+def test_no_cni_agent_on_an_involved_node_warns() -> None:
+    result = run(*NODES, agent("cilium-aaaaa", "node-1", ds="cilium"))
+    assert result.status is Status.WARN and "no CNI agent (cilium) on node node-2" in result.summary
+
+
+def test_cni_recognised_by_pod_name_but_not_operators() -> None:
+    named = pod("kube-system", "cilium-x7k2p", host_network=True, ip=None)
+    operator = pod("kube-system", "cilium-operator-6d9f-x2k4p", ip=None)
+    assert isinstance(named, Pod) and isinstance(operator, Pod)
+    assert cluster.is_cni_agent(named)
+    assert not cluster.is_cni_agent(operator)
+
+
+def test_kube_proxy_not_ready_on_the_source_node_fails() -> None:
+    proxy = agent("kube-proxy-aaaaa", "node-1", ready=False, ds="kube-proxy")
+    result = run(*NODES, *AGENTS, proxy)
+    assert result.status is Status.FAIL and "kube-proxy" in result.summary
+
+
+def test_duplicate_pod_ips_fail_but_host_network_and_finished_pods_do_not() -> None:
+    dup = pod("other", "batch-1", ip="10.0.0.3", node="node-3")
+    result = run(*NODES, *AGENTS, dup)
+    assert result.status is Status.FAIL and "duplicate pod IP 10.0.0.3" in result.summary
+    assert "other/batch-1" in result.summary
+    done = pod("other", "batch-1", ip="10.0.0.3", node="node-3", phase="Succeeded", ready=False)
+    assert run(*NODES, *AGENTS, done).status is Status.PASS
+
+
+def test_coredns_outage_fails_for_names_not_for_ips() -> None:
+    down = pod(
+        "kube-system", "coredns-abc", labels={"k8s-app": "kube-dns"}, ip="10.0.9.10", ready=False
+    )
+    result = run(*NODES, *AGENTS, down)
+    assert result.status is Status.FAIL and "CoreDNS outage" in result.summary
+    assert run(*NODES, *AGENTS, down, target="10.0.0.3:8080").status is Status.PASS
