@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,21 +14,25 @@ from kexplore.checks.ladder import check_edge
 from kexplore.checks.result import LAYER_IDS, EdgeReport, Status
 from kexplore.graph import talks_to
 from kexplore.model.state import ClusterState
+from kexplore.probes.base import ProbeRequest, ProbeResult
 from kexplore.probes.recorded import RecordedProber
 from kexplore.sources.demo import load_demo
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "demo.md"
 _EDGE = r"^\| `kexplore check --demo (?P<source>\S+) (?P<target>\S+)` \| "
 FAULT_ROW = re.compile(_EDGE + r"`(?P<layer>[a-z]+)` \| (?P<needs>[^|]+) \|")
+WARN_ROW = re.compile(_EDGE + r"`(?P<layer>[a-z]+)` \| [^|]+ \| [^|]+ \|$")
 HEALTHY_ROW = re.compile(_EDGE + r"[^|]+ \|$")
 NEEDS = {"—", "recorded probes", "DNS egress check"}
+# The probe kind a layer's recorded fault is seen through.
+PROBE_OF_LAYER = {"reachability": "tcp", "ports": "listen", "network": "port-forward"}
 
 
 @dataclass(frozen=True)
 class DocEdge:
     source: str
     target: str
-    layer: str | None  # None: a healthy edge
+    layer: str | None  # the failing (or warning) layer; None: a healthy edge
     needs: str = "—"
 
     def __str__(self) -> str:
@@ -39,25 +44,31 @@ def _section(text: str, title: str) -> list[str]:
     return body.split("\n## ", 1)[0].splitlines()
 
 
-def doc_edges() -> tuple[list[DocEdge], list[DocEdge]]:
-    """(planted faults, healthy edges) as docs/demo.md tables list them."""
+def doc_edges() -> tuple[list[DocEdge], list[DocEdge], list[DocEdge]]:
+    """(planted faults, edges that warn, healthy edges) as docs/demo.md's tables list them."""
     text = DOC.read_text()
-    faults, healthy = [], []
+    faults, warns, healthy = [], [], []
     for line in _section(text, "Planted faults"):
         if line.startswith("| `kexplore"):
             match = FAULT_ROW.match(line)
             assert match, f"unparseable fault row: {line[:80]}"
             needs = match["needs"].strip()
             faults.append(DocEdge(match["source"], match["target"], match["layer"], needs))
+    for line in _section(text, "Edges that warn"):
+        if line.startswith("| `kexplore"):
+            match = WARN_ROW.match(line)
+            assert match, f"unparseable warning row: {line[:80]}"
+            warns.append(DocEdge(match["source"], match["target"], match["layer"]))
     for line in _section(text, "Healthy edges"):
         if line.startswith("| `kexplore"):
             match = HEALTHY_ROW.match(line)
             assert match, f"unparseable healthy row: {line[:80]}"
             healthy.append(DocEdge(match["source"], match["target"], None))
-    return faults, healthy
+    return faults, warns, healthy
 
 
-FAULTS, HEALTHY = doc_edges()
+FAULTS, WARNS, HEALTHY = doc_edges()
+ALL_EDGES = FAULTS + WARNS + HEALTHY
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +76,25 @@ def state() -> ClusterState:
     return load_demo()
 
 
-def run(state: ClusterState, edge: DocEdge) -> EdgeReport:
+class SpyProber:
+    """The demo's recorded probes replayed, remembering what the layers asked for."""
+
+    basis = "recorded"
+
+    def __init__(self, state: ClusterState) -> None:
+        self.inner = RecordedProber(state.recorded_probes)
+        self.requests: list[ProbeRequest] = []
+
+    def run(
+        self, request: ProbeRequest, cancel: threading.Event | None = None
+    ) -> ProbeResult | None:
+        self.requests.append(request)
+        return self.inner.run(request, cancel)
+
+
+def run(state: ClusterState, edge: DocEdge, prober: SpyProber | None = None) -> EdgeReport:
     """As `kexplore check --demo` runs it: with the demo's recorded probes replayed."""
-    return check_edge(state, edge.source, edge.target, prober=RecordedProber(state.recorded_probes))
+    return check_edge(state, edge.source, edge.target, prober=prober or SpyProber(state))
 
 
 def describe(report: EdgeReport) -> str:
@@ -78,7 +105,8 @@ def test_the_tables_parse_and_plant_a_fault_in_every_layer() -> None:
     assert len(FAULTS) >= len(LAYER_IDS) and len(HEALTHY) >= 5
     assert {f.layer for f in FAULTS} == set(LAYER_IDS)
     assert all(f.needs in NEEDS for f in FAULTS)
-    edges = [(e.source, e.target) for e in FAULTS + HEALTHY]
+    assert WARNS and all(w.layer in LAYER_IDS for w in WARNS)
+    edges = [(e.source, e.target) for e in ALL_EDGES]
     assert len(edges) == len(set(edges)), "an edge is listed twice"
 
 
@@ -86,7 +114,7 @@ def test_the_documented_edges_are_exactly_the_inferred_talks_to_edges(
     state: ClusterState,
 ) -> None:
     inferred = {(t.source, t.target) for t in talks_to(state)}
-    documented = {(e.source, e.target) for e in FAULTS + HEALTHY}
+    documented = {(e.source, e.target) for e in ALL_EDGES}
     assert documented == inferred
 
 
@@ -97,9 +125,27 @@ def test_planted_fault_fails_at_its_layer(state: ClusterState, fault: DocEdge) -
         pytest.skip(f"layer {fault.layer!r} is not in kexplore.checks.ladder.LAYERS yet")
     if fault.needs == "DNS egress check" and ladder.DNS_EGRESS is None:
         pytest.skip("the DNS egress check (ladder.DNS_EGRESS, networkpolicy engine) is not wired")
-    report = run(state, fault)
-    assert report.failing_layer == fault.layer, describe(report)
+    prober = SpyProber(state)
+    report = run(state, fault, prober)
+    probe_kind = PROBE_OF_LAYER.get(fault.layer, "")
+    asked = [r for r in prober.requests if r.probe == probe_kind]
+    if fault.needs == "recorded probes" and not asked and report.failing_layer is None:
+        pytest.skip(f"the {fault.layer} layer asks for no {probe_kind!r} probe yet")
+    assert report.failing_layer == fault.layer, f"{describe(report)}; probes asked: {asked}"
     assert report.verdict is Status.FAIL
+
+
+@pytest.mark.parametrize("edge", WARNS, ids=str)
+def test_warning_edge_warns_at_its_layer_and_fails_nowhere(
+    state: ClusterState, edge: DocEdge
+) -> None:
+    if edge.layer not in {layer_id for layer_id, _ in ladder.LAYERS}:
+        pytest.skip(f"layer {edge.layer!r} is not in kexplore.checks.ladder.LAYERS yet")
+    report = run(state, edge)
+    layer = report.layer(edge.layer or "")
+    assert layer is not None and layer.status is Status.WARN, describe(report)
+    assert report.failing_layer is None, describe(report)
+    assert report.verdict is Status.WARN
 
 
 @pytest.mark.parametrize("edge", HEALTHY, ids=str)
