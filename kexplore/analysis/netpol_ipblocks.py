@@ -74,17 +74,32 @@ def block_contains(block: IPBlock, target: IPRange) -> bool:
     return True
 
 
-def atoms(cidrs: Iterable[str]) -> list[IPRange]:
-    """The whole IPv4 space (and IPv6 when some CIDR is IPv6) cut at every CIDR boundary.
+def block_ranges(block: IPBlock) -> list[IPRange]:
+    """The addresses of an ipBlock as disjoint ranges: its CIDR minus the excepts."""
+    outer = cidr_range(block.cidr)
+    if outer is None:
+        return []
+    holes = sorted(r for r in map(cidr_range, block.except_) if r is not None and r.overlaps(outer))
+    out: list[IPRange] = []
+    cur = outer.lo
+    for hole in holes:
+        if hole.lo > cur:
+            out.append(IPRange(outer.version, cur, hole.lo - 1))
+        cur = max(cur, hole.hi + 1)
+    if cur <= outer.hi:
+        out.append(IPRange(outer.version, cur, outer.hi))
+    return out
 
-    Each atom is either inside or outside every given CIDR, so one evaluation per atom
-    stands for all its addresses.
+
+def atoms(ranges: Iterable[IPRange]) -> list[IPRange]:
+    """The whole IPv4 space (and IPv6 when some range is IPv6) cut at every range boundary.
+
+    Each atom is either inside or outside every given range, so one evaluation per atom
+    stands for all its addresses. Give ipBlocks as `block_ranges` so that adjacent excepts
+    make one hole, as np-guard reports them.
     """
     cuts: dict[int, set[int]] = {4: {0, _MAX[4] + 1}}
-    for text in cidrs:
-        r = cidr_range(text)
-        if r is None:
-            continue
+    for r in ranges:
         bounds = cuts.setdefault(r.version, {0, _MAX[r.version] + 1})
         bounds.update((r.lo, r.hi + 1))
     out: list[IPRange] = []
