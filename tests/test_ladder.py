@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from builders import endpoint, endpoint_slice, healthy_dns, pod, service, state
+from builders import endpoint, endpoint_slice, healthy_dns, node, pod, service, state
 
-from kexplore.checks import ladder
+from kexplore.checks import cluster, dns, health, ladder, pods, ports
+from kexplore.checks import service as service_layer
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.edge import parse_target, resolve_source
-from kexplore.checks.result import EdgeReport, LayerResult, Status
+from kexplore.checks.result import LAYER_IDS, EdgeReport, LayerResult, Status
 from kexplore.errors import NotFoundError
 from kexplore.model.state import ClusterState
 
@@ -161,3 +162,72 @@ def test_run_ladder_takes_parsed_specs(layers: Callable[..., None]) -> None:
     source = resolve_source(st, "shop/web")
     report = ladder.run_ladder(st, source, parse_target("shop/svc/cart:80"))
     assert report.target.name == "cart"
+
+
+STATIC = [
+    ("pods", pods.check),
+    ("service", service_layer.check),
+    ("dns", dns.check),
+    ("ports", ports.check),
+    ("health", health.check),
+    ("cluster", cluster.check),
+]
+
+
+def statuses(report: EdgeReport) -> dict[str, tuple[str, str | None]]:
+    return {r.id: (str(r.status), r.explained_by) for r in report.layers}
+
+
+def test_nxdomain_makes_the_target_layers_unknown_explained_by_dns(
+    layers: Callable[..., None],
+) -> None:
+    layers(*STATIC)
+    report = run(shop(), target="basket:80")
+    got = statuses(report)
+    assert got["dns"] == ("fail", None)
+    for layer in ("pods", "service", "ports", "health"):
+        assert got[layer] == ("unknown", "dns"), layer
+    assert report.failing_layer == "dns" and report.verdict is Status.FAIL
+
+
+def test_selector_matching_nothing_fails_service_and_explains_pods(
+    layers: Callable[..., None],
+) -> None:
+    layers(*STATIC)
+    st = shop()
+    st.remove("EndpointSlice", "shop", "cart-abc")
+    st.add(pod("shop", "cart-1", labels={"app": "carts"}, ip="10.0.0.3", ports=[(8080, "http")]))
+    report = run(st)
+    got = statuses(report)
+    assert got["service"] == ("fail", None)
+    assert got["pods"] == ("unknown", "service")
+    assert got["ports"] == ("unknown", "service") and got["health"] == ("unknown", "service")
+    assert report.failing_layer == "service"
+
+
+def test_healthy_edge_through_the_static_layers(layers: Callable[..., None]) -> None:
+    layers(*STATIC)
+    st = shop()
+    st.add(node("node-1"))
+    report = run(st)
+    assert {r.id: str(r.status) for r in report.layers} == {
+        "pods": "pass",
+        "service": "pass",
+        "dns": "pass",
+        "ports": "pass",
+        "health": "pass",
+        "cluster": "pass",
+    }
+    assert report.verdict is Status.PASS
+    for layer in report.layers:
+        assert layer.summary and layer.basis == "static"
+        assert layer.evidence, layer.id
+        assert layer.commands, layer.id
+
+
+def test_static_layers_are_registered_and_reported_in_display_order() -> None:
+    ids = [layer_id for layer_id, _ in ladder.LAYERS]
+    assert {"pods", "service", "dns", "ports", "health", "cluster"} <= set(ids)
+    report = run(shop())
+    reported = [r.id for r in report.layers]
+    assert reported == sorted(reported, key=LAYER_IDS.index)
