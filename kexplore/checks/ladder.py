@@ -7,11 +7,22 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kexplore.analysis.dns import EXTERNAL, IP, NXDOMAIN
-from kexplore.checks import cluster, dns, health, mesh, pods, ports, service
+from kexplore.checks import (
+    cluster,
+    dns,
+    health,
+    mesh,
+    network,
+    pods,
+    ports,
+    reachability,
+    service,
+)
 from kexplore.checks.context import DnsEgressCheck, EdgeContext, build_context
 from kexplore.checks.edge import SourceSpec, TargetSpec, parse_target, resolve_source
 from kexplore.checks.result import (
     LAYER_IDS,
+    PROBE_LAYERS,
     EdgeReport,
     LayerResult,
     SourceRef,
@@ -21,6 +32,7 @@ from kexplore.checks.result import (
 )
 from kexplore.errors import NotFoundError
 from kexplore.model.state import ClusterState
+from kexplore.probes.recorded import RecordedProber
 
 if TYPE_CHECKING:
     from kexplore.probes.base import Prober
@@ -36,6 +48,8 @@ LAYERS: list[tuple[str, LayerCheck]] = [
     ("ports", ports.check),
     ("health", health.check),
     ("cluster", cluster.check),
+    ("reachability", reachability.check),
+    ("network", network.check),
 ]
 
 # The networkpolicy owner sets this to their DNS-egress judge (see checks/dns.py).
@@ -52,10 +66,17 @@ def run_ladder(
     cancel: threading.Event | None = None,
 ) -> EdgeReport:
     """Run every layer for one edge; `on_layer` is called after each, `cancel` stops early
-    (the layers not run are reported `unknown`: cancelled)."""
+    (the layers not run are reported `unknown`: cancelled).
+
+    Config layers run first and probe layers last, so a failing probe can name the config
+    layer that explains it; the report lists them in display order. Without a prober,
+    probe results recorded in the data (a snapshot, the demo) are replayed.
+    """
+    if prober is None and state.recorded_probes:
+        prober = RecordedProber(state.recorded_probes)
     ctx = build_context(state, source, target, prober=prober, cancel=cancel, dns_egress=DNS_EGRESS)
     results: list[LayerResult] = []
-    for layer_id, check in sorted(LAYERS, key=lambda pair: LAYER_IDS.index(pair[0])):
+    for layer_id, check in sorted(LAYERS, key=_run_order):
         if ctx.cancel.is_set():
             result = LayerResult(
                 layer_id, Status.UNKNOWN, "not run: the check was cancelled", hint="run it again"
@@ -66,8 +87,13 @@ def run_ladder(
         results.append(result)
         if on_layer is not None:
             on_layer(result)
+    results.sort(key=lambda r: LAYER_IDS.index(r.id))
     verdict, failing = verdict_of(results)
     return EdgeReport(source_ref(source), target_ref(ctx), results, verdict, failing)
+
+
+def _run_order(pair: tuple[str, LayerCheck]) -> tuple[bool, int]:
+    return pair[0] in PROBE_LAYERS, LAYER_IDS.index(pair[0])
 
 
 def _run_layer(layer_id: str, check: LayerCheck, ctx: EdgeContext) -> LayerResult:

@@ -1,0 +1,35 @@
+"""The network layer: port-forward to the target pod and connect, bypassing the service."""
+
+from __future__ import annotations
+
+from kexplore.checks.context import EdgeContext
+from kexplore.checks.probing import judge, run_all, skipped
+from kexplore.checks.result import LayerResult
+from kexplore.probes.base import ProbeRequest
+
+
+def check(ctx: EdgeContext) -> LayerResult:
+    """A port-forward to each backend pod's target port, then a local connect."""
+    requests = [
+        ProbeRequest("port-forward", b.pod.namespace, b.pod.name, f"{b.ip}:{b.port}")
+        for b in ctx.backends
+        if b.port is not None and b.ip
+    ]
+    what = "port-forward to the target pods"
+    if not requests:
+        return skipped(ctx, "network", "no target pod with the port")
+    results = run_all(ctx, requests)
+    if not results:
+        return skipped(ctx, "network", what)
+    # A port-forward goes through the kubelet into the pod: policies, mesh and the service
+    # path do not apply, so only the pod's own state can explain a failure.
+    return judge(
+        ctx,
+        "network",
+        results,
+        what,
+        explaining=("pods", "ports", "health"),
+        unexplained_hint="nothing accepts connections on that port inside the pod although "
+        "it looks healthy: read the app's log, check its socket table (ports layer probe), "
+        "and make the readiness probe exercise the real listener",
+    )

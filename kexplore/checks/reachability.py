@@ -1,0 +1,44 @@
+"""The reachability layer: TCP/UDP connects from the source pod to the service and backends."""
+
+from __future__ import annotations
+
+from kexplore.checks.context import EdgeContext
+from kexplore.checks.probing import MAX_SOURCE_PODS, judge, run_all, skipped
+from kexplore.checks.result import LayerResult
+from kexplore.probes.base import ProbeRequest
+
+
+def _addresses(ctx: EdgeContext) -> list[str]:
+    """IP:port pairs a connect should reach: the service IP (not headless), then backends."""
+    out: list[str] = []
+    svc, port = ctx.service, ctx.dialed_port
+    if svc is not None and port is not None and svc.spec.cluster_ip not in ("", "None"):
+        out.append(_join(svc.spec.cluster_ip, port))
+    for backend in ctx.backends:
+        if backend.ip and backend.port is not None:
+            out.append(_join(backend.ip, backend.port))
+    if ctx.target.kind == "IP" and not out:
+        out.append(_join(ctx.target.host, port or 0))
+    return list(dict.fromkeys(out))
+
+
+def _join(ip: str, port: int) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def check(ctx: EdgeContext) -> LayerResult:
+    """Connect from each source pod (up to three) to every address the edge uses."""
+    addresses = _addresses(ctx)
+    what = f"{ctx.target.protocol} connect to {ctx.target.dialed}"
+    if not addresses:
+        return skipped(ctx, "reachability", "no address to connect to")
+    probe = "udp" if ctx.target.protocol == "UDP" else "tcp"
+    requests = [
+        ProbeRequest(probe, pod.namespace, pod.name, address)
+        for pod in ctx.source.pods[:MAX_SOURCE_PODS]
+        for address in addresses
+    ]
+    results = run_all(ctx, requests)
+    if not results:
+        return skipped(ctx, "reachability", what)
+    return judge(ctx, "reachability", results, what)

@@ -1,0 +1,141 @@
+"""The probe layers (reachability, network): skipped with a prediction, pass, fail with
+explained_by, unknown when the probe mechanism fails, recorded results replayed."""
+
+from __future__ import annotations
+
+import threading
+
+from builders import endpoint, endpoint_slice, healthy_dns, pod, service, state
+
+from kexplore.checks.edge import parse_target, resolve_source
+from kexplore.checks.ladder import run_ladder
+from kexplore.checks.result import Status
+from kexplore.model.recorded import RecordedProbe
+from kexplore.model.state import ClusterState
+from kexplore.probes.base import ProbeRequest, ProbeResult
+
+
+class ScriptedProber:
+    """A Prober answering from a table: (probe, target) -> result classification."""
+
+    basis = "probe"
+
+    def __init__(self, answers: dict[tuple[str, str], str]) -> None:
+        self.answers = answers
+        self.asked: list[ProbeRequest] = []
+
+    def run(
+        self, request: ProbeRequest, cancel: threading.Event | None = None
+    ) -> ProbeResult | None:
+        self.asked.append(request)
+        result = self.answers.get((request.probe, request.target))
+        if result is None:
+            return None
+        return ProbeResult(request, ["nc", "-zv", request.target], "out", result, 1, 5.0)
+
+
+def _cluster(*, selector_typo: bool = False) -> ClusterState:
+    objs = [
+        *healthy_dns(),
+        pod("shop", "web-1", labels={"app": "web"}, ip="10.0.0.2"),
+        pod("shop", "cart-1", labels={"app": "cart"}, ip="10.0.0.3", ports=[(8080, "http")]),
+        service(
+            "shop",
+            "cart",
+            selector={"app": "cart"},
+            cluster_ip="10.96.5.5",
+            ports=[{"port": 80, "targetPort": "http"}],
+        ),
+        endpoint_slice(
+            "shop",
+            "cart-x",
+            "cart",
+            [endpoint("10.0.0.3", pod="cart-1", ns="shop")],
+            [{"port": 8080}],
+        ),
+    ]
+    if selector_typo:
+        # the service selects no pod: the service layer fails and explains a refused connect
+        objs[4] = service(
+            "shop",
+            "cart",
+            selector={"app": "kart"},
+            cluster_ip="10.96.5.5",
+            ports=[{"port": 80, "targetPort": "http"}],
+        )
+        objs.pop()
+    return state(*objs)
+
+
+def _run(st: ClusterState, prober: ScriptedProber | None) -> dict[str, object]:
+    report = run_ladder(
+        st, resolve_source(st, "shop/web-1"), parse_target("cart:80"), prober=prober
+    )
+    return {r.id: r for r in report.layers} | {"_report": report}
+
+
+def test_without_prober_probe_layers_are_skipped_with_prediction() -> None:
+    layers = _run(_cluster(), None)
+    reach = layers["reachability"]
+    assert reach.status is Status.SKIPPED and "predicted to succeed" in reach.summary
+    assert layers["network"].status is Status.SKIPPED
+
+
+def test_connects_to_service_ip_and_backend_target_port() -> None:
+    prober = ScriptedProber(
+        {("tcp", "10.96.5.5:80"): "connected", ("tcp", "10.0.0.3:8080"): "connected"}
+    )
+    layers = _run(_cluster(), prober)
+    assert layers["reachability"].status is Status.PASS
+    assert {r.target for r in prober.asked if r.probe == "tcp"} == {"10.96.5.5:80", "10.0.0.3:8080"}
+    assert all(r.pod == "web-1" for r in prober.asked if r.probe == "tcp")
+
+
+def test_timeout_without_static_cause_is_the_failing_layer() -> None:
+    prober = ScriptedProber({("tcp", "10.96.5.5:80"): "timeout"})
+    layers = _run(_cluster(), prober)
+    reach = layers["reachability"]
+    assert reach.status is Status.FAIL and reach.explained_by is None
+    assert layers["_report"].failing_layer == "reachability"  # type: ignore[attr-defined]
+    assert "predicts success" in reach.summary
+
+
+def test_failure_explained_by_failing_config_layer() -> None:
+    prober = ScriptedProber({("tcp", "10.96.5.5:80"): "refused"})
+    layers = _run(_cluster(selector_typo=True), prober)
+    reach = layers["reachability"]
+    assert reach.status is Status.FAIL and reach.explained_by == "service"
+    assert layers["_report"].failing_layer != "reachability"  # type: ignore[attr-defined]
+
+
+def test_mechanism_failure_is_unknown_not_fail() -> None:
+    prober = ScriptedProber({("tcp", "10.96.5.5:80"): "forbidden"})
+    reach = _run(_cluster(), prober)["reachability"]
+    assert reach.status is Status.UNKNOWN
+
+
+def test_port_forward_refused_fails_network_layer() -> None:
+    prober = ScriptedProber({("port-forward", "10.0.0.3:8080"): "refused"})
+    layers = _run(_cluster(), prober)
+    net = layers["network"]
+    assert net.status is Status.FAIL and "10.0.0.3:8080" in net.summary
+    assert prober.asked[-1].pod == "cart-1"  # port-forward targets the backend pod
+
+
+def test_recorded_probes_are_replayed_without_a_prober() -> None:
+    st = _cluster()
+    st.recorded_probes.append(
+        RecordedProbe(
+            probe="tcp",
+            namespace="shop",
+            pod="web-1",
+            target="10.0.0.3:8080",
+            command=["nc", "-zv", "-w", "3", "10.0.0.3", "8080"],
+            output="timed out",
+            result="timeout",
+            exit_code=1,
+        )
+    )
+    reach = _run(st, None)["reachability"]
+    assert reach.status is Status.FAIL and reach.basis == "recorded"
+    assert "nc -zv -w 3 10.0.0.3 8080" in reach.commands
