@@ -84,7 +84,7 @@ def test_named_target_port_missing_on_some_pods_warns() -> None:
 
 def test_no_ready_endpoints_fails() -> None:
     result = run(cart_pod(ready=False), cart_svc(), slice_of(ep(ready=False)))
-    assert result.status is Status.FAIL and "no ready endpoints (0/1" in result.summary
+    assert result.status is Status.FAIL and "no ready endpoints: 0/1" in result.summary
 
 
 def test_some_endpoints_not_ready_warns() -> None:

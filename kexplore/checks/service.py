@@ -213,7 +213,7 @@ def _readiness(result: LayerResult, where: str, bs: BackendSet) -> None:
                 "or use internalTrafficPolicy Cluster"
             )
         else:
-            result.summary = f"{where}: no ready endpoints ({count})"
+            result.summary = f"{where}: no ready endpoints: {count}"
             result.hint = "the backends are not Ready: see the pods and health layers"
         return
     fallback = not ready and bool(routable)
