@@ -49,13 +49,15 @@ def workload_groups(state: ClusterState, matrix: Matrix) -> dict[str, set[int]]:
     return dict(groups)
 
 
-def connlist(state: ClusterState, namespaces: list[str] | None = None) -> list[Connection]:
+def connlist(
+    state: ClusterState, namespaces: list[str] | None = None, *, matrix: Matrix | None = None
+) -> list[Connection]:
     """Every ordered pair of workloads (and external ranges) with some allowed traffic.
 
     Traffic between workloads is the union over their pods' classes; pairs within one
     workload, and a pod to itself, are not listed.
     """
-    matrix = Matrix(state, namespaces)
+    matrix = matrix or Matrix(state, namespaces)
     groups = workload_groups(state, matrix)
     names = sorted(groups)
     out: list[Connection] = []

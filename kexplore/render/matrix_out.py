@@ -1,0 +1,119 @@
+"""`kexplore matrix`: the truth-table grid (rich), JSON, and np-guard's connlist lines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from kexplore.analysis.matrix import Matrix
+from kexplore.analysis.matrix_workloads import Connection, connlist, workload_groups
+from kexplore.errors import NotFoundError, UsageError
+from kexplore.model.state import ClusterState
+from kexplore.render.sanitize import strip_controls
+
+OUTPUTS = ("text", "json", "connlist")
+MAX_GRID = 30
+
+
+def run_matrix(state: ClusterState, namespaces: list[str], output: str, console: Console) -> int:
+    """Print the allowed connections between the workloads of `namespaces` (all when empty)."""
+    if output not in OUTPUTS:
+        raise UsageError(f"--output {output!r}: expected one of {', '.join(OUTPUTS)}")
+    known = set(state.namespace_names())
+    missing = [n for n in namespaces if n not in known]
+    if missing:
+        raise NotFoundError(
+            f"NAMESPACE {missing[0]!r}: no such namespace in the data",
+            fix="list them with: kubectl get namespaces",
+        )
+    matrix = Matrix(state, list(namespaces) or None)
+    conns = connlist(state, matrix=matrix)
+    if output == "connlist":
+        for conn in conns:
+            console.print(
+                strip_controls(conn.line()), markup=False, highlight=False, soft_wrap=True
+            )
+    elif output == "json":
+        text = json.dumps(matrix_json(state, matrix, conns), indent=2)
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+    else:
+        render_grid(state, matrix, conns, console)
+    return 0
+
+
+def warnings(state: ClusterState) -> list[str]:
+    """What the matrix could not take into account."""
+    out = []
+    cni = state.cni_policies()
+    if cni:
+        out.append(
+            f"{len(cni)} CNI policy object(s) (Cilium/Calico) were not evaluated: "
+            "traffic shown as allowed may still be blocked"
+        )
+    if "NetworkPolicy" in state.meta.unreadable:
+        out.append(f"NetworkPolicies could not be read: {state.meta.unreadable['NetworkPolicy']}")
+    return out
+
+
+def matrix_json(state: ClusterState, matrix: Matrix, conns: list[Connection]) -> dict[str, Any]:
+    """np-guard's connlist JSON (src, dst, conn) plus port ranges, classes and warnings."""
+    namespaces = sorted({p.namespace for p in matrix.peers if not p.external})
+    classes = [
+        {"class": p.label(), "pods": [f"{q.namespace}/{q.name}" for q in p.pods]}
+        for p in matrix.peers
+        if not p.external
+    ]
+    return {
+        "namespaces": namespaces,
+        "connections": [
+            {"src": c.source, "dst": c.target, "conn": c.conn.describe(), "ports": c.conn.to_json()}
+            for c in conns
+        ],
+        "classes": classes,
+        "warnings": warnings(state),
+    }
+
+
+def render_grid(
+    state: ClusterState, matrix: Matrix, conns: list[Connection], console: Console
+) -> None:
+    """A truth table: rows are sources, columns destinations, cells the allowed traffic."""
+    for warning in warnings(state):
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    names = sorted(workload_groups(state, matrix))
+    externals = sorted({c.source for c in conns if "[External]" in c.source})
+    externals += sorted({c.target for c in conns if "[External]" in c.target} - set(externals))
+    peers = names + externals
+    if len(peers) > MAX_GRID:
+        console.print(
+            Text(f"{len(peers)} workloads and ranges: too many for a grid; the allowed pairs:")
+        )
+        for conn in conns:
+            console.print(strip_controls(conn.line()), markup=False, highlight=False)
+        return
+    cells = {(c.source, c.target): c.conn for c in conns}
+    table = Table(title="allowed connections (row → column)", show_lines=False)
+    table.add_column("from \\ to", no_wrap=True)
+    for index in range(len(peers)):
+        table.add_column(str(index + 1), justify="center")
+    for index, src in enumerate(peers):
+        row = [Text(f"{index + 1} {strip_controls(src)}")]
+        for dst in peers:
+            row.append(_cell(cells, src, dst))
+        table.add_row(*row)
+    console.print(table)
+
+
+def _cell(cells: dict[tuple[str, str], Any], src: str, dst: str) -> Text:
+    if src == dst:
+        return Text("=", style="dim")
+    conn = cells.get((src, dst))
+    if conn is None:
+        return Text("·", style="dim")
+    if conn.is_all():
+        return Text("all", style="green")
+    return Text(conn.describe(), style="yellow")

@@ -1,0 +1,91 @@
+"""`kexplore matrix` outputs: connlist lines, JSON, the text grid, and bad namespaces."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from netpol_builders import namespace, netpol, pod, state_of
+from rich.console import Console
+
+from kexplore.errors import NotFoundError
+from kexplore.model.state import ClusterState
+from kexplore.render.matrix_out import run_matrix
+
+
+def _state() -> ClusterState:
+    allow = {
+        "podSelector": {"matchLabels": {"app": "db"}},
+        "ingress": [
+            {"from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": 5432}]}
+        ],
+        "egress": [],
+        "policyTypes": ["Ingress", "Egress"],
+    }
+    return state_of(
+        namespace("shop"),
+        pod("shop", "web-1", {"app": "web"}, "10.0.0.1", owner=("ReplicaSet", "web-7d9")),
+        pod("shop", "db-0", {"app": "db"}, "10.0.0.3", owner=("StatefulSet", "db")),
+        netpol("shop", "db", allow),
+    )
+
+
+def _run(state: ClusterState, output: str, namespaces: list[str] | None = None) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=160, color_system=None)
+    assert run_matrix(state, namespaces or [], output, console) == 0
+    return buf.getvalue()
+
+
+def test_connlist_output() -> None:
+    assert _run(_state(), "connlist").splitlines() == [
+        "0.0.0.0-255.255.255.255[External] => shop/web-7d9[ReplicaSet] : All Connections",
+        "shop/web-7d9[ReplicaSet] => 0.0.0.0-255.255.255.255[External] : All Connections",
+        "shop/web-7d9[ReplicaSet] => shop/db[StatefulSet] : TCP 5432",
+    ]
+
+
+def test_json_output() -> None:
+    data = json.loads(_run(_state(), "json"))
+    assert data["connections"][2] == {
+        "src": "shop/web-7d9[ReplicaSet]",
+        "dst": "shop/db[StatefulSet]",
+        "conn": "TCP 5432",
+        "ports": {"TCP": [[5432, 5432]]},
+    }
+    assert data["namespaces"] == ["shop"]
+    assert {c["class"] for c in data["classes"]} == {"shop/app=db", "shop/app=web"}
+    assert data["warnings"] == []
+
+
+def test_text_grid() -> None:
+    text = _run(_state(), "text")
+    assert "1 shop/db[StatefulSet]" in text
+    row = next(line for line in text.splitlines() if "2 shop/web-7d9[ReplicaSet]" in line)
+    assert "TCP 5432" in row and "=" in row and "all" in row
+
+
+def test_cni_policies_warn_in_text_and_json() -> None:
+    cilium = {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "x", "namespace": "shop"},
+    }
+    state = state_of(cilium)
+    assert "CNI policy object(s)" in _run(state, "text")
+    assert json.loads(_run(state, "json"))["warnings"]
+
+
+def test_namespace_filter_and_unknown_namespace() -> None:
+    state = _state()
+    state.add(state_of(pod("other", "x", {}, "10.0.0.9")).pods[0])
+    assert "other/x[Pod]" not in _run(state, "connlist", ["shop"])
+    with pytest.raises(NotFoundError, match="'nope'"):
+        _run(state, "connlist", ["nope"])
+
+
+def test_control_sequences_are_stripped() -> None:
+    state = state_of(namespace("shop"), pod("shop", "evil\x1b[2J", {}, "10.0.0.1"))
+    out = _run(state, "connlist")
+    assert "\x1b" not in out and "shop/evil[Pod]" in out
