@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import pytest
 from kexplore.checks import ladder
 from kexplore.checks.ladder import check_edge
 from kexplore.checks.result import LAYER_IDS, EdgeReport, Status
+from kexplore.cli import main
 from kexplore.graph import talks_to
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import ProbeRequest, ProbeResult
@@ -133,6 +135,9 @@ def test_planted_fault_fails_at_its_layer(state: ClusterState, fault: DocEdge) -
         pytest.skip(f"the {fault.layer} layer asks for no {probe_kind!r} probe yet")
     assert report.failing_layer == fault.layer, f"{describe(report)}; probes asked: {asked}"
     assert report.verdict is Status.FAIL
+    if fault.layer in PROBE_OF_LAYER:
+        failing = report.layer(fault.layer)
+        assert failing is not None and failing.basis == "recorded", describe(report)
 
 
 @pytest.mark.parametrize("edge", WARNS, ids=str)
@@ -152,4 +157,13 @@ def test_warning_edge_warns_at_its_layer_and_fails_nowhere(
 def test_healthy_edge_has_no_failing_layer(state: ClusterState, edge: DocEdge) -> None:
     report = run(state, edge)
     assert report.failing_layer is None, describe(report)
-    assert report.verdict is not Status.FAIL
+    assert report.verdict is Status.PASS, describe(report)
+
+
+@pytest.mark.parametrize(("edge", "code"), [(FAULTS[0], 1), (HEALTHY[0], 0)], ids=str)
+def test_the_documented_command_runs_as_written(
+    edge: DocEdge, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--demo", edge.source, edge.target, "--output", "json"]) == code
+    report = json.loads(capsys.readouterr().out)
+    assert report["failing_layer"] == edge.layer
