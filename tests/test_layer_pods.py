@@ -140,3 +140,20 @@ def test_source_workload_without_pods_fails() -> None:
 def test_external_target_judges_the_source_only() -> None:
     result = run(target="api.example.com:443")
     assert result.status is Status.PASS and "outside" in result.summary
+
+
+def test_summaries_stay_on_one_line() -> None:
+    multi = event("shop", "Pod", "cart-1", "FailedMount", "line one\nline two\r\n  line three")
+    result = run(cart(), multi)
+    assert "\n" not in result.summary and "line one line two line three" in result.summary
+
+
+def test_unreadable_events_are_noted() -> None:
+    st = state(
+        pod("shop", "web", labels={"app": "web"}, ip="10.0.0.2"),
+        service("shop", "cart", selector={"app": "cart"}, ports=[{"port": 80, "targetPort": 8080}]),
+        cart(),
+        unreadable={"Event": "forbidden: list events"},
+    )
+    result = pods.check(edge(st, "shop/web", "cart:80"))
+    assert any(e.ref == "kind Event" and "forbidden" in e.detail for e in result.evidence)

@@ -77,10 +77,23 @@ def recent_warnings(state: ClusterState, kind: str, namespace: str, name: str) -
     ]
 
 
+def one_line(text: str) -> str:
+    """Cluster text (event and status messages) collapsed onto one line."""
+    return " ".join(text.split())
+
+
 def event_text(event: Event) -> str:
-    """`Unhealthy (x3): Readiness probe failed: ...`."""
+    """`Unhealthy (x3): Readiness probe failed: ...` on one line."""
     count = f" (x{event.count})" if event.count > 1 else ""
-    return f"{event.reason}{count}: {event.message}".strip()
+    return one_line(f"{event.reason}{count}: {event.message}")
+
+
+def events_note(state: ClusterState) -> list[Evidence]:
+    """Evidence that events could not be read (recent warnings and probe failures unseen)."""
+    reason = state.meta.unreadable.get("Event")
+    if reason is None:
+        return []
+    return [Evidence("kind Event", f"events unreadable ({reason}): recent warnings not judged")]
 
 
 def unreadable(state: ClusterState, *kinds: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from kexplore.checks.common import (
     describe_pod,
     event_text,
+    events_note,
     external_target,
     is_recent,
     no_pods_gate,
@@ -64,7 +65,9 @@ def check(ctx: EdgeContext) -> LayerResult:
         containers = _serving(pod, backend.port if backend else None, ctx.target.protocol)
         events = recent_warnings(ctx.state, "Pod", pod.namespace, pod.name)
         judged += [_judge(ctx, pod, c, events) for c in containers]
-    return _combine(judged)
+    result = _combine(judged)
+    result.evidence.extend(events_note(ctx.state))
+    return result
 
 
 def _serving(pod: Pod, port: int | None, protocol: str) -> list[Container]:

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from kexplore.checks.common import (
     describe_pod,
     event_text,
+    events_note,
     external_target,
     is_recent,
     no_pods_gate,
+    one_line,
     pod_events,
     pod_ref,
     recent_warnings,
@@ -64,7 +66,7 @@ def judge_pod(state: ClusterState, pod: Pod) -> PodJudgement:
         return out
     phase = pod.status.phase or "Unknown"
     if phase != "Running":
-        why = f" ({pod.status.reason}: {pod.status.message})" if pod.status.reason else ""
+        why = f" ({pod.status.reason}: {one_line(pod.status.message)})" if pod.status.reason else ""
         out.add(Status.FAIL, ref, f"phase {phase}{why}", f"see why: {describe_pod(pod)}")
     if pod.metadata.deletion_timestamp:
         out.add(Status.WARN, ref, f"terminating since {pod.metadata.deletion_timestamp}")
@@ -74,7 +76,7 @@ def judge_pod(state: ClusterState, pod: Pod) -> PodJudgement:
             _judge_container(state, out, pod, status, container in pod.serving_containers())
     ready = pod.condition("Ready")
     if phase == "Running" and not pod.is_ready() and out.status is not Status.FAIL:
-        reason = f"{ready.reason} {ready.message}".strip() if ready else "no Ready condition"
+        reason = one_line(f"{ready.reason} {ready.message}") if ready else "no Ready condition"
         out.add(Status.FAIL, ref, f"not Ready ({reason})", "see the health layer")
     for event in recent_warnings(state, "Pod", pod.namespace, pod.name):
         out.add(Status.WARN, f"event {pod.namespace}/{event.metadata.name}", event_text(event))
@@ -89,7 +91,9 @@ def _judge_container(
     ref = pod_ref(pod, status.name)
     waiting = status.state.waiting
     if waiting is not None and waiting.reason in BAD_WAITING:
-        detail = f"waiting: {waiting.reason}" + (f": {waiting.message}" if waiting.message else "")
+        detail = f"waiting: {waiting.reason}" + (
+            f": {one_line(waiting.message)}" if waiting.message else ""
+        )
         logs = f"kubectl logs -n {pod.namespace} {pod.name} -c {status.name} --previous"
         hint = BAD_WAITING[waiting.reason]
         out.add(Status.FAIL, ref, detail, f"{hint} ({logs})" if "log" in hint else hint)
@@ -127,7 +131,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     tgt_status, tgt = (Status.PASS, []) if gate else judge_side(ctx.state, ctx.target_pods)
     judged = src + tgt
     result = LayerResult(LAYER, worst([src_status, tgt_status]), "")
-    result.evidence = [e for j in judged for e in j.evidence]
+    result.evidence = [e for j in judged for e in j.evidence] + events_note(ctx.state)
     result.commands = _commands(ctx, judged)
     bad = sorted(
         (j for j in judged if j.status is not Status.PASS), key=lambda j: -ORDER.index(j.status)
