@@ -19,6 +19,20 @@ class WorkloadSelector(K8s, frozen=True):
         return self.match_labels.items() <= labels.items()
 
 
+class WorkloadLabels(K8s, frozen=True):
+    """workloadSelector of a Sidecar or ServiceEntry: `labels` (not matchLabels)."""
+
+    labels: dict[str, str] = {}
+
+    @property
+    def match_labels(self) -> dict[str, str]:
+        return self.labels
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        """Whether every pair is among `labels`; an empty selector matches everything."""
+        return self.labels.items() <= labels.items()
+
+
 class PolicyTargetRef(K8s, frozen=True):
     """targetRef / targetRefs[] of a policy (waypoints, gateways, services)."""
 
@@ -313,7 +327,7 @@ class OutboundTrafficPolicy(K8s, frozen=True):
 class SidecarSpec(K8s, frozen=True):
     """spec of a Sidecar resource."""
 
-    workload_selector: WorkloadSelector | None = None
+    workload_selector: WorkloadLabels | None = None
     egress: list[EgressListener] = []
     outbound_traffic_policy: OutboundTrafficPolicy | None = None
 
@@ -342,7 +356,7 @@ class ServiceEntrySpec(K8s, frozen=True):
     export_to: list[str] = []
     ports: list[ServiceEntryPort] = []
     location: str = ""
-    workload_selector: WorkloadSelector | None = None
+    workload_selector: WorkloadLabels | None = None
 
 
 class ServiceEntry(K8s, frozen=True):
