@@ -138,3 +138,10 @@ def test_dns_egress_seam_receives_the_dns_backends() -> None:
 def test_without_the_seam_egress_is_reported_as_not_evaluated() -> None:
     result = run()
     assert any("not evaluated" in e.detail for e in result.evidence)
+
+
+def test_alias_to_a_missing_cluster_name_fails_with_the_alias_shown() -> None:
+    alias = service("shop", "db", type="ExternalName", external_name="gone.shop.svc.cluster.local")
+    result = run(alias, target="db:5432")
+    assert result.status is Status.FAIL
+    assert any("alias (CNAME) for gone.shop.svc.cluster.local" in e.detail for e in result.evidence)

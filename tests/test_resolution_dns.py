@@ -178,3 +178,13 @@ def test_cluster_domain_from_corefile() -> None:
 def test_near_miss_for_pod_and_workload_names() -> None:
     res = resolve(cluster(), "web:80")
     assert any("pod shop/web exists" in m for m in res.near_misses)
+
+
+def test_external_name_alias_of_a_cluster_service_is_followed() -> None:
+    alias = service("shop", "db", type="ExternalName", external_name="cart.shop.svc.cluster.local")
+    res = resolve(cluster(alias), "db:80")
+    assert res.kind == dns.SERVICE and res.name == "cart" and res.query == "db"
+    assert "alias (CNAME) for cart.shop.svc.cluster.local" in res.notes[0]
+    broken = service("shop", "db", type="ExternalName", external_name="gone.shop.svc.cluster.local")
+    gone = resolve(cluster(broken), "db:80")
+    assert gone.nxdomain and "does not exist" in gone.notes[0]

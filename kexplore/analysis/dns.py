@@ -169,6 +169,7 @@ def resolve_dns(
         tried.append(fqdn)
         found = _lookup(state, fqdn, domain, setup)
         if found is not None:
+            found = follow_alias(state, found, domain, setup)
             found.query, found.tried = name, tried
             return found
         if not _under(fqdn, domain) and not _looks_internal(state, fqdn):
@@ -230,6 +231,24 @@ def _service_answer(svc: Service, fqdn: str, setup: DnsSetup) -> NameResolution:
     return NameResolution(
         SERVICE, fqdn, setup, fqdn=fqdn, namespace=svc.namespace, name=svc.name, service=svc, ip=ip
     )
+
+
+def follow_alias(
+    state: ClusterState, found: NameResolution, domain: str, setup: DnsSetup
+) -> NameResolution:
+    """An ExternalName whose CNAME is a cluster name resolves to that name's record."""
+    alias = found.external_name.rstrip(".").lower()
+    if found.kind != EXTERNAL_NAME or not _under(alias, domain):
+        return found
+    target = _lookup(state, alias, domain, setup)
+    note = f"{found.fqdn} is an ExternalName alias (CNAME) for {alias}"
+    if target is None or target.kind == EXTERNAL_NAME:
+        result = NameResolution(NXDOMAIN, found.query, setup, tried=[found.fqdn, alias])
+        result.notes.append(note + ", which does not exist")
+        result.near_misses = near_misses(state, alias, found.namespace, domain)
+        return result
+    target.notes.insert(0, note)
+    return target
 
 
 def _dashed(ip: str) -> str:
@@ -319,7 +338,7 @@ def _explicit_service(
     fqdn = f"{name}.{namespace}.svc.{domain}"
     svc = state.get("Service", namespace, name)
     if isinstance(svc, Service):
-        return _service_answer(svc, fqdn, setup)
+        return follow_alias(state, _service_answer(svc, fqdn, setup), domain, setup)
     result = NameResolution(NXDOMAIN, fqdn, setup, tried=[fqdn])
     result.near_misses = near_misses(state, fqdn, namespace, domain)
     return result

@@ -86,6 +86,7 @@ def _nxdomain(ctx: EdgeContext, evidence: list[Evidence], commands: list[str]) -
     lost = unreadable(ctx.state, "Service", "Pod")
     tried = ", ".join(res.tried) or res.query
     evidence.append(Evidence(f"dns {res.query}", f"tried {tried}: no record"))
+    evidence.extend(Evidence(f"dns {res.query}", note) for note in res.notes)
     evidence.extend(Evidence(f"dns {res.query}", f"near miss: {m}") for m in res.near_misses)
     if lost:
         kinds = ", ".join(sorted(lost))
