@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mesh_builders import istio, namespace, peer_auth, pod, service, state_of
+from mesh_builders import istio, namespace, obj, peer_auth, pod, service, state_of
 
 from kexplore.checks import mesh
 from kexplore.checks.context import build_context
@@ -327,3 +327,36 @@ def test_commands_carry_istioctl_equivalents() -> None:
     )
     assert "istioctl proxy-config listener cart-1 -n shop --port 15006" in result.commands
     assert any(c.startswith("kubectl get peerauthentication") for c in result.commands)
+
+
+REGISTRY_ONLY = {
+    "apiVersion": "v1",
+    "kind": "ConfigMap",
+    "metadata": {"name": "istio", "namespace": "istio-system"},
+    "data": {"mesh": "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n"},
+}
+
+
+def test_external_host_without_service_entry_is_blackholed_under_registry_only() -> None:
+    result = run(cluster(obj(REGISTRY_ONLY)), target="api.example.com:443")
+    assert result.status is Status.FAIL
+    assert "no ServiceEntry registers api.example.com" in result.summary
+    assert "BlackHoleCluster" in result.summary
+
+
+def test_external_host_with_a_service_entry_passes() -> None:
+    entry = istio(
+        "ServiceEntry",
+        "istio-system",
+        "example",
+        {"hosts": ["*.example.com"], "location": "MESH_EXTERNAL"},
+    )
+    result = run(cluster(obj(REGISTRY_ONLY), entry), target="api.example.com:443")
+    assert result.status is Status.PASS
+    assert "serviceentry istio-system/example" in refs(result)
+
+
+def test_external_host_under_allow_any_passes_through() -> None:
+    result = run(cluster(), target="api.example.com:443")
+    assert result.status is Status.PASS
+    assert any("PassthroughCluster" in e.detail for e in result.evidence)

@@ -15,7 +15,14 @@ from kexplore.analysis.mesh_authz import (
     evaluate,
     principal_of,
 )
-from kexplore.analysis.mesh_common import Fact, MeshSettings, mesh_settings, ref, service_fqdn
+from kexplore.analysis.mesh_common import (
+    Fact,
+    MeshSettings,
+    mesh_settings,
+    ref,
+    service_fqdn,
+    visible_service_entries,
+)
 from kexplore.analysis.mesh_dataplane import AMBIENT, SIDECAR, Dataplane, dataplane_of
 from kexplore.analysis.mesh_egress import egress_scope
 from kexplore.analysis.mesh_peerauth import DISABLE, effective_mtls
@@ -64,6 +71,7 @@ class MeshEdge:
     targets: list[tuple[Pod, int | None]]
     service: Service | None = None
     service_port: ServicePort | None = None
+    external_host: str = ""
 
 
 @dataclass
@@ -114,6 +122,8 @@ def judge(state: ClusterState, edge: MeshEdge) -> MeshVerdict:
     if not verdict.in_mesh:
         return verdict
     _port_naming(verdict, edge)
+    if edge.external_host:
+        _external(state, verdict, edge.external_host)
     problems: list[RouteProblem] = []
     vs: VirtualService | None = None
     if edge.service is not None and any(s.mode == SIDECAR for s in sources):
@@ -126,6 +136,28 @@ def judge(state: ClusterState, edge: MeshEdge) -> MeshVerdict:
         for server, port in _distinct_targets(planes):
             _judge_pair(state, verdict, view, server, port, edge)
     return verdict
+
+
+def _external(state: ClusterState, verdict: MeshVerdict, host: str) -> None:
+    """Traffic to a host outside the cluster's pods: a ServiceEntry, passthrough or BlackHole."""
+    settings = verdict.settings
+    for client in _distinct(verdict.sources):
+        if client.mode != SIDECAR:
+            continue
+        ns = client.pod.namespace
+        scope = egress_scope(
+            state, client.pod, host, "", settings.root_namespace, settings.outbound_policy
+        )
+        entries = visible_service_entries(state, host, ns)
+        if entries:
+            verdict.note(Fact(ref("ServiceEntry", entries[0]), f"registers {host} for {ns}"))
+        elif scope.outbound_policy == "REGISTRY_ONLY":
+            title = f"no ServiceEntry registers {host} and outbound traffic is REGISTRY_ONLY"
+            facts = [Fact(client.ref(), f"outboundTrafficPolicy {scope.outbound_policy}")]
+            verdict.add(MeshIssue(FAIL, title, BLACKHOLE, facts, f"add a ServiceEntry for {host}"))
+        else:
+            detail = f"{host} is not in the mesh registry: PassthroughCluster (ALLOW_ANY)"
+            verdict.note(Fact(client.ref(), detail))
 
 
 def _service_port(edge: MeshEdge) -> int | None:

@@ -6,7 +6,7 @@ from kexplore.analysis.mesh import MeshEdge, MeshVerdict, judge
 from kexplore.analysis.mesh_common import service_fqdn
 from kexplore.analysis.mesh_dataplane import AMBIENT, SIDECAR, Dataplane
 from kexplore.analysis.mesh_symptoms import FAIL, WARN, MeshIssue
-from kexplore.checks.common import no_pods_gate, target_gate, unreadable
+from kexplore.checks.common import external_target, no_pods_gate, target_gate, unreadable
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.istio import ISTIO_KINDS
@@ -53,12 +53,16 @@ def _edge(ctx: EdgeContext) -> MeshEdge:
     if not targets:
         for pod in ctx.target_pods:
             targets.setdefault((pod.namespace, pod.name), (pod, ctx.dialed_port))
+    external = ""
+    if external_target(ctx):
+        external = ctx.resolution.external_name or ctx.target.host
     return MeshEdge(
         ctx.source.namespace,
         list(ctx.source.pods),
         list(targets.values()),
         ctx.service,
         ctx.service_port,
+        external,
     )
 
 
@@ -119,7 +123,7 @@ def _extend_unique(result: LayerResult, evidence: list[Evidence]) -> None:
 def _planes_text(verdict: MeshVerdict) -> str:
     def side(planes: list[Dataplane]) -> str:
         modes = sorted({_mode_text(p) for p in planes})
-        return "/".join(modes) if modes else "no pods"
+        return "/".join(modes) if modes else "outside the cluster's pods"
 
     return f"client {side(verdict.sources)} → server {side(verdict.targets)}"
 
