@@ -447,3 +447,20 @@ def test_allowed_set_unions_rules_and_intersects_directions() -> None:
     got = allowed_connections(state, _p(state, "shop", "client"), _p(state, "shop", "web"))
     assert got == PortSet({"TCP": [(80, 80), (94, 95)]})
     assert got.describe() == "TCP 80,94-95"
+
+
+def test_selector_misses_explain_and_versus_or() -> None:
+    alone = {"podSelector": {"matchLabels": {"app": "client"}}}
+    both = {
+        "namespaceSelector": {"matchLabels": {"team": "ops"}},
+        "podSelector": {"matchLabels": {"app": "client"}},
+    }
+    state = state_of(*NAMESPACES, WEB, OTHER, netpol("shop", "a", _ing({"from": [alone, both]})))
+    v = verdict(state, _p(state, "other", "client"), _p(state, "shop", "web"), "TCP", 8080)
+    assert v.ingress.notes == [
+        "networkpolicy shop/a ingress[0] from[0]: podSelector app=client matches other/client, "
+        "but a podSelector alone selects only pods in namespace shop; add a namespaceSelector "
+        "for other in the same element",
+        "networkpolicy shop/a ingress[0] from[1]: namespaceSelector team=ops does not match "
+        "namespace other of other/client",
+    ]

@@ -123,6 +123,7 @@ class Direction:
     admin: list[AdminMatch] = field(default_factory=list)
     tier: PolicyTier = field(default_factory=lambda: PolicyTier([], []))
     baseline: list[AdminMatch] = field(default_factory=list)
+    peer_ns_labels: dict[str, str] = field(default_factory=dict)  # for explanations
 
     def allowed(self) -> PortSet:
         """The tier chain as sets: admin (first match), NetworkPolicy, baseline, default allow."""
@@ -157,7 +158,9 @@ def direction_of(
     index = policy_index(state)
     admin, baseline = tier_matches(index, pod, peer, direction, dst)
     tier = policy_tier(index, pod, peer, direction, dst)
-    return Direction(direction, subject, peer, True, admin, tier, baseline)
+    other = peer.selectable()
+    labels = index.ns_labels(other.namespace) if other is not None else {}
+    return Direction(direction, subject, peer, True, admin, tier, baseline, labels)
 
 
 def allowed_connections(state: ClusterState, src: Pod | Endpoint, dst: Pod | Endpoint) -> PortSet:

@@ -13,6 +13,7 @@ from kexplore.analysis.netpol import (
 )
 from kexplore.analysis.netpol_ipblocks import IPRange, block_contains
 from kexplore.analysis.netpol_peers import EGRESS, INGRESS, Endpoint, as_endpoint, rules_of
+from kexplore.model.base import LabelSelector
 from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
 
@@ -158,6 +159,7 @@ def _policy_tier(d: Direction, protocol: str, port: int, chain: list[str]) -> Di
     chain.append(reason)
     verdict_ = DirectionVerdict(d.direction, False, reason, None, chain, _selecting(d))
     verdict_.notes.extend(_near_misses(d))
+    verdict_.notes.extend(_selector_misses(d))
     verdict_.notes.extend(_ipblock_notes(d))
     return verdict_
 
@@ -179,6 +181,49 @@ def _near_misses(d: Direction) -> list[str]:
         allowed = m.ports.describe() or "no port (a named port missing on the destination pod)"
         out.append(f"{m.ref} matches {d.peer.label()} but allows only {allowed}")
     return out
+
+
+def _selector_misses(d: Direction, limit: int = 3) -> list[str]:
+    """Peers that match the other side in all but one selector (the classic AND/OR and
+    podSelector-alone mistakes), so the fix is visible."""
+    pod = d.peer.selectable()
+    if pod is None:
+        return []
+    ns_labels = d.peer_ns_labels
+    out: list[str] = []
+    for pol in d.tier.selecting:
+        for i, (peers, _) in enumerate(rules_of(pol, d.direction)):
+            side = "from" if d.direction == INGRESS else "to"
+            for j, peer in enumerate(peers or ()):
+                if peer.ip_block is not None:
+                    continue
+                ref = f"networkpolicy {pol.namespace}/{pol.name} {d.direction}[{i}] {side}[{j}]"
+                pod_ok = peer.pod_selector is None or peer.pod_selector.matches(pod.labels)
+                if peer.namespace_selector is None:
+                    if pod_ok and pod.namespace != pol.namespace:
+                        out.append(
+                            f"{ref}: podSelector {_desc(peer.pod_selector)} matches "
+                            f"{d.peer.label()}, but a podSelector alone selects only pods in "
+                            f"namespace {pol.namespace}; add a namespaceSelector for "
+                            f"{pod.namespace} in the same element"
+                        )
+                    continue
+                ns_ok = peer.namespace_selector.matches(ns_labels)
+                if pod_ok and not ns_ok and peer.pod_selector is not None:
+                    out.append(
+                        f"{ref}: namespaceSelector {peer.namespace_selector.describe()} does not "
+                        f"match namespace {pod.namespace} of {d.peer.label()}"
+                    )
+                elif ns_ok and not pod_ok:
+                    out.append(
+                        f"{ref}: podSelector {_desc(peer.pod_selector)} does not match the "
+                        f"labels of {d.peer.label()}"
+                    )
+    return out[:limit]
+
+
+def _desc(selector: LabelSelector | None) -> str:
+    return selector.describe() if selector is not None else "<all>"
 
 
 def _ipblock_notes(d: Direction) -> list[str]:

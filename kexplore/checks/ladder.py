@@ -13,6 +13,7 @@ from kexplore.checks import (
     health,
     mesh,
     network,
+    networkpolicy,
     pods,
     ports,
     reachability,
@@ -45,6 +46,7 @@ LAYERS: list[tuple[str, LayerCheck]] = [
     ("service", service.check),
     ("dns", dns.check),
     ("mesh", mesh.check),
+    ("networkpolicy", networkpolicy.check),
     ("ports", ports.check),
     ("health", health.check),
     ("cluster", cluster.check),
@@ -53,7 +55,7 @@ LAYERS: list[tuple[str, LayerCheck]] = [
 ]
 
 # The networkpolicy owner sets this to their DNS-egress judge (see checks/dns.py).
-DNS_EGRESS: DnsEgressCheck | None = None
+DNS_EGRESS: DnsEgressCheck | None = networkpolicy.dns_egress_check
 
 
 def run_ladder(

@@ -202,6 +202,9 @@ def _hint(v: Verdict, side: DirectionVerdict) -> str:
     """The minimal fix: a rule admitting this peer on this port."""
     if side.decided_by:
         return f"{side.decided_by} decides this; change that rule or its priority"
+    fix = next((n for n in side.notes if "; add " in n), None)
+    if fix is not None:
+        return fix
     peer = v.source if side.direction != EGRESS else v.target
     where = v.target if side.direction != EGRESS else v.source
     ns = where.split("/")[0]
