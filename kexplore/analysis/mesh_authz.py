@@ -244,29 +244,33 @@ def evaluate(
                 _fact(policy, index, "DENY rule matches some requests (HTTP attributes)")
             )
             decision.outcome = DEPENDS
-    allows = by_action.get("ALLOW", [])
+    _allow(decision, by_action.get("ALLOW", []), peer, port, http)
+    return decision
+
+
+def _allow(
+    decision: AuthzDecision,
+    allows: list[AuthorizationPolicy],
+    peer: Peer,
+    port: int,
+    http: bool,
+) -> None:
+    """Once any ALLOW policy applies, a request must match one of its rules."""
     if not allows:
-        return decision
+        return
     verdicts = [(p, *policy_matches(p, peer, port, http)) for p in allows]
-    yes = [(p, i) for p, v, i in verdicts if v == YES]
-    if yes:
-        decision.facts.append(
-            _fact(yes[0][0], yes[0][1], "ALLOW rule matches this source and port")
-        )
-        return decision
-    maybe = [(p, i) for p, v, i in verdicts if v == MAYBE]
-    if maybe:
-        decision.facts.append(
-            _fact(maybe[0][0], maybe[0][1], "ALLOW rule matches only some requests")
-        )
-        decision.outcome = DEPENDS if decision.outcome != CUSTOM else CUSTOM
-        return decision
+    for wanted, detail in ((YES, "ALLOW rule matches this source and port"), (MAYBE, _SOME)):
+        found = [(p, i) for p, v, i in verdicts if v == wanted]
+        if found:
+            decision.facts.append(_fact(found[0][0], found[0][1], detail))
+            if wanted == MAYBE and decision.outcome != CUSTOM:
+                decision.outcome = DEPENDS
+            return
     for policy in allows:
-        why = (
-            "ALLOW policy with no rules allows nothing"
-            if not policy.spec.rules
-            else "no ALLOW rule matches"
-        )
+        why = "ALLOW policy with no rules allows nothing" if not policy.spec.rules else _NONE
         decision.facts.append(_fact(policy, -1, why))
     decision.outcome = DENIED
-    return decision
+
+
+_SOME = "ALLOW rule matches only some requests"
+_NONE = "no ALLOW rule matches"
