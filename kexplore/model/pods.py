@@ -124,7 +124,7 @@ class VolumeMount(K8s, frozen=True):
 class Container(K8s, frozen=True):
     """A container or init container (a native sidecar has restartPolicy Always)."""
 
-    name: str
+    name: str = ""  # manifests written by hand sometimes omit it
     image: str = ""
     ports: list[ContainerPort] = []
     command: list[str] = []
