@@ -231,3 +231,14 @@ def test_static_layers_are_registered_and_reported_in_display_order() -> None:
     report = run(shop())
     reported = [r.id for r in report.layers]
     assert reported == sorted(reported, key=LAYER_IDS.index)
+
+
+def test_headless_pod_record_targets_the_pod(layers: Callable[..., None]) -> None:
+    layers(("pods", fixed("pods", Status.PASS)))
+    st = shop()
+    st.add(
+        pod("shop", "db-0", labels={"app": "db"}, ip="10.0.0.7", hostname="db-0", subdomain="db")
+    )
+    st.add(service("shop", "db", selector={"app": "db"}, cluster_ip="None", ports=[{"port": 5432}]))
+    report = run(st, target="db-0.db:5432")
+    assert (report.target.kind, report.target.name) == ("Pod", "db-0")

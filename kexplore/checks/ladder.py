@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from kexplore.analysis.dns import EXTERNAL, IP, NXDOMAIN
+from kexplore.analysis.dns import EXTERNAL, HEADLESS_POD, IP, NXDOMAIN
 from kexplore.checks import (
     cluster,
     dns,
@@ -119,7 +119,9 @@ def source_ref(source: SourceSpec) -> SourceRef:
 def target_ref(ctx: EdgeContext) -> TargetRef:
     """The report's target: what was dialed and what it resolved to."""
     res, target = ctx.resolution, ctx.target
-    if ctx.service is not None:
+    if res.kind == HEADLESS_POD and res.pods:
+        namespace, kind, name = res.pods[0].namespace, "Pod", res.pods[0].name
+    elif ctx.service is not None:
         namespace, kind, name = ctx.service.namespace, "Service", ctx.service.name
     elif res.pods:
         namespace, kind, name = res.pods[0].namespace, "Pod", res.pods[0].name
