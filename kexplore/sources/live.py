@@ -17,6 +17,7 @@ from kexplore.sources.live_client import (
     connect,
     explain,
     get_bytes,
+    interrupt,
     is_api_failure,
     list_contexts,
     open_stream,
@@ -50,10 +51,8 @@ class LogFollow:
 
     def close(self) -> None:
         self._closed = True
-        try:
-            self._resp.shutdown()
-        finally:
-            self._resp.release_conn()
+        interrupt(self._resp)
+        self._resp.release_conn()
 
 
 class LiveSource:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import random
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -289,6 +291,15 @@ def open_stream(
     """Start a streaming GET (watch, log follow); returns the unread urllib3 response."""
     timeout = (conn.timeouts.connect, read_timeout)
     return _send(api, "GET", path, query, None, accept, timeout).response
+
+
+def interrupt(resp: Any) -> None:
+    """Unblock a thread reading a streaming reply: shut its socket down both ways."""
+    conn = getattr(resp, "connection", None)
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 # --- faults ---------------------------------------------------------------------------------

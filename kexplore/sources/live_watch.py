@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from kexplore.sources.live_client import (
     Connection,
     HttpFailure,
     explain,
+    interrupt,
     is_api_failure,
     open_stream,
 )
@@ -114,8 +114,7 @@ class StateWatcher:
         with self._guard:
             streams = list(self._open)
         for resp in streams:
-            with contextlib.suppress(Exception):  # the stream may already be closed
-                resp.shutdown()
+            interrupt(resp)
         for thread in self._threads:
             thread.join(timeout)
 
@@ -193,6 +192,8 @@ class StateWatcher:
             self._open.add(resp)
         try:
             for line in _lines(resp):
+                if self._stop.is_set():
+                    break
                 event = msgspec.json.decode(line, type=_WatchEvent)
                 if event.type == "ERROR":
                     status = msgspec.json.decode(event.object, type=_StatusOrMeta)
