@@ -360,3 +360,31 @@ def test_external_host_under_allow_any_passes_through() -> None:
     result = run(cluster(), target="api.example.com:443")
     assert result.status is Status.PASS
     assert any("PassthroughCluster" in e.detail for e in result.evidence)
+
+
+def test_ambient_waypoint_applies_policies_attached_to_the_service() -> None:
+    ambient = {"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "waypoint"}
+    deny = istio(
+        "AuthorizationPolicy",
+        "shop",
+        "deny-at-waypoint",
+        {
+            "targetRefs": [{"kind": "Service", "group": "", "name": "cart"}],
+            "action": "DENY",
+            "rules": [{"from": [{"source": {"namespaces": ["web"]}}]}],
+        },
+    )
+    state = cluster(deny, client_sidecar=False, server_sidecar=False, shop_labels=ambient)
+    state.add(namespace("web", **{"istio.io/dataplane-mode": "ambient"}))
+    result = run(state)
+    assert result.status is Status.FAIL
+    assert "ambient (ztunnel, waypoint waypoint)" in " ".join(e.detail for e in result.evidence)
+    assert "authorizationpolicy shop/deny-at-waypoint rules[0]" in refs(result)
+    without_waypoint = cluster(
+        deny,
+        client_sidecar=False,
+        server_sidecar=False,
+        shop_labels={"istio.io/dataplane-mode": "ambient"},
+    )
+    without_waypoint.add(namespace("web", **{"istio.io/dataplane-mode": "ambient"}))
+    assert run(without_waypoint).status is Status.PASS

@@ -352,7 +352,10 @@ def _authorize(
     peer = Peer(client.pod.namespace, principal, tuple(client.pod.ips()))
     http = edge.service_port is not None and port_protocol(edge.service_port) in HTTP_PROTOCOLS
     http = http and not (server.mode == AMBIENT and not server.waypoint)
-    policies = applicable_policies(state, server.pod, settings.root_namespace)
+    service = edge.service.name if edge.service is not None else ""
+    policies = applicable_policies(
+        state, server.pod, settings.root_namespace, service, server.waypoint
+    )
     decision = evaluate(policies, peer, port, http)
     who = principal or f"an unauthenticated peer from {client.pod.namespace} (no mTLS)"
     if decision.outcome == DENIED:

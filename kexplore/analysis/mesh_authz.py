@@ -7,7 +7,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from kexplore.analysis.mesh_common import Fact, ref, typed
-from kexplore.model.istio import AuthorizationPolicy, AuthzRule, Condition, Operation, Source
+from kexplore.model.istio import (
+    AuthorizationPolicy,
+    AuthzRule,
+    Condition,
+    Operation,
+    PolicyTargetRef,
+    Source,
+)
 from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
 
@@ -193,23 +200,40 @@ def policy_matches(
 
 
 def applicable_policies(
-    state: ClusterState, pod: Pod, root_namespace: str
+    state: ClusterState, pod: Pod, root_namespace: str, service: str = "", waypoint: str = ""
 ) -> list[AuthorizationPolicy]:
-    """Selector-based policies for the pod: mesh-wide (root), namespace-wide, or matching labels.
+    """Policies for the pod: mesh-wide (root), namespace-wide, or a selector matching it; with
+    an ambient `waypoint`, also those attached (targetRef) to it or to the dialed `service`.
 
-    Policies attached with targetRef(s) apply to waypoints and gateways, not to sidecars.
+    Without a waypoint, targetRef policies belong to gateways and are not applied.
     """
     out = []
     for policy in typed(state, "AuthorizationPolicy", AuthorizationPolicy):
         ns = policy.metadata.namespace
         if ns not in (root_namespace, pod.namespace):
             continue
-        if policy.spec.target_ref is not None or policy.spec.target_refs:
+        refs = [
+            *([policy.spec.target_ref] if policy.spec.target_ref else []),
+            *policy.spec.target_refs,
+        ]
+        if refs:
+            if (
+                waypoint
+                and ns == pod.namespace
+                and any(_attached(r, service, waypoint) for r in refs)
+            ):
+                out.append(policy)
             continue
         selector = policy.spec.selector
         if selector is None or selector.matches(pod.labels):
             out.append(policy)
     return out
+
+
+def _attached(target: PolicyTargetRef, service: str, waypoint: str) -> bool:
+    if target.kind == "Service":
+        return bool(service) and target.name == service
+    return target.kind == "Gateway" and target.name == waypoint
 
 
 def _fact(policy: AuthorizationPolicy, index: int, detail: str) -> Fact:
