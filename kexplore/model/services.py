@@ -108,10 +108,16 @@ class EndpointSlice(K8s, frozen=True):
 
     metadata: ObjectMeta
     address_type: str = "IPv4"
-    endpoints: list[Endpoint] = []
+    # `endpoints: null` is how kubectl prints an empty slice.
+    endpoints_: list[Endpoint] | None = msgspec.field(default=None, name="endpoints")
     ports: list[EndpointPort] | None = None
     api_version: str = "discovery.k8s.io/v1"
     kind: str = "EndpointSlice"
+
+    @property
+    def endpoints(self) -> list[Endpoint]:
+        """The endpoints ([] for a null list)."""
+        return self.endpoints_ or []
 
     @property
     def name(self) -> str:
@@ -148,6 +154,11 @@ class Endpoints(K8s, frozen=True):
     """Legacy v1 Endpoints."""
 
     metadata: ObjectMeta
-    subsets: list[EndpointSubset] = []
+    subsets_: list[EndpointSubset] | None = msgspec.field(default=None, name="subsets")
     api_version: str = "v1"
     kind: str = "Endpoints"
+
+    @property
+    def subsets(self) -> list[EndpointSubset]:
+        """The subsets ([] for a null list)."""
+        return self.subsets_ or []
