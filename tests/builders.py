@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from itertools import count
 from typing import Any
 
@@ -10,6 +11,7 @@ from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.model.base import K8s
 from kexplore.model.kinds import convert_object
 from kexplore.model.state import ClusterState, SourceMeta
+from kexplore.probes.base import ProbeRequest, ProbeResult
 
 NOW = "2026-01-10T12:00:00Z"
 Port = tuple[int, str] | tuple[int, str, str] | int
@@ -360,3 +362,23 @@ def healthy_dns(node_name: str = "node-1") -> list[K8s]:
 def edge(st: ClusterState, source: str, target: str, protocol: str = "TCP") -> EdgeContext:
     """The EdgeContext of one edge, as the ladder builds it (to call a layer's check)."""
     return build_context(st, resolve_source(st, source), parse_target(target, protocol))
+
+
+class FakeProber:
+    """A Prober answering from a table: (probe kind, target) -> result classification."""
+
+    basis = "probe"
+
+    def __init__(self, answers: dict[tuple[str, str], str]) -> None:
+        self.answers = answers
+        self.asked: list[ProbeRequest] = []
+
+    def run(
+        self, request: ProbeRequest, cancel: threading.Event | None = None
+    ) -> ProbeResult | None:
+        self.asked.append(request)
+        result = self.answers.get((request.probe, request.target))
+        if result is None:
+            return None
+        command = ["probe", request.probe, request.target]
+        return ProbeResult(request, command, f"{request.target}: {result}", result)

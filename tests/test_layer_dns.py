@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders import edge, healthy_dns, pod, service, state
+from builders import FakeProber, edge, healthy_dns, pod, service, state
 
 from kexplore.analysis.services import Backend
 from kexplore.checks import dns as dns_layer
@@ -145,3 +145,22 @@ def test_alias_to_a_missing_cluster_name_fails_with_the_alias_shown() -> None:
     result = run(alias, target="db:5432")
     assert result.status is Status.FAIL
     assert any("alias (CNAME) for gone.shop.svc.cluster.local" in e.detail for e in result.evidence)
+
+
+def probed(target: str, answer: str) -> LayerResult:
+    st = state(pod("shop", "web", ip="10.0.0.2"), *base())
+    ctx = edge(st, "shop/web", target)
+    ctx.prober = FakeProber({("dns", target.split(":")[0]): answer})
+    return dns_layer.check(ctx)
+
+
+def test_a_failed_lookup_from_the_source_fails_the_layer() -> None:
+    result = probed("cart:80", "timeout")
+    assert result.status is Status.FAIL and result.basis == "probe"
+    assert "DNS lookup from the source pod" in result.summary
+
+
+def test_an_external_name_resolved_from_the_source_passes() -> None:
+    result = probed("api.example.com:443", "resolved")
+    assert result.status is Status.PASS and result.basis == "probe"
+    assert probed("api.example.com:443", "nxdomain").status is Status.FAIL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders import container, edge, healthy_dns, pod, service, state
+from builders import FakeProber, container, edge, healthy_dns, pod, service, state
 
 from kexplore.checks import ports as ports_layer
 from kexplore.checks.result import LayerResult, Status
@@ -77,3 +77,26 @@ def test_probe_on_another_port_is_informational() -> None:
 def test_direct_pod_target() -> None:
     result = run(cart(ports=[(8080, "http")]), target="shop/cart-1:http")
     assert result.status is Status.PASS and "8080/TCP" in result.summary
+
+
+def probed(answer: str) -> LayerResult:
+    svc = service(
+        "shop", "cart", selector={"app": "cart"}, ports=[{"port": 80, "targetPort": 8080}]
+    )
+    st = state(pod("shop", "web", ip="10.0.0.2"), svc, *healthy_dns(), cart(ports=[8080]))
+    ctx = edge(st, "shop/web", "cart:80")
+    ctx.prober = FakeProber({("listen", "10.0.0.3:8080"): answer})
+    return ports_layer.check(ctx)
+
+
+def test_socket_table_showing_loopback_only_fails_on_the_probe_basis() -> None:
+    result = probed("loopback-only")
+    assert result.status is Status.FAIL and result.basis == "probe"
+    assert "127.0.0.1" in result.summary and "0.0.0.0" in (result.hint or "")
+    assert "probe listen 10.0.0.3:8080" in result.commands
+
+
+def test_socket_table_showing_the_listener_keeps_the_static_verdict() -> None:
+    result = probed("listening")
+    assert result.status is Status.PASS and result.basis == "static"
+    assert any("listening" in e.detail for e in result.evidence)

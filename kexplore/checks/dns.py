@@ -7,11 +7,16 @@ from kexplore.analysis.services import Backend, resolve_backends
 from kexplore.checks.common import slices_cmd, unreadable
 from kexplore.checks.context import EdgeContext, PartialCheck
 from kexplore.checks.pods import worst
+from kexplore.checks.probe_parts import dns_lookup, merge
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.pods import Pod
 from kexplore.model.services import Service
 
 LAYER = "dns"
+LOOKUP_HINT = (
+    "the lookup fails from the source pod: compare its /etc/resolv.conf with the cluster DNS "
+    "service, and check its egress to the DNS pods on UDP and TCP 53"
+)
 IN_CLUSTER = (resolver.SERVICE, resolver.HEADLESS_POD, resolver.POD, resolver.EXTERNAL_NAME)
 
 
@@ -30,7 +35,20 @@ def check(ctx: EdgeContext) -> LayerResult:
         result.commands.extend(c for c in part.commands if c not in result.commands)
     first = next((p for p in parts if p.status is result.status), name)
     result.summary, result.hint = first.summary, first.hint
-    return result
+    return _with_lookup(ctx, result)
+
+
+def _with_lookup(ctx: EdgeContext, result: LayerResult) -> LayerResult:
+    """The probe part: a lookup from the source pod (run or recorded), when there is one.
+    An external name the static part cannot judge passes when the lookup resolved it."""
+    lookups = dns_lookup(ctx)
+    merged = merge(result, lookups, "DNS lookup from the source pod", LOOKUP_HINT)
+    external = merged.status is Status.UNKNOWN and ctx.resolution.kind == resolver.EXTERNAL
+    if external and lookups and all(p.ok for p in lookups):
+        merged.status, merged.basis = Status.PASS, lookups[0].basis
+        merged.summary = f"{ctx.resolution.query} resolved from the source pod (upstream DNS)"
+        merged.hint = None
+    return merged
 
 
 def name_part(ctx: EdgeContext) -> PartialCheck:

@@ -8,10 +8,15 @@ from kexplore.analysis.services import Backend
 from kexplore.checks.common import describe_pod, external_target, no_pods_gate, pod_ref, target_gate
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.pods import worst
+from kexplore.checks.probe_parts import merge, socket_table
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.pods import Container, Pod
 
 LAYER = "ports"
+LISTEN_HINT = (
+    "make the app listen on 0.0.0.0 (not 127.0.0.1) on the port traffic reaches, or point "
+    "the service's targetPort at the port it listens on"
+)
 
 
 @dataclass
@@ -61,7 +66,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     result.commands = [describe_pod(first.pod)]
     if len(verdicts) > 1 and status is Status.PASS:
         result.summary = f"{len(verdicts)} pods: {first.summary.split(': ', 1)[-1]}"
-    return result
+    return merge(result, socket_table(ctx), "socket table", LISTEN_HINT)
 
 
 def _one_per_pod(backends: list[Backend]) -> list[Backend]:
