@@ -233,9 +233,21 @@ def test_route_to_a_missing_host() -> None:
 
 
 def test_route_to_an_existing_subset_passes() -> None:
-    result = run(cluster(_vs("v1"), SUBSETS))
+    only_v1 = istio(
+        "DestinationRule",
+        "shop",
+        "cart-dr",
+        {"host": "cart", "subsets": [{"name": "v1", "labels": {"version": "v1"}}]},
+    )
+    result = run(cluster(_vs("v1"), only_v1))
     assert result.status is Status.PASS
     assert "virtualservice shop/cart-vs" in refs(result)
+
+
+def test_a_subset_selecting_no_pods_is_a_finding_even_unrouted() -> None:
+    result = run(cluster(SUBSETS))
+    assert result.status is Status.WARN
+    assert "subset v3 of destinationrule shop/cart-dr selects no pods" in result.summary
 
 
 def test_ambient_is_recognised_and_reported() -> None:

@@ -410,38 +410,33 @@ def _route_issues(
                 "fix the route or define what it points to",
             )
         )
-    if vs is not None and edge.service is not None:
+    if edge.service is not None:
         _empty_subsets(state, verdict, edge, vs)
+    if vs is not None:
         verdict.note(Fact(ref("VirtualService", vs), "routes this host"))
 
 
 def _empty_subsets(
-    state: ClusterState, verdict: MeshVerdict, edge: MeshEdge, vs: VirtualService
+    state: ClusterState, verdict: MeshVerdict, edge: MeshEdge, vs: VirtualService | None
 ) -> None:
+    """Subsets selecting no pods: routed to unconditionally = 503 UH, else a finding."""
     assert edge.service is not None
     host = service_fqdn(edge.service)
     choice = rules_for_host(state, host, edge.source_namespace, {}, edge.service.namespace)
-    for dest in destinations(vs, _service_port(edge)):
-        found = (
-            choice.subset(dest.destination.subset)
-            if dest.destination.subset and dest.fqdn() == host
-            else None
-        )
-        if found is None:
-            continue
-        rule, subset = found
-        if subset_pods(state, rule, subset.labels) == []:
-            taken = not dest.conditional and dest.weight > 0
-            title = f"subset {subset.name} of {ref('DestinationRule', rule)} selects no pods"
-            fact = Fact(
-                ref("DestinationRule", rule, f"subsets[{subset.name}]"), f"labels {subset.labels}"
-            )
-            verdict.add(
-                MeshIssue(
-                    FAIL if taken else WARN,
-                    title,
-                    NO_HEALTHY,
-                    [fact, Fact(ref("VirtualService", vs, dest.path), "routes to it")],
-                    "fix the subset labels",
+    routed = list(destinations(vs, _service_port(edge))) if vs is not None else []
+    for rule in choice.rules:
+        for subset in rule.spec.subsets:
+            if subset_pods(state, rule, subset.labels) != []:
+                continue
+            via = [d for d in routed if d.destination.subset == subset.name and d.fqdn() == host]
+            taken = any(not d.conditional and d.weight > 0 for d in via)
+            facts = [
+                Fact(
+                    ref("DestinationRule", rule, f"subsets[{subset.name}]"),
+                    f"labels {subset.labels}",
                 )
-            )
+            ]
+            facts += [Fact(ref("VirtualService", d.vs, d.path), "routes to it") for d in via]
+            title = f"subset {subset.name} of {ref('DestinationRule', rule)} selects no pods"
+            severity = FAIL if taken else WARN
+            verdict.add(MeshIssue(severity, title, NO_HEALTHY, facts, "fix the subset labels"))
