@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from kexplore import __version__
 from kexplore.checks.edge import TargetSpec, parse_target, resolve_source
@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 def _add_source_flags(parser: argparse.ArgumentParser, sub: bool, live_only: bool = False) -> None:
     """Source flags; on a subcommand they default to absent so the top level's values stand."""
     group = parser.add_argument_group("source (exactly one; default: the current kubeconfig)")
-    unset = {"default": argparse.SUPPRESS} if sub else {}
+    unset: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {}
     if not live_only:
         group.add_argument("--demo", action="store_true", help="the bundled demo cluster", **unset)
         group.add_argument("--snapshot", metavar="PATH", help="dir, file or .tar.gz", **unset)
@@ -93,7 +93,9 @@ def load_state(args: argparse.Namespace) -> ClusterState:
         return read_snapshot(args.snapshot)
     from kexplore.sources.live import load_live
 
-    return load_live(context=args.context, kubeconfig=args.kubeconfig, namespaces=args.namespace)
+    return load_live(
+        context=args.context, kubeconfig=args.kubeconfig, namespaces=args.namespace or ()
+    )
 
 
 def _check_args(args: argparse.Namespace) -> TargetSpec:
@@ -159,6 +161,25 @@ def run_transcript(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_matrix_cmd(args: argparse.Namespace) -> int:
+    """`kexplore matrix [NAMESPACE ...]`."""
+    from rich.console import Console
+
+    from kexplore.render.matrix_out import run_matrix
+
+    state = load_state(args)
+    return run_matrix(state, list(args.namespaces), args.output, Console(highlight=False))
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    """The TUI on the chosen source."""
+    from kexplore.ui.app import make_app
+
+    state = load_state(args)
+    make_app(state, transcript_path=args.transcript).run()
+    return 0
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse and dispatch; errors propagate as KexploreError."""
     parser = build_parser()
@@ -167,7 +188,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_check(args)
     if args.command == "transcript":
         return run_transcript(args)
-    raise UsageError(f"{args.command or 'the TUI'}: not available yet in this build")
+    if args.command == "matrix":
+        return run_matrix_cmd(args)
+    if args.command is None:
+        return run_tui(args)
+    raise UsageError(f"{args.command}: not available yet in this build")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
