@@ -400,3 +400,23 @@ def test_ambient_waypoint_applies_policies_attached_to_the_service() -> None:
     )
     without_waypoint.add(namespace("web", **{"istio.io/dataplane-mode": "ambient"}))
     assert run(without_waypoint).status is Status.PASS
+
+
+def test_ambient_client_sends_plaintext_to_a_pod_outside_the_mesh() -> None:
+    state = cluster(client_sidecar=False, server_sidecar=False, shop_labels={})
+    state.add(namespace("web", **{"istio.io/dataplane-mode": "ambient"}))
+    result = run(state)
+    assert result.status is Status.PASS
+    assert "client sends DISABLE" in result.summary
+
+
+def test_pod_ip_dial_still_meets_authorization_policies() -> None:
+    allow = istio(
+        "AuthorizationPolicy",
+        "shop",
+        "allow-web",
+        {"rules": [{"from": [{"source": {"namespaces": ["web"]}}]}]},
+    )
+    result = run(cluster(allow, peer_auth("shop", "default", "PERMISSIVE")), target="10.2.0.7:8080")
+    assert result.status is Status.FAIL
+    assert "no mTLS" in result.summary

@@ -265,6 +265,8 @@ def _judge_pair(
             verdict.note(fact)
     if view.plane.mode == SIDECAR and (edge.service is None or not view.known):
         _passthrough(verdict, view, server, mode, port, edge)
+        if server.in_mesh and port is not None and mode != "STRICT":
+            _authorize(state, verdict, view.plane, server, port, False, edge)
         return
     tls_modes = []
     for subset in view.subsets:
@@ -283,8 +285,8 @@ def _judge_pair(
                 )
         side = ClientSide(view.plane, tls)
         verdict.add(tls_issue(side, ServerSide(server, mode, tuple(facts)), port))
-        tls_modes.append(side.sends())
-        verdict.client_sends.add(side.sends())
+        tls_modes.append(side.sends(server.in_mesh))
+        verdict.client_sends.add(side.sends(server.in_mesh))
     if server.in_mesh and port is not None:
         mtls = ISTIO_MUTUAL in tls_modes and mode != DISABLE
         _authorize(state, verdict, view.plane, server, port, mtls, edge)

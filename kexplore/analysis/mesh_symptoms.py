@@ -44,10 +44,11 @@ class ClientSide:
     plane: Dataplane
     tls: ClientTls | None = None
 
-    def sends(self) -> str:
-        """ISTIO_MUTUAL (sidecar mTLS or ztunnel HBONE), DISABLE, SIMPLE or MUTUAL."""
+    def sends(self, server_in_mesh: bool = True) -> str:
+        """ISTIO_MUTUAL (sidecar mTLS or ztunnel HBONE), DISABLE, SIMPLE or MUTUAL; ztunnel
+        sends HBONE only to pods in the mesh and plaintext to the rest."""
         if self.plane.mode == AMBIENT:
-            return ISTIO_MUTUAL
+            return ISTIO_MUTUAL if server_in_mesh else DISABLE
         if self.plane.mode == SIDECAR and self.tls is not None:
             return self.tls.mode
         return DISABLE
@@ -64,7 +65,7 @@ class ServerSide:
 
 def tls_issue(client: ClientSide, server: ServerSide, port: int | None) -> MeshIssue | None:
     """The mTLS matrix: client sidecar/ambient/none and its TLS × server mode on the port."""
-    sends = client.sends()
+    sends = client.sends(server.plane.in_mesh)
     facts = [
         Fact(client.plane.ref(), client.plane.reason),
         Fact(server.plane.ref(), server.plane.reason),
