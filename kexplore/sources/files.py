@@ -167,7 +167,8 @@ def _iter_tar(
                     continue
                 yield f"{where}!{member.name}", _bytes_reader(_member_bytes(archive, member)), False
     except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
-        raise InputError(f"{where}: not a readable tar archive: {e}", _TAR_FIX) from e
+        reason = (str(e).splitlines() or [type(e).__name__])[0].rstrip(":")
+        raise InputError(f"{where}: not a readable tar archive: {reason}", _TAR_FIX) from e
 
 
 _TAR_FIX = "re-create it with `tar czf SNAPSHOT.tar.gz DIR`"

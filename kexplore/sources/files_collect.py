@@ -119,7 +119,7 @@ def reason_of(error: DecodeProblem) -> str:
 def ident_of(raw: Any, api_version: str = "", kind: str = "") -> str:
     """`Kind ns/name` of a parsed object for messages (namespaced objects default to `default`)."""
     if not isinstance(raw, dict):
-        return f"{kind or 'item'} (not an object)"
+        return kind or "item"
     kind = str(raw.get("kind") or kind or "object")
     api_version = str(raw.get("apiVersion") or api_version)
     meta = raw.get("metadata")

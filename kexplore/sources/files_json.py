@@ -221,7 +221,7 @@ def _document_end(view: memoryview, start: int, where: str, line: int) -> int:
     except msgspec.DecodeError as e:
         offset = _BYTE_OFFSET.search(str(e))
         if _TRAILING in str(e) and offset is not None:
-            return start + int(offset.group(1))
+            return start + int(offset.group(1)) - 1  # msgspec names the byte after it
         raise syntax_error(where, bytes(view[start:]), line, e) from e
     return len(view)
 
