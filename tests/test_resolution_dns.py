@@ -188,3 +188,10 @@ def test_external_name_alias_of_a_cluster_service_is_followed() -> None:
     broken = service("shop", "db", type="ExternalName", external_name="gone.shop.svc.cluster.local")
     gone = resolve(cluster(broken), "db:80")
     assert gone.nxdomain and "does not exist" in gone.notes[0]
+
+
+def test_mistyped_namespace_is_nxdomain_with_near_misses() -> None:
+    res = resolve(cluster(), "ledger.payment:80")
+    assert res.nxdomain
+    assert "there is no namespace payment in the data" in res.near_misses
+    assert any("ledger.payments" in m for m in res.near_misses)

@@ -189,12 +189,24 @@ def _under(fqdn: str, domain: str) -> bool:
 
 
 def _looks_internal(state: ClusterState, fqdn: str) -> bool:
-    """A name outside the cluster domain that was meant for it: a single label, or one
-    ending in `svc`, `pod` or a namespace of the data (`cart.shop`, `db-0.db.data`)."""
+    """A name outside the cluster domain that was meant for it: a single label, one ending
+    in `svc`, `pod` or a namespace of the data (`cart.shop`, `db-0.db.data`), or a service's
+    name followed by one more label."""
     labels = fqdn.split(".")
     if len(labels) == 1 or labels[-1] in ("svc", "pod"):
         return True
-    return labels[-1] in state.namespace_names()
+    if len(labels) == 2 and any(svc.name == labels[0] for svc in state.services):
+        return True  # `cart.shopp`: a service's name with a mistyped namespace
+    return _is_namespace(state, labels[-1])
+
+
+def _is_namespace(state: ClusterState, name: str) -> bool:
+    """A namespace of the data: a Namespace object, or one holding pods or services."""
+    return (
+        state.get("Namespace", "", name) is not None
+        or bool(state.services_in(name))
+        or bool(state.pods_in(name))
+    )
 
 
 def _lookup(state: ClusterState, fqdn: str, domain: str, setup: DnsSetup) -> NameResolution | None:
@@ -371,7 +383,7 @@ def near_misses(state: ClusterState, name: str, source_namespace: str, domain: s
                 f"a service {first} exists in namespace {svc.namespace}: "
                 f"dial {first}.{svc.namespace} (a short name only searches {meant_ns})"
             )
-    if len(labels) > 1 and meant_ns not in state.namespace_names():
+    if len(labels) > 1 and not _is_namespace(state, meant_ns):
         out.append(f"there is no namespace {meant_ns} in the data")
     if isinstance(state.get("Pod", meant_ns, first), Pod):
         out.append(
