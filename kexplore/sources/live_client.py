@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import os
 import random
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,21 +153,44 @@ def connect(
             f"context {chosen!r} is not in the kubeconfig (known: {known})",
             "pick one from `kubectl config get-contexts`",
         )
+    fix = "check the user entry (token, certificate, exec plugin) with `kubectl config view`"
     try:
-        config.load_kube_config(
-            config_file=os.pathsep.join(map(str, paths)),
-            context=chosen,
-            client_configuration=cfg,
-            persist_config=False,
-        )
+        with _logged_errors() as logged:
+            config.load_kube_config(
+                config_file=os.pathsep.join(map(str, paths)),
+                context=chosen,
+                client_configuration=cfg,
+                persist_config=False,
+            )
     except (config.ConfigException, OSError, ValueError) as e:
+        raise CredentialsError(f"context {chosen!r}: {_one_line(e)}", fix) from e
+    exec_failures = [m for m in logged if m.startswith("exec:")]
+    if exec_failures:  # the client logs a failed exec plugin and goes on without a token
         raise CredentialsError(
-            f"context {chosen!r}: {_one_line(e)}",
-            "check the user entry (token, certificate, exec plugin) with `kubectl config view`",
-        ) from e
+            f"context {chosen!r}: credential plugin failed: {_one_line(exec_failures[0])}",
+            "log in again with your provider's CLI, then retry",
+        )
     cfg.retries = False  # kexplore retries itself, with backoff it can report
     ctx_namespace = _context_namespace(paths, chosen)
     return Connection(cfg, chosen, namespace or ctx_namespace or "default", cfg.host, timeouts)
+
+
+@contextlib.contextmanager
+def _logged_errors() -> Iterator[list[str]]:
+    """Collect the ERROR messages logged meanwhile (the client logs exec plugin failures)."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = Collect(logging.ERROR)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        root.removeHandler(handler)
 
 
 def _context_namespace(paths: list[Path], context: str) -> str:
@@ -333,10 +357,19 @@ def _is_tls(exc: BaseException) -> bool:
     return False
 
 
-def _is_timeout(exc: BaseException) -> bool:
+def _timeout_kind(exc: BaseException) -> str:
+    """ "read" or "connect" when `exc` is a timeout, else "" (refused is not a timeout)."""
     import urllib3
 
-    return any(isinstance(e, (urllib3.exceptions.TimeoutError, TimeoutError)) for e in _chain(exc))
+    errors = urllib3.exceptions
+    for e in _chain(exc):
+        if isinstance(e, errors.NewConnectionError):
+            return ""
+        if isinstance(e, errors.ConnectTimeoutError):
+            return "connect"
+        if isinstance(e, (errors.TimeoutError, TimeoutError)):
+            return "read"
+    return ""
 
 
 def _is_transport(exc: BaseException) -> bool:
@@ -364,9 +397,12 @@ def explain(exc: BaseException, conn: Connection, doing: str = "") -> SourceErro
             "check the server URL and port, and the cluster's certificate-authority "
             "in the kubeconfig",
         )
-    if _is_timeout(exc):
+    timeout = _timeout_kind(exc)
+    if timeout:
+        limit = conn.timeouts.read if timeout == "read" else conn.timeouts.connect
+        verb = "answer" if timeout == "read" else "accept a connection"
         return ApiUnreachableError(
-            f"{where} did not answer within {conn.timeouts.read:g} s{what}",
+            f"{where} did not {verb} within {limit:g} s{what}",
             "the API server is slow or unreachable: retry, check the network or VPN, "
             "`kubectl get --raw /readyz`",
         )
