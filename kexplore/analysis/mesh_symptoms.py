@@ -66,11 +66,7 @@ class ServerSide:
 def tls_issue(client: ClientSide, server: ServerSide, port: int | None) -> MeshIssue | None:
     """The mTLS matrix: client sidecar/ambient/none and its TLS × server mode on the port."""
     sends = client.sends(server.plane.in_mesh)
-    facts = [
-        Fact(client.plane.ref(), client.plane.reason),
-        Fact(server.plane.ref(), server.plane.reason),
-    ]
-    facts += list(client.tls.facts) if client.tls is not None else []
+    facts = list(client.tls.facts) if client.tls is not None else []
     facts += list(server.facts)
     where = f"{server.plane.pod.namespace}/{server.plane.pod.name}" + (f":{port}" if port else "")
     if server.plane.mode == NONE:

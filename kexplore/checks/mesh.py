@@ -23,23 +23,19 @@ def check(ctx: EdgeContext) -> LayerResult:
         return gate
     verdict = judge(ctx.state, _edge(ctx))
     result = LayerResult(LAYER, Status.PASS, "", commands=_commands(ctx, verdict))
-    result.evidence.extend(_plane_evidence(verdict))
-    if verdict.in_mesh:
-        settings = verdict.settings
-        auto = "on" if settings.auto_mtls else "off"
-        where = f"root namespace {settings.root_namespace}, auto-mTLS {auto}"
-        result.evidence.append(Evidence("meshconfig", f"{where} ({settings.source})"))
     missing = unreadable(ctx.state, *ISTIO_KINDS)
     if not verdict.in_mesh:
-        return _outside_mesh(result, verdict, missing)
-    if missing:
+        _outside_mesh(result, verdict, missing)
+    elif missing:
         kinds = ", ".join(sorted(missing))
         result.status = Status.UNKNOWN
         result.summary = f"{_planes_text(verdict)}, but {kinds} could not be read"
         result.evidence.extend(Evidence(f"kind {k}", why) for k, why in sorted(missing.items()))
         result.hint = f"grant list on {kinds} (kubectl auth can-i list peerauthentications -A)"
-        return result
-    return _judged(result, verdict)
+    else:
+        _judged(result, verdict)
+    _extend_unique(result, _plane_evidence(verdict))
+    return result
 
 
 def _edge(ctx: EdgeContext) -> MeshEdge:
@@ -66,9 +62,7 @@ def _edge(ctx: EdgeContext) -> MeshEdge:
     )
 
 
-def _outside_mesh(
-    result: LayerResult, verdict: MeshVerdict, missing: dict[str, str]
-) -> LayerResult:
+def _outside_mesh(result: LayerResult, verdict: MeshVerdict, missing: dict[str, str]) -> None:
     note = ""
     if missing:
         note = f" ({', '.join(sorted(missing))} unreadable, but without a proxy they cannot apply)"
@@ -77,12 +71,11 @@ def _outside_mesh(
         result.status = Status.WARN
         result.summary = f"no sidecar on either side, but {verdict.issues[0].title}{note}"
         result.hint = verdict.issues[0].hint or None
-        return result
+        return
     result.summary = f"no sidecar on either side; no mesh policy applies{note}"
-    return result
 
 
-def _judged(result: LayerResult, verdict: MeshVerdict) -> LayerResult:
+def _judged(result: LayerResult, verdict: MeshVerdict) -> None:
     fails = [i for i in verdict.issues if i.severity == FAIL]
     warns = [i for i in verdict.issues if i.severity == WARN]
     _add_issues(result, [*fails, *warns, *(i for i in verdict.issues if i not in fails + warns)])
@@ -95,12 +88,11 @@ def _judged(result: LayerResult, verdict: MeshVerdict) -> LayerResult:
             f"{_planes_text(verdict)}; server {modes} mTLS, client sends {sends}; "
             "no policy denies, routes resolve"
         )
-        return result
+        return
     result.status = Status.FAIL if fails else Status.WARN
     more = len(fails or warns) - 1
     result.summary = f"{top.title} → {top.symptom}" + (f" (+{more} more)" if more else "")
     result.hint = top.hint or None
-    return result
 
 
 def _add_issues(result: LayerResult, issues: list[MeshIssue]) -> None:
@@ -143,6 +135,11 @@ def _plane_evidence(verdict: MeshVerdict) -> list[Evidence]:
             out.append(
                 Evidence(f"{label} pods", f"{len(planes) - MAX_PLANES_SHOWN} more not shown")
             )
+    if verdict.in_mesh:
+        settings = verdict.settings
+        auto = "on" if settings.auto_mtls else "off"
+        where = f"root namespace {settings.root_namespace}, auto-mTLS {auto}"
+        out.append(Evidence("meshconfig", f"{where} ({settings.source})"))
     return out
 
 
