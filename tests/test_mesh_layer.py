@@ -420,3 +420,13 @@ def test_pod_ip_dial_still_meets_authorization_policies() -> None:
     result = run(cluster(allow, peer_auth("shop", "default", "PERMISSIVE")), target="10.2.0.7:8080")
     assert result.status is Status.FAIL
     assert "no mTLS" in result.summary
+
+
+def test_unreadable_namespaces_with_ztunnel_running_are_unknown() -> None:
+    state = cluster(client_sidecar=False, server_sidecar=False, shop_labels={})
+    state.add(pod("istio-system", "ztunnel-abc", {"app": "ztunnel"}))
+    state.meta.unreadable["Namespace"] = "forbidden: list namespaces"
+    result = run(state)
+    assert result.status is Status.UNKNOWN and "ambient" in result.summary
+    state.remove("Pod", "istio-system", "ztunnel-abc")
+    assert run(state).status is Status.PASS

@@ -24,7 +24,15 @@ def check(ctx: EdgeContext) -> LayerResult:
     verdict = judge(ctx.state, _edge(ctx))
     result = LayerResult(LAYER, Status.PASS, "", commands=_commands(ctx, verdict))
     missing = unreadable(ctx.state, *ISTIO_KINDS)
-    if not verdict.in_mesh:
+    hidden = unreadable(ctx.state, "Namespace")
+    if not verdict.in_mesh and hidden and _ztunnel_present(ctx):
+        result.status = Status.UNKNOWN
+        result.summary = (
+            "no sidecar on either side, but ambient enrolment (namespace labels) is unreadable"
+        )
+        result.evidence.append(Evidence("kind Namespace", hidden["Namespace"]))
+        result.hint = "grant list on namespaces: ztunnel runs here, so pods may be in ambient mode"
+    elif not verdict.in_mesh:
         _outside_mesh(result, verdict, missing)
     elif missing:
         kinds = ", ".join(sorted(missing))
@@ -36,6 +44,11 @@ def check(ctx: EdgeContext) -> LayerResult:
         _judged(result, verdict)
     _extend_unique(result, _plane_evidence(verdict))
     return result
+
+
+def _ztunnel_present(ctx: EdgeContext) -> bool:
+    """Istio's ambient node proxy runs in the cluster."""
+    return any(p.labels.get("app") == "ztunnel" for p in ctx.state.pods)
 
 
 def _edge(ctx: EdgeContext) -> MeshEdge:
