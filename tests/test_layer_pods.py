@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from builders import container_status, edge, event, healthy_dns, pod, service, state
+from builders import (
+    container_status,
+    edge,
+    endpoint,
+    endpoint_slice,
+    event,
+    healthy_dns,
+    pod,
+    service,
+    state,
+)
 
 from kexplore.checks import pods
 from kexplore.checks.result import LayerResult, Status
@@ -157,3 +167,13 @@ def test_unreadable_events_are_noted() -> None:
     )
     result = pods.check(edge(st, "shop/web", "cart:80"))
     assert any(e.ref == "kind Event" and "forbidden" in e.detail for e in result.evidence)
+
+
+def test_service_routing_only_to_addresses_no_pod_holds_judges_the_source() -> None:
+    bare = service("shop", "vm-db", ports=[{"port": 5432}])
+    manual = endpoint_slice(
+        "shop", "vm-db-1", "vm-db", [endpoint("172.16.0.5", node=None)], [{"port": 5432}]
+    )
+    result = run(bare, manual, target="vm-db:5432")
+    assert result.status is Status.PASS and result.explained_by is None
+    assert "no pod holds" in result.summary

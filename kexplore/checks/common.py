@@ -132,8 +132,23 @@ def target_gate(ctx: EdgeContext, layer: str) -> LayerResult | None:
 
 
 def external_target(ctx: EdgeContext) -> bool:
-    """The target is outside the cluster's pods (ExternalName, external name, unknown IP)."""
-    return ctx.resolution.kind in (EXTERNAL, EXTERNAL_NAME, IP)
+    """The target is outside the cluster's pods: ExternalName, an external name, an IP no pod
+    holds, or a service whose endpoints are only addresses no pod holds."""
+    if ctx.resolution.kind in (EXTERNAL, EXTERNAL_NAME, IP):
+        return True
+    found = ctx.backend_set
+    return (
+        found is not None
+        and bool(found.external)
+        and not any(b.port is not None for b in found.backends)
+    )
+
+
+def outside_text(ctx: EdgeContext) -> str:
+    """Why an external target has no pods to judge, for summaries."""
+    if ctx.resolution.kind in (EXTERNAL, EXTERNAL_NAME, IP):
+        return f"{ctx.resolution.query} is outside the cluster's pods"
+    return f"{ctx.resolution.query} routes to endpoint addresses no pod holds"
 
 
 def no_pods_gate(ctx: EdgeContext, layer: str) -> LayerResult | None:

@@ -12,6 +12,7 @@ from kexplore.checks.common import (
     external_target,
     is_recent,
     no_pods_gate,
+    outside_text,
     pod_events,
     pod_ref,
     recent_warnings,
@@ -52,9 +53,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     if gate is not None:
         return gate
     if external_target(ctx):
-        return LayerResult(
-            LAYER, Status.SKIPPED, f"no target pods: {ctx.resolution.query} is outside the cluster"
-        )
+        return LayerResult(LAYER, Status.SKIPPED, f"no target pods: {outside_text(ctx)}")
     gated = no_pods_gate(ctx, LAYER)
     if gated is not None:
         return gated

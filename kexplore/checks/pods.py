@@ -12,6 +12,7 @@ from kexplore.checks.common import (
     is_recent,
     no_pods_gate,
     one_line,
+    outside_text,
     pod_events,
     pod_ref,
     recent_warnings,
@@ -162,7 +163,7 @@ def _healthy_summary(ctx: EdgeContext, src: list[PodJudgement], tgt: list[PodJud
     if tgt:
         text += f"; target: {len(tgt)} pod(s) Running and Ready"
     elif external_target(ctx):
-        text += f"; target {ctx.resolution.query} is outside the cluster's pods"
+        text += f"; target: {outside_text(ctx)}"
     return text
 
 

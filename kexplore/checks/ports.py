@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kexplore.analysis.services import Backend
-from kexplore.checks.common import describe_pod, external_target, no_pods_gate, pod_ref, target_gate
+from kexplore.checks.common import (
+    describe_pod,
+    external_target,
+    no_pods_gate,
+    outside_text,
+    pod_ref,
+    target_gate,
+)
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.pods import worst
 from kexplore.checks.probe_parts import merge, socket_table
@@ -49,9 +56,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     if gate is not None:
         return gate
     if external_target(ctx):
-        return LayerResult(
-            LAYER, Status.SKIPPED, f"no target pods: {ctx.resolution.query} is outside the cluster"
-        )
+        return LayerResult(LAYER, Status.SKIPPED, f"no target pods: {outside_text(ctx)}")
     gated = no_pods_gate(ctx, LAYER)
     if gated is not None:
         return gated
