@@ -27,11 +27,15 @@ def _term_test(term: str) -> Callable[[Row], bool]:
         key, _, value = term.partition("=")
         return lambda row: row[4].get(key) == value
     low = term.lower()
-    return lambda row: low in f"{row[1]} {row[2]}/{row[3]}".lower()
+    return lambda row: low in f"{_short(row[1])} {row[1]} {row[2]}/{row[3]}".lower()
+
+
+def _short(kind: str) -> str:
+    return SHORT_KIND.get(kind, "netpol" if kind == "NetworkPolicy" else kind.lower())
 
 
 def row_matches(query: str) -> Callable[[Row], bool]:
-    """Filter terms, all of which must hold: `text` (substring of `kind ns/name`),
+    """Filter terms, all of which must hold: `text` (substring of `svc Service ns/name`),
     `label=value` (a label), and `!term` (the term must not hold)."""
     tests = [
         (term.startswith("!"), _term_test(term.lstrip("!")))
@@ -94,8 +98,7 @@ class Navigator(Vertical):
         for ns in sorted(by_ns):
             options.append(Option(Text("▾ ", "bold") + plain(ns, "bold"), id=f"Namespace:{ns}"))
             for node, kind, _, name, _ in sorted(by_ns[ns], key=lambda r: (r[1], r[3])):
-                short = SHORT_KIND.get(kind, "netpol" if kind == "NetworkPolicy" else "name")
-                prompt = Text(f"  {short:<7}", "dim") + plain(name)
+                prompt = Text(f"  {_short(kind):<7}", "dim") + plain(name)
                 prompt.no_wrap, prompt.overflow = True, "ellipsis"
                 options.append(Option(prompt, id=node))
         self.query_one("#nav-list", OptionList).set_options(options)

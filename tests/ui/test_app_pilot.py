@@ -1,0 +1,228 @@
+"""Pilot tests of the TUI on the demo cluster, all through make_app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList
+
+from kexplore.graph import node_id
+from kexplore.ui.app import KexploreApp
+from kexplore.ui.graph.view import GraphView
+from kexplore.ui.messages import CheckDone, LayerDone
+from kexplore.ui.screens import HelpScreen, MatrixScreen
+
+Scenario = Callable[[Pilot[None]], Awaitable[None]]
+
+
+def run(app: KexploreApp, scenario: Scenario, size: tuple[int, int] = (120, 36)) -> list[Message]:
+    """Run a scenario against the app; return every message posted while it ran."""
+    posted: list[Message] = []
+
+    async def main() -> None:
+        async with app.run_test(size=size, message_hook=posted.append) as pilot:
+            await settle(pilot)
+            await scenario(pilot)
+
+    asyncio.run(main())
+    return posted
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let posted messages run, wait for the check workers, then for their messages."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def command(pilot: Pilot[None], text: str) -> None:
+    await pilot.press("colon")
+    await pilot.press(*text)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def edge_key(app: KexploreApp, source: str, target: str) -> tuple[str, str, str]:
+    return next(k for k in app.ex.talks() if app.ex.edge_texts(k) == (source, target))
+
+
+def test_selecting_an_edge_runs_its_ladder_and_names_the_failing_layer(
+    demo_app: KexploreApp,
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        app.ex.reports.clear()  # force a fresh run, not the background sweep's result
+        await command(pilot, "deploy frontend")
+        key = edge_key(app, "shop/deploy/frontend", "search:8080")
+        app.graph_view.select(("edge", key))
+        await settle(pilot)
+        assert app.ladder.report is not None
+        assert app.ladder.report.failing_layer == "service"
+        assert app.graph_view.verdicts[key] == "fail"
+
+    posted = run(demo_app, scenario)
+    layers = [m for m in posted if isinstance(m, LayerDone)]
+    assert [m.result.id for m in layers][:3] == ["pods", "service", "dns"]
+    done = [m for m in posted if isinstance(m, CheckDone) and m.report.failing_layer == "service"]
+    assert done
+
+
+def test_keyboard_moves_from_node_to_edge_and_posts_selection(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        await command(pilot, "deploy frontend")
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        assert app.graph_view.selected == ("node", node_id("Deployment", "shop", "frontend"))
+        await pilot.press("right")
+        await settle(pilot)
+        edge = app.graph_view.selected_edge()
+        assert edge is not None and edge.source == node_id("Deployment", "shop", "frontend")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focus_node == edge.target
+        await pilot.press("escape")
+        assert app.focus_node == node_id("Deployment", "shop", "frontend")
+
+    posted = run(demo_app, scenario)
+    assert any(isinstance(m, GraphView.EdgeSelected) for m in posted)
+
+
+def test_failing_edge_keys_jump_between_failures(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        failing = app.ex.failing()
+        assert len(failing) >= 10
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        first = app.graph_view.selected
+        assert first == ("edge", failing[0])
+        await pilot.press("right_square_bracket")
+        assert app.graph_view.selected == ("edge", failing[1])
+        await pilot.press("left_square_bracket")
+        assert app.graph_view.selected == first
+
+    run(demo_app, scenario)
+
+
+def test_navigator_filter_substring_label_and_invert(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        listing = app.query_one("#nav-list", OptionList)
+
+        def ids() -> list[str]:
+            return [str(listing.get_option_at_index(i).id) for i in range(listing.option_count)]
+
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"redis")
+        assert set(ids()) == {
+            "Namespace:data",
+            node_id("Deployment", "data", "redis"),
+            node_id("Service", "data", "redis"),
+            node_id("NetworkPolicy", "data", "redis-allow-clients"),
+        }
+        app.query_one("#nav-filter", Input).value = "data/ !svc"
+        await pilot.pause()
+        assert node_id("Service", "data", "redis") not in ids()
+        assert node_id("Deployment", "data", "redis") in ids()
+        app.query_one("#nav-filter", Input).value = "app=redis"
+        await pilot.pause()
+        assert node_id("Deployment", "data", "redis") in ids()
+        assert node_id("Deployment", "shop", "cart") not in ids()
+
+    run(demo_app, scenario)
+
+
+def test_command_mode_namespace_object_and_errors(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await command(pilot, "ns shop")
+        assert app.focus_node == "Namespace:shop"
+        await command(pilot, "pod coredns")
+        assert app.focus_node == node_id("Deployment", "kube-system", "coredns")
+        await command(pilot, "ns nowhere")
+        assert app.focus_node == node_id("Deployment", "kube-system", "coredns")
+        await command(pilot, "check shop/deploy/frontend auth-api.auth:8080")
+        assert app.ladder.report is not None
+        assert app.ladder.report.source.name == "frontend"
+        edge = app.graph_view.selected_edge()
+        assert edge is not None and edge.type == "adhoc"
+
+    run(demo_app, scenario)
+
+
+def test_mark_source_and_target_checks_a_new_pair(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await command(pilot, "deploy prometheus")
+        await pilot.press("s")
+        await command(pilot, "svc auth-api")
+        await pilot.press("t")
+        await settle(pilot)
+        report = app.ladder.report
+        assert report is not None
+        assert (report.source.name, report.target.dialed) == (
+            "prometheus",
+            "auth/svc/auth-api:8080",
+        )
+
+    run(demo_app, scenario)
+
+
+def test_export_writes_transcript_markdown_and_html(demo_app: KexploreApp, tmp_path: Path) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await command(pilot, "deploy frontend")
+        app.graph_view.select(("edge", edge_key(app, "shop/deploy/frontend", "search:8080")))
+        await settle(pilot)
+        await command(pilot, f"export {tmp_path / 'out'}")
+
+    run(demo_app, scenario)
+    events = [json.loads(line) for line in (tmp_path / "session.jsonl").read_text().splitlines()]
+    types = {e["type"] for e in events}
+    assert {"session-start", "navigate", "select", "check", "command", "export"} <= types
+    markdown = (tmp_path / "out.md").read_text()
+    assert "search:8080" in markdown
+    assert "mermaid" in markdown
+    assert (tmp_path / "out.html").read_text().startswith("<!")
+
+
+def test_copy_help_and_matrix(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await command(pilot, "deploy frontend")
+        await pilot.press("y")
+        assert app.clipboard == "kubectl describe deploy -n shop frontend"
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await command(pilot, "matrix")
+        assert isinstance(app.screen, MatrixScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, MatrixScreen)
+        assert app.graph_view.selected_edge() is not None
+
+    run(demo_app, scenario)
+
+
+def test_small_terminal_still_shows_graph_ladder_and_drill(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        for selector in ("#graph", "#ladder", "#drill"):
+            region = app.query_one(selector).region
+            assert region.width >= 20 and region.height >= 5, selector
+        assert not app.query_one("#nav").display or app.query_one("#nav").region.width == 0
+
+    run(demo_app, scenario, size=(80, 24))
