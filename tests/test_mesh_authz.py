@@ -170,3 +170,7 @@ def test_principal_of_uses_the_service_account() -> None:
     source = pod("web", "frontend-1", sa="frontend")
     assert isinstance(source, Pod)
     assert principal_of(source) == "cluster.local/ns/web/sa/frontend"
+
+
+def test_ports_written_as_numbers_still_match() -> None:
+    assert run(ap("allow", rules=[{"to": [{"operation": {"ports": [8080]}}]}])) == ALLOWED

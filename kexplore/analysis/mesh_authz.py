@@ -129,7 +129,8 @@ def _source(src: Source, peer: Peer, http: bool) -> str:
 
 
 def _operation(op: Operation, port: int, http: bool) -> str:
-    checks = _field(op.ports, op.not_ports, str(port))
+    ports, not_ports = [str(p) for p in op.ports], [str(p) for p in op.not_ports]
+    checks = _field(ports, not_ports, str(port))
     if http and any((op.hosts, op.not_hosts, op.methods, op.not_methods, op.paths, op.not_paths)):
         checks.append(MAYBE)
     return _all(checks)

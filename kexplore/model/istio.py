@@ -253,8 +253,8 @@ class RuleFrom(K8s, frozen=True):
 class Operation(K8s, frozen=True):
     """rules[].to[].operation of an AuthorizationPolicy."""
 
-    ports: list[str] = []
-    not_ports: list[str] = []
+    ports: list[str | int] = []
+    not_ports: list[str | int] = []
     hosts: list[str] = []
     not_hosts: list[str] = []
     methods: list[str] = []
