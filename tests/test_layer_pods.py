@@ -15,6 +15,7 @@ from builders import (
 )
 
 from kexplore.checks import pods
+from kexplore.checks.common import unreadable_result
 from kexplore.checks.result import LayerResult, Status
 from kexplore.model.base import K8s
 from kexplore.model.kinds import convert_object
@@ -177,3 +178,16 @@ def test_service_routing_only_to_addresses_no_pod_holds_judges_the_source() -> N
     result = run(bare, manual, target="vm-db:5432")
     assert result.status is Status.PASS and result.explained_by is None
     assert "no pod holds" in result.summary
+
+
+def test_evidence_of_large_workloads_is_capped() -> None:
+    many = [cart(name=f"cart-{i}", ip=f"10.0.1.{i}") for i in range(60)]
+    result = run(*many)
+    assert result.status is Status.PASS
+    assert len(result.evidence) == 41 and result.evidence[-1].detail == "21 more lines"
+
+
+def test_unreadable_kinds_name_the_api_resource() -> None:
+    result = unreadable_result("networkpolicy", {"NetworkPolicy": "forbidden"})
+    assert result.status is Status.UNKNOWN
+    assert "kubectl auth can-i list networkpolicies -A" in (result.hint or "")

@@ -104,14 +104,32 @@ def unreadable(state: ClusterState, *kinds: str) -> dict[str, str]:
 def unreadable_result(layer: str, reasons: dict[str, str]) -> LayerResult:
     """`unknown`: the data needed for this layer could not be read."""
     kinds = ", ".join(sorted(reasons))
+    first = resource_of(sorted(reasons)[0])
     return LayerResult(
         layer,
         Status.UNKNOWN,
         f"cannot judge: {kinds} could not be read",
         evidence=[Evidence(f"kind {k}", reason) for k, reason in sorted(reasons.items())],
-        hint=f"grant list/get on {kinds} (kubectl auth can-i list {kinds.split(',')[0].lower()}s)"
-        " or include them in the snapshot",
+        hint=f"grant list on {kinds} (check: kubectl auth can-i list {first} -A), "
+        "or include them in the snapshot",
     )
+
+
+def resource_of(kind: str) -> str:
+    """The API resource name of a kind: NetworkPolicy -> networkpolicies, Endpoints -> endpoints."""
+    lower = kind.lower()
+    if lower.endswith("s"):
+        return lower
+    if lower.endswith("y"):
+        return lower[:-1] + "ies"
+    return lower + "s"
+
+
+def capped(evidence: list[Evidence], limit: int = 40) -> list[Evidence]:
+    """At most `limit` evidence lines, the rest summarised in one."""
+    if len(evidence) <= limit:
+        return evidence
+    return [*evidence[:limit], Evidence("…", f"{len(evidence) - limit} more lines")]
 
 
 def target_gate(ctx: EdgeContext, layer: str) -> LayerResult | None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from kexplore.checks.common import (
+    capped,
     describe_pod,
     event_text,
     events_note,
@@ -158,6 +159,6 @@ def _combine(judged: list[Judged]) -> LayerResult:
     elif status is Status.WARN and first.status is Status.FAIL:
         bad = sum(1 for s in statuses if s is Status.FAIL)
         result.summary = f"{bad}/{len(judged)} serving containers failing; {first.summary}"
-    result.evidence = [e for j in judged for e in j.evidence]
+    result.evidence = capped([e for j in judged for e in j.evidence])
     result.commands = [describe_pod(first.pod), pod_events(first.pod.namespace, first.pod.name)]
     return result

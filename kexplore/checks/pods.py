@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kexplore.checks.common import (
+    capped,
     describe_pod,
     event_text,
     events_note,
@@ -132,7 +133,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     tgt_status, tgt = (Status.PASS, []) if gate else judge_side(ctx.state, ctx.target_pods)
     judged = src + tgt
     result = LayerResult(LAYER, worst([src_status, tgt_status]), "")
-    result.evidence = [e for j in judged for e in j.evidence] + events_note(ctx.state)
+    result.evidence = capped([e for j in judged for e in j.evidence]) + events_note(ctx.state)
     result.commands = _commands(ctx, judged)
     bad = sorted(
         (j for j in judged if j.status is not Status.PASS), key=lambda j: -ORDER.index(j.status)

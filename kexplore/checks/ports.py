@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kexplore.analysis.services import Backend
 from kexplore.checks.common import (
+    capped,
     describe_pod,
     external_target,
     no_pods_gate,
@@ -67,7 +68,7 @@ def check(ctx: EdgeContext) -> LayerResult:
         status = Status.WARN
     first = next((v for v in verdicts if v.status is worst(statuses)), verdicts[0])
     result = LayerResult(LAYER, status, first.summary, hint=first.hint or None)
-    result.evidence = [e for v in verdicts for e in v.evidence]
+    result.evidence = capped([e for v in verdicts for e in v.evidence])
     result.commands = [describe_pod(first.pod)]
     if len(verdicts) > 1 and status is Status.PASS:
         result.summary = f"{len(verdicts)} pods: {first.summary.split(': ', 1)[-1]}"
