@@ -343,3 +343,11 @@ def test_input_is_never_written_and_gc_state_is_restored() -> None:
         read_snapshot(FIXTURES / name)
     assert gc.isenabled()
     assert _tree_digest(FIXTURES) == before
+
+
+def test_bom_json_and_hidden_entries(tmp_path: Path) -> None:
+    (tmp_path / "pod.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(_pod("ns", "p")).encode())
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "broken.yaml").write_text("not: [valid\n")
+    (tmp_path / ".hidden.yaml").write_text("not: [valid\n")
+    assert _keys(read_snapshot(tmp_path), "Pod") == {("ns", "p")}

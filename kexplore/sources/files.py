@@ -24,6 +24,7 @@ JSON_SUFFIXES = (".json",)
 DUMP_SUFFIXES = (".dump",)
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 LOG_FILE = "logs.txt"
+FREEZE_AT = 10_000  # objects loaded from which the GC is told to leave them alone
 
 Reader = Callable[[], bytes]
 
@@ -38,16 +39,18 @@ def read_snapshot(path: str | Path) -> ClusterState:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # decoding allocates millions of acyclic containers: GC passes only cost
     try:
-        state = _read_all(path)
-        # The objects live as long as the session: keep the cyclic GC from walking them.
-        gc.freeze()
+        state, loaded = _read_all(path)
+        if loaded >= FREEZE_AT:
+            # They live as long as the session: a full collection would walk them all
+            # (about a second at 20k pods), so move them out of the cyclic GC's sight.
+            gc.freeze()
     finally:
         if gc_was_enabled:
             gc.enable()
     return state
 
 
-def _read_all(path: str | Path) -> ClusterState:
+def _read_all(path: str | Path) -> tuple[ClusterState, int]:
     state = ClusterState(SourceMeta(source=f"snapshot {path}"))
     collector = Collector(state)
     for where, read, explicit in _iter_inputs(Path(path)):
@@ -62,7 +65,7 @@ def _read_all(path: str | Path) -> ClusterState:
     summary = collector.ignored_summary()
     if summary:
         state.warnings.append(summary)
-    return state
+    return state, collector.loaded
 
 
 def read_file(where: str, data: bytes, collector: Collector, *, explicit: bool = False) -> None:

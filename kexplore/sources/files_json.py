@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections import Counter
 from typing import Any, Generic, TypeVar
@@ -67,6 +68,7 @@ _DECODERS: dict[type[K8s], msgspec.json.Decoder[Any]] = {}
 
 def read_json(data: bytes, where: str, collector: Collector) -> None:
     """A JSON file: one object, a List, an array of objects, or a stream of them with logs."""
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
         _read_document(data, where, 1, collector)
     except _StreamFound:
@@ -106,11 +108,17 @@ def _read_uniform_list(data: bytes, collector: Collector) -> bool:
 
 
 def _guess_item_kind(data: bytes) -> str:
-    """The kind of a List's items from its first `"kind"` (a `*List` kind, else an item's)."""
+    """The kind of a List's items from its first `"kind"`s; "" when it is not a List.
+
+    API pages name the `*List` kind first; kubectl writes `items` (each with its kind)
+    before the List's own `kind`.
+    """
     for number, match in enumerate(_KIND_FIELD.finditer(data, 0, _GUESS_WINDOW)):
         kind = match.group(1).decode("utf-8", "replace")
         if kind != "List":
-            return item_kind_of_list(kind) or kind
+            if kind.endswith("List"):
+                return item_kind_of_list(kind)
+            return kind if data.find(b'"items"', 0, match.start()) >= 0 else ""
         if number:
             break
     return ""
