@@ -430,3 +430,13 @@ def test_unreadable_namespaces_with_ztunnel_running_are_unknown() -> None:
     assert result.status is Status.UNKNOWN and "ambient" in result.summary
     state.remove("Pod", "istio-system", "ztunnel-abc")
     assert run(state).status is Status.PASS
+
+
+def test_policies_on_a_pod_without_proxy_are_reported_as_not_enforced() -> None:
+    deny = istio("AuthorizationPolicy", "shop", "deny-all", {"action": "DENY", "rules": [{}]})
+    state = cluster(STRICT_8080, deny, client_sidecar=False, server_sidecar=False, shop_labels={})
+    result = run(state)
+    assert result.status is Status.PASS
+    assert "not enforced" in result.summary
+    assert "authorizationpolicy shop/deny-all" in refs(result)
+    assert "peerauthentication shop/strict-mtls portLevelMtls[8080]" in refs(result)

@@ -23,9 +23,9 @@ from kexplore.analysis.mesh_common import (
     service_fqdn,
     visible_service_entries,
 )
-from kexplore.analysis.mesh_dataplane import AMBIENT, SIDECAR, Dataplane, dataplane_of
+from kexplore.analysis.mesh_dataplane import AMBIENT, NONE, SIDECAR, Dataplane, dataplane_of
 from kexplore.analysis.mesh_egress import egress_scope
-from kexplore.analysis.mesh_peerauth import DISABLE, effective_mtls
+from kexplore.analysis.mesh_peerauth import DISABLE, STRICT, effective_mtls
 from kexplore.analysis.mesh_routes import (
     ABORT,
     PORT_REQUIRED,
@@ -36,6 +36,7 @@ from kexplore.analysis.mesh_routes import (
 from kexplore.analysis.mesh_symptoms import (
     BLACKHOLE,
     FAIL,
+    INFO,
     NO_HEALTHY,
     NO_ROUTE,
     RBAC_HTTP,
@@ -119,6 +120,7 @@ def judge(state: ClusterState, edge: MeshEdge) -> MeshVerdict:
     for plane in (*sources, *verdict.targets):
         if proxy_missing(state, plane.pod):
             verdict.add(_missing_proxy(plane))
+    _unenforced(state, verdict)
     if not verdict.in_mesh:
         return verdict
     _port_naming(verdict, edge)
@@ -136,6 +138,26 @@ def judge(state: ClusterState, edge: MeshEdge) -> MeshVerdict:
         for server, port in _distinct_targets(planes):
             _judge_pair(state, verdict, view, server, port, edge)
     return verdict
+
+
+def _unenforced(state: ClusterState, verdict: MeshVerdict) -> None:
+    """Policies that select a server pod without any proxy: nothing enforces them."""
+    root = verdict.settings.root_namespace
+    for plane in _distinct(p for p in verdict.targets if p.mode == NONE):
+        composed = effective_mtls(state, plane.pod, root)
+        facts = composed.deciding(None) if composed.mode == STRICT else []
+        for port, mode in composed.per_port.items():
+            facts += composed.deciding(port) if mode == STRICT else []
+        for policy in applicable_policies(state, plane.pod, root):
+            if policy.metadata.namespace == plane.pod.namespace:
+                facts.append(
+                    Fact(ref("AuthorizationPolicy", policy), f"action {policy.spec.action}")
+                )
+        if facts:
+            title = (
+                f"{plane.ref()} has no proxy, so the mesh policies selecting it are not enforced"
+            )
+            verdict.add(MeshIssue(INFO, title, "plaintext is accepted and no RBAC applies", facts))
 
 
 def _external(state: ClusterState, verdict: MeshVerdict, host: str) -> None:

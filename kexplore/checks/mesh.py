@@ -79,13 +79,18 @@ def _outside_mesh(result: LayerResult, verdict: MeshVerdict, missing: dict[str, 
     note = ""
     if missing:
         note = f" ({', '.join(sorted(missing))} unreadable, but without a proxy they cannot apply)"
-    if verdict.issues:
-        _add_issues(result, verdict.issues)
+    serious = [i for i in verdict.issues if i.severity in (FAIL, WARN)]
+    _add_issues(result, [*serious, *(i for i in verdict.issues if i not in serious)])
+    if serious:
         result.status = Status.WARN
-        result.summary = f"no sidecar on either side, but {verdict.issues[0].title}{note}"
-        result.hint = verdict.issues[0].hint or None
-        return
-    result.summary = f"no sidecar on either side; no mesh policy applies{note}"
+        result.summary = f"no sidecar on either side, but {serious[0].title}{note}"
+        result.hint = serious[0].hint or None
+    elif verdict.issues:
+        result.summary = (
+            f"no sidecar on either side; policies selecting the target are not enforced{note}"
+        )
+    else:
+        result.summary = f"no sidecar on either side; no mesh policy applies{note}"
 
 
 def _judged(result: LayerResult, verdict: MeshVerdict) -> None:
