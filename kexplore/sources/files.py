@@ -24,6 +24,8 @@ JSON_SUFFIXES = (".json",)
 DUMP_SUFFIXES = (".dump",)
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 LOG_FILE = "logs.txt"
+_READ_FIX = "check that the path exists and is readable"
+_TAR_FIX = "re-create it with `tar czf SNAPSHOT.tar.gz DIR`"
 FREEZE_AT = 10_000  # objects loaded from which the GC is told to leave them alone
 
 Reader = Callable[[], bytes]
@@ -134,9 +136,6 @@ def _walk_error(error: OSError) -> None:
     raise InputError(f"{error.filename}: cannot read: {error.strerror}", _READ_FIX) from error
 
 
-_READ_FIX = "check that the path exists and is readable"
-
-
 def _file_reader(path: Path) -> Reader:
     def read() -> bytes:
         try:
@@ -172,9 +171,6 @@ def _iter_tar(
     except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
         reason = (str(e).splitlines() or [type(e).__name__])[0].rstrip(":")
         raise InputError(f"{where}: not a readable tar archive: {reason}", _TAR_FIX) from e
-
-
-_TAR_FIX = "re-create it with `tar czf SNAPSHOT.tar.gz DIR`"
 
 
 def _bytes_reader(data: bytes) -> Reader:
