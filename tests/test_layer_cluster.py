@@ -45,6 +45,8 @@ AGENTS = (agent("calico-node-aaaaa", "node-1"), agent("calico-node-bbbbb", "node
 def test_healthy_nodes_and_agents_pass() -> None:
     result = run(*NODES, *AGENTS)
     assert result.status is Status.PASS
+    assert result.summary.startswith("2 node(s) Ready, network available; CNI agent (calico-node)")
+    assert "no duplicate pod IPs" in result.summary
     refs = {e.ref for e in result.evidence}
     assert {"node node-1", "node node-2", "pod kube-system/calico-node-bbbbb"} <= refs
     assert "kubectl describe node node-2" in result.commands
@@ -120,3 +122,11 @@ def test_coredns_outage_fails_for_names_not_for_ips() -> None:
     result = run(*NODES, *AGENTS, down)
     assert result.status is Status.FAIL and "CoreDNS outage" in result.summary
     assert run(*NODES, *AGENTS, down, target="10.0.0.3:8080").status is Status.PASS
+
+
+def test_manifests_only_edges_have_no_nodes_to_judge() -> None:
+    web = pod("shop", "web", synthesized=True, ip=None, node="")
+    cart = pod("shop", "cart-1", labels={"app": "cart"}, synthesized=True, ip=None, node="")
+    svc = service("shop", "cart", selector={"app": "cart"}, ports=[{"port": 80}])
+    result = cluster.check(edge(state(web, cart, svc, *NODES), "shop/web", "cart:80"))
+    assert result.status is Status.UNKNOWN and "no pod of this edge is scheduled" in result.summary

@@ -50,9 +50,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     first = next(p for p in parts if p.status is status)
     result = LayerResult(LAYER, status, first.summary, hint=first.hint)
     if status is Status.PASS:
-        result.summary = (
-            f"{len(nodes)} node(s) Ready with their network agents; no duplicate pod IPs"
-        )
+        result.summary = "; ".join(p.summary for p in parts)
     for part in parts:
         result.evidence.extend(part.evidence)
         result.commands.extend(c for c in part.commands if c not in result.commands)
@@ -72,7 +70,13 @@ def node_part(state: ClusterState, names: list[str]) -> PartialCheck:
             "grant list on nodes (cluster-scoped), or include them in the snapshot",
         )
     if not names:
-        return PartialCheck(Status.PASS, "no scheduled pods to place on nodes", [], commands)
+        return PartialCheck(
+            Status.UNKNOWN,
+            "nodes not judged: no pod of this edge is scheduled on a node",
+            [],
+            commands,
+            "check again when the pods run (see the pods layer)",
+        )
     known = {n.name: n for n in state.nodes}
     missing = [n for n in names if n not in known]
     if missing:
@@ -89,7 +93,7 @@ def node_part(state: ClusterState, names: list[str]) -> PartialCheck:
             "include nodes in the snapshot (kubectl get nodes -o yaml)",
         )
     judged = [_judge_node(known[n]) for n in names]
-    return _merge(judged, commands)
+    return _merge(judged, commands, f"{len(names)} node(s) Ready, network available")
 
 
 def _judge_node(node: Node) -> PartialCheck:
@@ -153,7 +157,7 @@ def cni_part(state: ClusterState, nodes: list[str]) -> PartialCheck:
         for agent in here:
             judged.append(_judge_agent(agent, "CNI agent"))
     commands = [f"kubectl get pods -A -o wide --field-selector spec.nodeName={n}" for n in nodes]
-    return _merge(judged, commands)
+    return _merge(judged, commands, f"CNI agent ({', '.join(kinds)}) Ready on each")
 
 
 def _agent_kind(pod: Pod) -> str:
@@ -214,7 +218,7 @@ def kube_proxy_part(state: ClusterState, node: str) -> PartialCheck:
             ["kubectl get pods -n kube-system -l k8s-app=kube-proxy -o wide"],
             "service IPs are not translated on a node without kube-proxy: check its DaemonSet",
         )
-    return _merge([_judge_agent(p, "kube-proxy") for p in here], [])
+    return _merge([_judge_agent(p, "kube-proxy") for p in here], [], "kube-proxy Ready")
 
 
 def duplicate_ip_part(state: ClusterState, pods: list[Pod]) -> PartialCheck:
@@ -263,11 +267,14 @@ def coredns_part(ctx: EdgeContext) -> PartialCheck:
     return PartialCheck(Status.PASS, f"{len(ready)}/{len(pods)} DNS pods Ready")
 
 
-def _merge(parts: list[PartialCheck], commands: list[str]) -> PartialCheck:
+def _merge(parts: list[PartialCheck], commands: list[str], passed: str) -> PartialCheck:
+    """Parts of the same kind as one: the worst status; `passed` summarises success."""
     if not parts:
-        return PartialCheck(Status.PASS, "nothing to judge", [], commands)
+        return PartialCheck(Status.PASS, passed, [], commands)
     status = worst([p.status for p in parts])
     first = next(p for p in parts if p.status is status)
+    if status is Status.PASS:
+        return PartialCheck(status, passed, [e for p in parts for e in p.evidence], commands)
     evidence = [e for p in parts for e in p.evidence]
     extra = [c for p in parts for c in p.commands]
     return PartialCheck(status, first.summary, evidence, [*commands, *extra], first.hint)
