@@ -351,3 +351,14 @@ def test_bom_json_and_hidden_entries(tmp_path: Path) -> None:
     (tmp_path / ".git" / "broken.yaml").write_text("not: [valid\n")
     (tmp_path / ".hidden.yaml").write_text("not: [valid\n")
     assert _keys(read_snapshot(tmp_path), "Pod") == {("ns", "p")}
+
+
+def test_saved_snapshot_of_manifests_reads_back_without_new_pods(tmp_path: Path) -> None:
+    from kexplore.sources.record import write_snapshot
+
+    state = read_snapshot(FIXTURES / "manifests")
+    again = read_snapshot(write_snapshot(state, tmp_path / "saved"))
+    assert {(p.namespace, p.name, p.synthesized) for p in again.pods} == {
+        ("default", "web-synthesized", True),
+        ("jobs", "report-synthesized", True),
+    }
