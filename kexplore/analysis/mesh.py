@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kexplore.analysis.mesh_analyzers import port_protocol, proxy_missing, subset_pods
+from kexplore.analysis.mesh_analyzers import port_protocol, subset_pods
 from kexplore.analysis.mesh_authz import (
     ALLOWED,
     CUSTOM,
@@ -117,8 +117,8 @@ def judge(state: ClusterState, edge: MeshEdge) -> MeshVerdict:
     sources = [dataplane_of(state, p) for p in edge.source_pods]
     planes = [(dataplane_of(state, p, edge.service), port) for p, port in edge.targets]
     verdict = MeshVerdict(settings, sources, [p for p, _ in planes])
-    for plane in (*sources, *verdict.targets):
-        if proxy_missing(state, plane.pod):
+    for plane in _distinct((*sources, *verdict.targets)):
+        if plane.missing_proxy:
             verdict.add(_missing_proxy(plane))
     _unenforced(state, verdict)
     if not verdict.in_mesh:

@@ -30,8 +30,8 @@ class Dataplane:
 
     @property
     def missing_proxy(self) -> bool:
-        """Injection applies to the pod but it runs without istio-proxy."""
-        return self.mode != SIDECAR and self.injection_expected
+        """Injection applies to the pod but it runs without istio-proxy (and not in ambient)."""
+        return self.mode == NONE and self.injection_expected
 
     @property
     def in_mesh(self) -> bool:
