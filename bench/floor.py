@@ -247,7 +247,49 @@ class Event(S, frozen=True):
     count: int = 0
 
 
+class Mtls(S, frozen=True):
+    mode: str = "UNSET"
+
+
+class PeerAuthSpec(S, frozen=True):
+    selector: Selector | None = None
+    mtls: Mtls | None = None
+    port_level_mtls: dict[str, Mtls] = {}
+
+
+class PeerAuthentication(S, frozen=True):
+    metadata: Meta
+    spec: PeerAuthSpec = PeerAuthSpec()
+
+
+class Tls(S, frozen=True):
+    mode: str = ""
+
+
+class TrafficPolicy(S, frozen=True):
+    tls: Tls | None = None
+
+
+class Subset(S, frozen=True):
+    name: str
+    labels: dict[str, str] = {}
+    traffic_policy: TrafficPolicy | None = None
+
+
+class DestinationRuleSpec(S, frozen=True):
+    host: str = ""
+    traffic_policy: TrafficPolicy | None = None
+    subsets: list[Subset] = []
+
+
+class DestinationRule(S, frozen=True):
+    metadata: Meta
+    spec: DestinationRuleSpec = DestinationRuleSpec()
+
+
 FLOOR_TYPES: dict[str, Any] = {
+    "PeerAuthentication": PeerAuthentication,
+    "DestinationRule": DestinationRule,
     "Pod": Pod,
     "Service": Service,
     "EndpointSlice": EndpointSlice,

@@ -31,10 +31,18 @@ def _import(name: str) -> ModuleType | None:
         return None
 
 
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def _show(metric: Metric) -> None:
     sign = "≤" if metric.better == "lower" else "≥"
     mark = "✓" if metric.met() else "✗ MISSED"
-    value = f"{metric.value:,.2f}{metric.unit}" if metric.unit != "B" else f"{metric.value:,.0f} B"
+    value = (
+        f"{metric.value:,.2f}{metric.unit}"
+        if metric.unit.strip() != "B"
+        else f"{metric.value:,.0f} B"
+    )
     print(f"  {metric.name:<44} {value:>12}   target {sign} {metric.target:g}{metric.unit}  {mark}")
     for line in metric.notes:
         print(f"      {line}")
@@ -68,6 +76,7 @@ def main() -> int:
     """Run every module, write results.json; exit 1 only when a measurement crashed."""
     print(f"kexplore benchmark — Python {platform.python_version()}, {os.cpu_count()} CPUs")
     print("Ratios are measured in this run against references on the same bytes and machine.")
+    print(f"Load average at start: {_load()} (seconds-valued metrics grow on a busy machine)")
     if full_run():
         print("BENCH_FULL=1: the W3 scalability-limit workload is included.")
     else:
@@ -78,6 +87,7 @@ def main() -> int:
         json.dumps({k: m.as_json() for k, m in results.items()}, indent=2) + "\n"
     )
     missed = [m.name for m in results.values() if not m.met()]
+    print(f"\nLoad average at end: {_load()}")
     print(f"\n{len(results)} metrics written to bench/results.json; {len(missed)} missed target")
     return 0 if ok else 1
 
