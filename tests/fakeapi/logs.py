@@ -18,7 +18,7 @@ def _containers(pod: dict[str, Any]) -> list[str]:
     return [c.get("name", "") for c in pod.get("spec", {}).get("containers", [])]
 
 
-def _pick_container(pod: dict[str, Any], wanted: str) -> tuple[str | None, str]:
+def pick_container(pod: dict[str, Any], wanted: str) -> tuple[str | None, str]:
     """The container to read, or None and the API server's error message."""
     names = _containers(pod)
     name = pod["metadata"]["name"]
@@ -57,7 +57,7 @@ async def serve_log(
     pod = cluster.get(pod_type, namespace, pod_name)
     if pod is None:
         return not_found(f'pods "{pod_name}"')
-    container, error = _pick_container(pod, params.get("container", ""))
+    container, error = pick_container(pod, params.get("container", ""))
     if container is None:
         return status(400, "BadRequest", error)
     previous = params.get("previous") in ("true", "1")
