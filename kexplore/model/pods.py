@@ -147,11 +147,19 @@ class Container(K8s, frozen=True):
         return [(kind, probe) for kind, probe in pairs if probe is not None]
 
 
+class PodDNSConfigOption(K8s, frozen=True):
+    """spec.dnsConfig.options[] (resolv.conf options such as ndots)."""
+
+    name: str = ""
+    value: str | None = None
+
+
 class PodDNSConfig(K8s, frozen=True):
     """spec.dnsConfig."""
 
     nameservers: list[str] = []
     searches: list[str] = []
+    options: list[PodDNSConfigOption] = []
 
 
 class ConfigMapVolumeSource(K8s, frozen=True):
