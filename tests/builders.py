@@ -110,6 +110,7 @@ def pod(
     dns_policy: str | None = None,
     searches: list[str] | None = None,
     nameservers: list[str] | None = None,
+    ndots: int | None = None,
     hostname: str = "",
     subdomain: str = "",
     synthesized: bool = False,
@@ -123,8 +124,10 @@ def pod(
         spec["initContainers"] = init_containers
     if dns_policy:
         spec["dnsPolicy"] = dns_policy
-    if searches is not None or nameservers is not None:
+    if searches is not None or nameservers is not None or ndots is not None:
         spec["dnsConfig"] = {"searches": searches or [], "nameservers": nameservers or []}
+        if ndots is not None:
+            spec["dnsConfig"]["options"] = [{"name": "ndots", "value": str(ndots)}]
     if hostname:
         spec["hostname"] = hostname
     if subdomain:

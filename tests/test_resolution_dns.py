@@ -195,3 +195,13 @@ def test_mistyped_namespace_is_nxdomain_with_near_misses() -> None:
     assert res.nxdomain
     assert "there is no namespace payment in the data" in res.near_misses
     assert any("ledger.payments" in m for m in res.near_misses)
+
+
+def test_dns_config_ndots_option_changes_the_order() -> None:
+    src = pod("shop", "tuned", ndots=1)
+    assert isinstance(src, Pod)
+    res = resolve(cluster(src), "cart.shop.svc.cluster.local:80", src=src)
+    # 4 dots >= ndots 1: the name as written is tried first and answers
+    assert res.setup.ndots == 1 and res.tried == ["cart.shop.svc.cluster.local"]
+    external = resolve(cluster(src), "api.example.com:443", src=src)
+    assert external.kind == dns.EXTERNAL and external.tried == ["api.example.com"]

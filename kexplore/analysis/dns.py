@@ -97,12 +97,12 @@ def dns_setup(state: ClusterState, pod: Pod | None, namespace: str, domain: str)
         return DnsSetup("Default (hostNetwork)", False, extra, finding=finding)
     if policy in ("ClusterFirst", "ClusterFirstWithHostNet"):
         search = cluster_search + [s for s in extra if s not in cluster_search]
-        return DnsSetup(policy, True, search)
+        return DnsSetup(policy, True, search, ndots_of(pod))
     if policy == "None":
         servers = set(pod.spec.dns_config.nameservers) if pod.spec.dns_config else set()
         dns_ips = {ip for svc in dns_services(state) for ip in _service_ips(svc)}
         if servers & dns_ips:
-            return DnsSetup(policy, True, extra)
+            return DnsSetup(policy, True, extra, ndots_of(pod))
         finding = (
             f"dnsPolicy None with nameservers {sorted(servers) or '[]'}, none of which is the "
             f"cluster DNS service {sorted(dns_ips) or ''}".rstrip()
@@ -112,6 +112,15 @@ def dns_setup(state: ClusterState, pod: Pod | None, namespace: str, domain: str)
         f"dnsPolicy {policy}: the pod uses the node's resolv.conf; cluster names do not resolve"
     )
     return DnsSetup(policy, False, extra, finding=finding)
+
+
+def ndots_of(pod: Pod) -> int:
+    """The pod's ndots (dnsConfig.options), else the kubelet's default of 5."""
+    options = pod.spec.dns_config.options if pod.spec.dns_config else []
+    for option in options:
+        if option.name == "ndots" and option.value is not None and option.value.isdigit():
+            return int(option.value)
+    return NDOTS
 
 
 def candidates(name: str, setup: DnsSetup, absolute: bool) -> list[str]:
@@ -181,7 +190,8 @@ def resolve_dns(
 
 def _cluster_first(setup: DnsSetup, namespace: str, domain: str) -> DnsSetup:
     cluster = [f"{namespace}.svc.{domain}", f"svc.{domain}", domain]
-    return DnsSetup("ClusterFirst", True, cluster + [s for s in setup.search if s not in cluster])
+    search = cluster + [s for s in setup.search if s not in cluster]
+    return DnsSetup("ClusterFirst", True, search, setup.ndots)
 
 
 def _under(fqdn: str, domain: str) -> bool:
