@@ -440,3 +440,66 @@ def test_policies_on_a_pod_without_proxy_are_reported_as_not_enforced() -> None:
     assert "not enforced" in result.summary
     assert "authorizationpolicy shop/deny-all" in refs(result)
     assert "peerauthentication shop/strict-mtls portLevelMtls[8080]" in refs(result)
+
+
+def test_each_subset_is_judged_against_its_own_pods() -> None:
+    rule = istio(
+        "DestinationRule",
+        "shop",
+        "cart-dr",
+        {
+            "host": "cart",
+            "subsets": [
+                {
+                    "name": "v1",
+                    "labels": {"version": "v1"},
+                    "trafficPolicy": {"tls": {"mode": "ISTIO_MUTUAL"}},
+                },
+                {
+                    "name": "v2",
+                    "labels": {"version": "v2"},
+                    "trafficPolicy": {"tls": {"mode": "DISABLE"}},
+                },
+            ],
+        },
+    )
+    split = istio(
+        "VirtualService",
+        "shop",
+        "cart-vs",
+        {
+            "hosts": ["cart"],
+            "http": [
+                {
+                    "route": [
+                        {"destination": {"host": "cart", "subset": "v1"}, "weight": 50},
+                        {"destination": {"host": "cart", "subset": "v2"}, "weight": 50},
+                    ]
+                }
+            ],
+        },
+    )
+    state = cluster(rule, split)
+    state.add(
+        pod(
+            "shop",
+            "cart-2",
+            {"app": "cart", "version": "v2"},
+            ip="10.2.0.8",
+            annotations={"sidecar.istio.io/inject": "false"},
+        )
+    )
+    assert run(state).status is Status.PASS
+    # v1's ISTIO_MUTUAL toward the sidecar-less v2 pod would be a 503 UF; swap the labels:
+    state.add(
+        pod(
+            "shop",
+            "cart-2",
+            {"app": "cart", "version": "v1"},
+            ip="10.2.0.8",
+            annotations={"sidecar.istio.io/inject": "false"},
+        )
+    )
+    result = run(state)
+    assert result.status is Status.FAIL
+    assert any("503 UF" in e.detail and "cart-2" in e.ref for e in result.evidence)

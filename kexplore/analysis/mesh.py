@@ -247,19 +247,8 @@ def _client_view(
         return _ClientView(client, RuleChoice(), ("",), True, settings.outbound_policy)
     host, ns = service_fqdn(edge.service), edge.service.namespace
     choice = rules_for_host(state, host, client.pod.namespace, client.pod.labels, ns)
-    subsets = (
-        tuple(
-            sorted(
-                {
-                    d.destination.subset
-                    for d in destinations(vs, _service_port(edge))
-                    if d.fqdn() == host
-                }
-            )
-        )
-        if vs
-        else ()
-    )
+    routed = destinations(vs, _service_port(edge)) if vs is not None else iter(())
+    subsets = tuple(sorted({d.destination.subset for d in routed if d.fqdn() == host}))
     scope = egress_scope(
         state, client.pod, host, ns, settings.root_namespace, settings.outbound_policy
     )
@@ -290,8 +279,12 @@ def _judge_pair(
         if server.in_mesh and port is not None and mode != "STRICT":
             _authorize(state, verdict, view.plane, server, port, False, edge)
         return
+    subsets = [s for s in view.subsets if _in_subset(view.choice, s, server.pod)]
+    if not subsets:
+        verdict.note(Fact(server.ref(), "in no subset the route uses: gets no traffic from it"))
+        return
     tls_modes = []
-    for subset in view.subsets:
+    for subset in subsets:
         tls = None
         if view.plane.mode == SIDECAR:
             tls = client_tls(
@@ -312,6 +305,12 @@ def _judge_pair(
     if server.in_mesh and port is not None:
         mtls = ISTIO_MUTUAL in tls_modes and mode != DISABLE
         _authorize(state, verdict, view.plane, server, port, mtls, edge)
+
+
+def _in_subset(choice: RuleChoice, subset: str, pod: Pod) -> bool:
+    """Whether the pod belongs to a routed subset (unknown subsets are judged elsewhere)."""
+    found = choice.subset(subset) if subset else None
+    return found is None or found[1].labels.items() <= pod.labels.items()
 
 
 def _passthrough(
