@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from kexplore.errors import KexploreError, NotFoundError, SourceError
@@ -24,7 +25,13 @@ from kexplore.sources.live_client import (
 )
 from kexplore.sources.live_discovery import ServedResource
 from kexplore.sources.live_load import Listed, decode_page, load_state
-from kexplore.sources.live_watch import OnUpdate, StateWatcher
+from kexplore.sources.live_watch import (
+    Freshness,
+    OnUpdate,
+    StateWatcher,
+    copy_state,
+    freshness_text,
+)
 
 EVENTS = ServedResource("", "v1", "events", "Event", namespaced=True)
 
@@ -154,6 +161,65 @@ class LiveSource:
         if isinstance(exc, HttpFailure) and exc.status == 400:
             return SourceError(f"{what}: {exc.message}", "pick a container or another pod")
         return explain(exc, self.conn, doing)
+
+
+class LiveSession:
+    """A live source loaded, then watched, handing the UI consistent copies of the state.
+
+    `on_change` gets a fresh copy after changes, at most once per `min_interval` seconds
+    (bursts of events are coalesced), on the session's own thread.
+    """
+
+    def __init__(
+        self,
+        source: LiveSource,
+        on_change: Callable[[ClusterState], None],
+        min_interval: float = 1.0,
+    ) -> None:
+        self.source = source
+        self._on_change = on_change
+        self._min_interval = min_interval
+        self._state = ClusterState()
+        self._watcher: StateWatcher | None = None
+        self._dirty = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._deliver, name="live-session", daemon=True)
+        self._seen: dict[tuple[str, str | None], int] = {}
+
+    def start(self) -> ClusterState:
+        """Load, start watching, and return the first copy of the state."""
+        self._state = self.source.load()
+        self._watcher = self.source.watch(self._state, on_update=self._heard)
+        self._thread.start()
+        return copy_state(self._state, self._watcher.lock)
+
+    def freshness(self) -> str:
+        """How current the data is, for the header (`live, updated 2s ago`)."""
+        fresh = self._watcher.freshness() if self._watcher else []
+        return freshness_text(fresh, time.time())
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._dirty.set()
+        if self._watcher is not None:
+            self._watcher.stop()
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+    def _heard(self, fresh: Freshness) -> None:
+        key = (fresh.key, fresh.namespace)
+        if fresh.changes != self._seen.get(key, 0) or fresh.detail == "listed again":
+            self._seen[key] = fresh.changes
+            self._dirty.set()
+
+    def _deliver(self) -> None:
+        while not self._stop.is_set():
+            self._dirty.wait()
+            if self._stop.is_set() or self._watcher is None:
+                return
+            self._dirty.clear()
+            self._on_change(copy_state(self._state, self._watcher.lock))
+            self._stop.wait(self._min_interval)
 
 
 def _log_path(namespace: str, pod: str) -> str:

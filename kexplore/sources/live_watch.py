@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -245,3 +245,48 @@ class StateWatcher:
             self._fresh[key] = fresh
         if self._on_update is not None:
             self._on_update(fresh)
+
+
+def copy_state(state: ClusterState, lock: threading.RLock) -> ClusterState:
+    """A consistent copy to hand to another thread (objects are immutable: shallow is enough)."""
+    with lock:
+        copy = ClusterState(replace(state.meta, unreadable=dict(state.meta.unreadable)))
+        for key, objs in state.objects.items():
+            copy.objects[key] = dict(objs)
+        copy.warnings = list(state.warnings)
+        copy.recorded_probes = list(state.recorded_probes)
+        copy.logs = list(state.logs)
+    return copy
+
+
+def _age(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(0, int(seconds))}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    return f"{int(seconds // 3600)}h"
+
+
+def freshness_text(fresh: list[Freshness], now: float) -> str:
+    """One line for a header: `live, updated 3s ago`, or what is wrong and since when."""
+    if not fresh:
+        return "live (not watching)"
+    retrying = [f for f in fresh if f.status == "retrying"]
+    relisting = [f for f in fresh if f.status == "relisting"]
+    stopped = sorted({f.key for f in fresh if f.status == "stopped"})
+    confirmed = [f.confirmed_at for f in fresh if f.confirmed_at]
+    age = f"data from {_age(now - min(confirmed))} ago" if confirmed else "no data yet"
+    if retrying:
+        text = f"reconnecting ({age}): {retrying[0].detail}"
+    elif relisting:
+        text = f"relisting {', '.join(sorted({f.key for f in relisting}))} ({age})"
+    elif len(stopped) == len({f.key for f in fresh}):
+        text = f"not watching ({age})"
+    else:
+        live = [f.confirmed_at for f in fresh if f.status == "live"]
+        text = f"live, updated {_age(now - min(live))} ago"
+        stopped_reasons = [f.detail for f in fresh if f.status == "stopped" and f.detail]
+        if stopped:
+            why = f": {stopped_reasons[0]}" if stopped_reasons else ""
+            text += f"; not watched: {', '.join(stopped)}{why}"
+    return text
