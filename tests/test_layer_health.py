@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders import container, container_status, edge, event, healthy_dns, pod, service, state
+from builders import (
+    container,
+    container_status,
+    edge,
+    endpoint,
+    endpoint_slice,
+    event,
+    healthy_dns,
+    pod,
+    service,
+    state,
+)
 
 from kexplore.checks import health
 from kexplore.checks.result import LayerResult, Status
@@ -107,3 +118,20 @@ def test_synthesized_pods_are_unknown_unless_the_spec_is_broken() -> None:
     assert run(cart(synthesized=True)).status is Status.UNKNOWN
     bad = container("app", [(8080, "http")], liveness="nope")
     assert run(cart(synthesized=True, containers=[bad])).status is Status.FAIL
+
+
+def test_endpoints_whose_pods_are_missing_from_the_data_are_unknown() -> None:
+    svc = service(
+        "shop", "cart", selector={"app": "cart"}, ports=[{"port": 80, "targetPort": 8080}]
+    )
+    sl = endpoint_slice(
+        "shop",
+        "cart-abc",
+        "cart",
+        [endpoint("10.0.0.3", pod="cart-gone", ns="shop")],
+        [{"port": 8080}],
+    )
+    st = state(pod("shop", "web", ip="10.0.0.2"), svc, sl, *healthy_dns())
+    result = health.check(edge(st, "shop/web", "cart:80"))
+    assert result.status is Status.UNKNOWN and result.explained_by is None
+    assert "cart-gone" in result.summary and "not in the data" in result.summary

@@ -40,13 +40,18 @@ class Backend:
 
 @dataclass(frozen=True)
 class ExternalEndpoint:
-    """An endpoint address no pod in the data holds (a manual EndpointSlice to a VM, say)."""
+    """An endpoint address no pod in the data holds (a manual EndpointSlice to a VM, say).
+
+    `missing_pod` names the pod its targetRef points at when that pod is not in the data
+    (a partial snapshot), so it is not mistaken for an address outside the cluster.
+    """
 
     ip: str
     port: int | None
     protocol: str
     ready: bool
     ref: str
+    missing_pod: str = ""
 
 
 @dataclass(frozen=True)
@@ -234,8 +239,10 @@ def _add_endpoint(
     ns = result.service.namespace
     pods = endpoint_pods(state, ns, ep.target_ref, ep.addresses)
     if not pods:
+        ref_pod = ep.target_ref
+        missing = ref_pod.name if ref_pod is not None and ref_pod.kind == "Pod" else ""
         for addr in ep.addresses:
-            result.external.append(ExternalEndpoint(addr, port, protocol, ready, ref))
+            result.external.append(ExternalEndpoint(addr, port, protocol, ready, ref, missing))
         return
     pod = pods[0]
     node = ep.node_name or pod.spec.node_name

@@ -158,6 +158,7 @@ def external_target(ctx: EdgeContext) -> bool:
     return (
         found is not None
         and bool(found.external)
+        and not any(e.missing_pod for e in found.external)
         and not any(b.port is not None for b in found.backends)
     )
 
@@ -169,10 +170,29 @@ def outside_text(ctx: EdgeContext) -> str:
     return f"{ctx.resolution.query} routes to endpoint addresses no pod holds"
 
 
+def missing_pods(ctx: EdgeContext) -> list[str]:
+    """Pods the endpoints point at that are not in the data (a partial snapshot)."""
+    found = ctx.backend_set
+    return sorted({e.missing_pod for e in found.external if e.missing_pod}) if found else []
+
+
 def no_pods_gate(ctx: EdgeContext, layer: str) -> LayerResult | None:
-    """A layer that judges target pods: `unknown` explained by service when it has none."""
+    """A layer that judges target pods: `unknown` explained by service when it has none
+    (or, when the endpoints' pods are missing from the data, `unknown` saying so)."""
     if ctx.target_pods or ctx.service is None or external_target(ctx):
         return None
+    missing = missing_pods(ctx)
+    if missing:
+        return LayerResult(
+            layer,
+            Status.UNKNOWN,
+            f"not judged: the endpoints' pods ({', '.join(missing)}) are not in the data",
+            evidence=[
+                Evidence(f"pod {ctx.service.namespace}/{name}", "not in the data")
+                for name in missing
+            ],
+            hint=f"include the pods of namespace {ctx.service.namespace} in the snapshot",
+        )
     return LayerResult(
         layer,
         Status.UNKNOWN,

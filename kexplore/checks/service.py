@@ -139,7 +139,8 @@ def _backend_evidence(bs: BackendSet) -> list[Evidence]:
         out.append(Evidence(b.ref, f"{_backend_text(b)}; excluded: {reason}"))
     for ext in bs.external:
         state = "ready" if ext.ready else "not ready"
-        out.append(Evidence(ext.ref, f"{ext.ip}:{ext.port} (no pod in the data holds it), {state}"))
+        where = f"pod {ext.missing_pod} not in the data" if ext.missing_pod else "no pod holds it"
+        out.append(Evidence(ext.ref, f"{ext.ip}:{ext.port} ({where}), {state}"))
     for miss in bs.near_misses:
         out.append(
             Evidence(f"pod {miss.pod.namespace}/{miss.pod.name}", f"near miss: {miss.differing}")
