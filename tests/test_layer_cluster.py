@@ -130,3 +130,10 @@ def test_manifests_only_edges_have_no_nodes_to_judge() -> None:
     svc = service("shop", "cart", selector={"app": "cart"}, ports=[{"port": 80}])
     result = cluster.check(edge(state(web, cart, svc, *NODES), "shop/web", "cart:80"))
     assert result.status is Status.UNKNOWN and "no pod of this edge is scheduled" in result.summary
+
+
+def test_kube_proxy_only_matters_for_service_ips() -> None:
+    proxy = agent("kube-proxy-aaaaa", "node-1", ready=False, ds="kube-proxy")
+    alias = service("shop", "psp", type="ExternalName", external_name="api.example.com")
+    assert run(*NODES, *AGENTS, proxy, alias, target="psp:443").status is Status.PASS
+    assert run(*NODES, *AGENTS, proxy, target="shop/cart-1:8080").status is Status.PASS

@@ -42,7 +42,9 @@ def check(ctx: EdgeContext) -> LayerResult:
         cni_part(ctx.state, nodes),
         duplicate_ip_part(ctx.state, pods),
     ]
-    if ctx.service is not None and not ctx.service.is_headless() and ctx.source_pod is not None:
+    svc = ctx.service
+    proxied = svc is not None and not svc.is_headless() and not svc.is_external_name()
+    if proxied and ctx.source_pod is not None:
         parts.append(kube_proxy_part(ctx.state, ctx.source_pod.spec.node_name))
     if ctx.target.kind == "DNS":
         parts.append(coredns_part(ctx))
