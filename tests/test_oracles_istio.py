@@ -29,10 +29,9 @@ from kexplore.model.state import ClusterState
 ORACLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "oracles" / "istio"
 CASES_FILE = ORACLE / "cases.json"
 
-# Istio analyzers outside the mesh layer's scope (they judge deployment/service pairing,
-# Sidecar resource selectors, or gateway-only routing, not one edge's traffic).
+# Istio analyzers outside the mesh layer's scope (Deployment/Service pairing is not one
+# edge's mesh traffic; the service layer judges selectors and ports).
 NOT_IMPLEMENTED = {
-    "sidecar.SelectorAnalyzer": "Sidecar selector conflicts are not a connectivity verdict",
     "deployment.ServiceAssociationAnalyzer": "Deployment↔Service pairing: the service layer's job",
 }
 # Messages kexplore deliberately does not produce, per case, with the reason; the rest of

@@ -39,6 +39,7 @@ from kexplore.model.istio import (
     ClientTLSSettings,
     Destination,
     DestinationRule,
+    Sidecar,
     VirtualService,
 )
 from kexplore.model.pods import Pod
@@ -416,7 +417,61 @@ def authz_findings(state: ClusterState) -> list[Finding]:
     return out
 
 
+# -- Sidecar resources ----------------------------------------------------------------------
+
+
+def _ambient_namespace(state: ClusterState, ns: str) -> bool:
+    labels = state.namespace_labels(ns)
+    sidecars = labels.get(INJECTION_LABEL) == "enabled" or REVISION_LABEL in labels
+    return labels.get(DATAPLANE_LABEL) == "ambient" and not sidecars
+
+
+def _selects(sidecar: Sidecar) -> bool:
+    return sidecar.spec.workload_selector is not None and bool(
+        sidecar.spec.workload_selector.labels
+    )
+
+
+def sidecar_findings(state: ClusterState) -> list[Finding]:
+    """Sidecar resources selecting nothing, conflicting, duplicated defaults, or in ambient."""
+    out: list[Finding] = []
+    sidecars = typed(state, "Sidecar", Sidecar)
+    by_pod: dict[tuple[str, str], list[Sidecar]] = {}
+    for sc in sidecars:
+        ns, name = sc.metadata.namespace, resource_name("Sidecar", sc)
+        if not _selects(sc):
+            if sum(1 for o in sidecars if o.metadata.namespace == ns and not _selects(o)) > 1:
+                out.append(
+                    Finding("MultipleSidecarsWithoutWorkloadSelectors", name, _MULTI_DEFAULT)
+                )
+            if _ambient_namespace(state, ns):
+                out.append(Finding("IneffectivePolicy", name, _AMBIENT))
+            continue
+        assert sc.spec.workload_selector is not None
+        pods = [p for p in state.pods_in(ns) if sc.spec.workload_selector.matches(p.labels)]
+        if not pods:
+            out.append(
+                Finding("ReferencedResourceNotFound", name, "its workloadSelector matches no pod")
+            )
+        if any(_ambient_namespace(state, ns) and proxy_container(p) is None for p in pods):
+            out.append(Finding("IneffectivePolicy", name, _AMBIENT))
+        for pod in pods:
+            by_pod.setdefault((ns, pod.name), []).append(sc)
+    conflicting = {id(sc): sc for scs in by_pod.values() if len(scs) > 1 for sc in scs}
+    for sc in conflicting.values():
+        out.append(
+            Finding("ConflictingSidecarWorkloadSelectors", resource_name("Sidecar", sc), _CONFLICT)
+        )
+    return out
+
+
+_MULTI_DEFAULT = "more than one Sidecar without workloadSelector in the namespace"
+_AMBIENT = "Sidecar resources have no effect on ambient workloads"
+_CONFLICT = "another Sidecar selects the same pod: which one applies is undefined"
+
+
 ANALYZERS: dict[str, Callable[[ClusterState], list[Finding]]] = {
+    "sidecar.SelectorAnalyzer": sidecar_findings,
     "injection.Analyzer": injection_findings,
     "service.PortNameAnalyzer": port_name_findings,
     "virtualservice.DestinationHostAnalyzer": vs_host_findings,
