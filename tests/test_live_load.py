@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from fakeapi import CILIUM, ISTIO, FakeApiServer, FakeCluster, namespaced, without
+from fakeapi import (
+    ADMIN_NETWORK_POLICY,
+    CILIUM,
+    ISTIO,
+    FakeApiServer,
+    FakeCluster,
+    namespaced,
+    without,
+)
 from fakeapi import objects as o
 
-from kexplore.model.base import OpaqueObject
-from kexplore.model.kinds import REGISTRY, KindInfo
 from kexplore.sources.live import LiveSource, load_live
 from kexplore.sources.live_client import RetryPolicy
 
@@ -132,14 +137,7 @@ def test_cni_group_listed_only_when_discovery_serves_it(tmp_path: Path) -> None:
     assert [p.metadata.name for p in state.cni_policies()] == ["l7"]
 
 
-def test_istio_kinds_need_their_group_served(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(
-        REGISTRY,
-        ("networking.istio.io", "VirtualService"),
-        KindInfo(OpaqueObject, "VirtualService"),
-    )
+def test_istio_kinds_need_their_group_served(tmp_path: Path) -> None:
     vs = {
         "apiVersion": "networking.istio.io/v1",
         "kind": "VirtualService",
@@ -150,7 +148,22 @@ def test_istio_kinds_need_their_group_served(
         state = source(api, tmp_path).load()
         assert api.requests("get /apis/networking.istio.io/v1") == []
         assert state.objects.get("VirtualService", {}) == {}
+        assert "VirtualService" not in state.meta.unreadable
         api.cluster.serve(*ISTIO)
         api.cluster.add(vs)
         state = source(api, tmp_path).load()
     assert list(state.objects["VirtualService"]) == [("shop", "cart")]
+
+
+def test_admin_network_policies_when_served(tmp_path: Path) -> None:
+    anp = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "deny-all"},
+        "spec": {"priority": 10, "subject": {}},
+    }
+    with FakeApiServer(shop_cluster()) as api:
+        api.cluster.serve(*ADMIN_NETWORK_POLICY)
+        api.cluster.add(anp)
+        state = source(api, tmp_path).load()
+    assert list(state.objects["AdminNetworkPolicy"]) == [("", "deny-all")]
