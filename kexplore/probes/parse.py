@@ -23,7 +23,7 @@ ERROR = "error"
 TIMEOUT_EXIT = 124
 _MISSING_EXITS = (126, 127)
 _MISSING_TEXT = re.compile(
-    r"executable file not found|no such file or directory|: not found|command not found",
+    r"executable file not found|exec: .*no such file or directory|: not found|command not found",
     re.IGNORECASE,
 )
 _USAGE_TEXT = re.compile(
@@ -35,7 +35,7 @@ def tool_missing(exit_code: int, output: str) -> bool:
     """The command could not start: the tool is not in the container (try the next one)."""
     if exit_code in _MISSING_EXITS:
         return True
-    return exit_code != 0 and bool(_MISSING_TEXT.search(output)) and "/dev/tcp" not in output
+    return exit_code != 0 and bool(_MISSING_TEXT.search(output))
 
 
 def tool_unusable(exit_code: int, output: str) -> bool:
@@ -111,7 +111,8 @@ def classify_connect(tool: str, exit_code: int, output: str) -> str:
         return RESET
     if tool == "curl":
         return _classify_curl(exit_code, text)
-    if tool == "wget" and ("server returned error" in text or "error getting response" in text):
+    answered = "server returned error" in text or "error getting response" in text
+    if tool == "wget" and (answered or exit_code == 8):
         return CONNECTED  # an HTTP answer (or a non-HTTP peer) came from a connected socket
     if exit_code == TIMEOUT_EXIT or "timed out" in text or "timeout" in text:
         return TIMEOUT

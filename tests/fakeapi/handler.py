@@ -14,7 +14,7 @@ import kmock
 from aiohttp import web
 from kmock._internal import rendering
 
-from . import catalog, rbac
+from . import catalog, exec_ws, rbac
 from .catalog import ResourceType
 from .logs import pick_container, serve_log
 from .responses import (
@@ -51,6 +51,8 @@ class FakeApiHandler(kmock.RawHandler):
     _watch_generation: int = 0
 
     async def __call__(self, raw_request: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
+        if exec_ws.STREAM_PATH.fullmatch(raw_request.path):  # exec/port-forward websockets
+            return await exec_ws.serve(self, raw_request)
         if NAMESPACE_LIST.fullmatch(raw_request.path):
             # kmock 0.8's path parser fails on /api/v1/namespaces: record and route it here
             request = rendering.Request(

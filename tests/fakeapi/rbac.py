@@ -76,10 +76,13 @@ def namespaced(
 def access_review(user: User, spec: dict[str, Any]) -> dict[str, Any]:
     """The stateless answer to a SelfSubjectAccessReview."""
     attrs = spec.get("resourceAttributes") or {}
+    resource = attrs.get("resource", "")
+    if attrs.get("subresource"):  # RBAC names subresources "pods/exec"
+        resource = f"{resource}/{attrs['subresource']}"
     allowed = user.allows(
         attrs.get("verb", ""),
         attrs.get("group", ""),
-        attrs.get("resource", ""),
+        resource,
         attrs.get("namespace") or None,
     )
     status: dict[str, Any] = {"allowed": allowed}

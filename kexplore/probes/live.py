@@ -1,0 +1,372 @@
+"""LiveProber: probes in real pods by exec (tools detected once), ephemeral debug containers
+(with consent) and port-forward, after an RBAC check; and the CLI's prober and confirm."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from kexplore.model.pods import Pod
+from kexplore.model.state import ClusterState
+from kexplore.probes.base import ProbeRequest, ProbeResult
+from kexplore.probes.live_debug import (
+    DEFAULT_IMAGE,
+    DebugContainerError,
+    add_debug_container,
+    consent_message,
+)
+from kexplore.probes.live_exec import ExecOutcome, run_exec, run_port_forward
+from kexplore.probes.live_rbac import EPHEMERAL, EXEC, PORT_FORWARD, Permissions, denied_message
+from kexplore.probes.parse import (
+    TIMEOUT_EXIT,
+    classify_listen,
+    parse_socket_table,
+    tool_missing,
+    tool_unusable,
+)
+from kexplore.probes.strategy import (
+    DETECT_COMMAND,
+    Attempt,
+    BadTarget,
+    Strategy,
+    attempts,
+    split_address,
+    strategy_from_detection,
+)
+from kexplore.sources.live_client import Connection, connect
+
+Confirm = Callable[[str], bool]
+MESH_PROXIES = frozenset({"istio-proxy", "linkerd-proxy"})
+DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
+MAX_OUTPUT = 1 << 20  # bytes read from one exec
+KEPT_OUTPUT = 16 << 10  # bytes of raw output kept in a result
+
+
+@dataclass
+class ProbeSettings:
+    """Bounds and choices of a probing session."""
+
+    timeout: float = 5.0
+    debug_image: str = DEFAULT_IMAGE
+    confirm: Confirm | None = None  # None: never add a debug container
+    max_output: int = MAX_OUTPUT
+    settle: float = 1.0  # quiet seconds after which a port-forward counts as accepted
+    debug_wait: float = 60.0
+
+
+@dataclass
+class _Where:
+    """The container a probe runs in, or why it cannot run there."""
+
+    namespace: str
+    pod: str
+    container: str
+    failure: str = ""
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class LiveProber:
+    """Runs probes in a live cluster; thread-safe, with per-container tool detection cached."""
+
+    basis = "probe"
+
+    def __init__(
+        self,
+        conn: Connection,
+        state: ClusterState | None = None,
+        settings: ProbeSettings | None = None,
+    ) -> None:
+        self.conn = conn
+        self.state = state
+        self.settings = settings or ProbeSettings()
+        self.permissions = Permissions(conn)
+        self._strategies: dict[tuple[str, str, str], Strategy] = {}
+        self._debug: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    # --- entry point ----------------------------------------------------------------------
+    def run(
+        self, request: ProbeRequest, cancel: threading.Event | None = None
+    ) -> ProbeResult | None:
+        """Run one probe; mechanism failures come back as forbidden/not-running/no-tool/error."""
+        try:
+            if request.probe == "port-forward":
+                return self._forward(request)
+            return self._exec_probe(request, cancel)
+        except BadTarget as e:
+            return _failed(request, "error", f"refusing to probe: {e}")
+
+    def strategy_of(self, namespace: str, pod: str, container: str) -> Strategy | None:
+        """The tools detected in a container so far (None: not asked yet)."""
+        with self._lock:
+            return self._strategies.get((namespace, pod, container))
+
+    # --- exec probes ----------------------------------------------------------------------
+    def _exec_probe(self, request: ProbeRequest, cancel: threading.Event | None) -> ProbeResult:
+        attempts(request.probe, request.target, Strategy(None), 1)  # validate before any call
+        if self.permissions.allowed(EXEC, request.namespace) is False:
+            return _failed(request, "forbidden", denied_message(EXEC, request.namespace))
+        where = self.container_for(request)
+        if where.failure:
+            return _failed(request, where.failure, where.message)
+        result = self._in_container(request, where, cancel)
+        if result.result != "no-tool":
+            return result
+        debug = self._debug_container(request)
+        if debug.failure == "declined":
+            result.output = result.output.rstrip("\n") + f"; {debug.message}\n"
+            return result
+        if debug.failure:
+            return _failed(request, debug.failure, debug.message)
+        return self._in_container(request, debug, cancel)
+
+    def container_for(self, request: ProbeRequest) -> _Where:
+        """The container to exec in: the requested one, else the pod's default app container
+        (not a mesh proxy for client probes: its traffic bypasses the mesh), if running."""
+        where = _Where(request.namespace, request.pod, request.container)
+        pod = self.state.get("Pod", request.namespace, request.pod) if self.state else None
+        if not isinstance(pod, Pod):
+            return where
+        if not where.container:
+            where.container = _default_container(pod, client=request.probe != "listen")
+        status = pod.container_status(where.container)
+        if status is not None and status.state.running is None:
+            waiting = status.state.waiting or status.state.terminated
+            why = f" ({waiting.reason})" if waiting is not None and waiting.reason else ""
+            where.failure = "not-running"
+            where.message = (
+                f"container {where.container} of pod {request.namespace}/{request.pod} "
+                f"is not running{why}"
+            )
+        return where
+
+    def _in_container(
+        self, request: ProbeRequest, where: _Where, cancel: threading.Event | None
+    ) -> ProbeResult:
+        strategy = self._detect(where, cancel)
+        if isinstance(strategy, ExecOutcome):
+            return _failed(request, strategy.failure, strategy.output.strip(), where)
+        tried: list[str] = []
+        for attempt in attempts(request.probe, request.target, strategy, self.settings.timeout):
+            outcome = self._exec(where, attempt.argv, cancel)
+            if outcome.failure:
+                return _failed(
+                    request, outcome.failure, outcome.output.strip(), where, attempt.argv
+                )
+            if tool_missing(outcome.exit_code, outcome.output) or tool_unusable(
+                outcome.exit_code, outcome.output
+            ):
+                with self._lock:
+                    strategy.missing.add(attempt.tool)
+                tried.append(f"{attempt.tool}: unusable (exit {outcome.exit_code})")
+                continue
+            return self._judged(request, where, attempt, outcome, tried)
+        message = (
+            f"no tool for a {request.probe} probe in container {where.container or '(default)'} "
+            f"of pod {where.namespace}/{where.pod} ({strategy.describe()})"
+        )
+        return _failed(request, "no-tool", "\n".join([*tried, message]), where)
+
+    def _judged(
+        self,
+        request: ProbeRequest,
+        where: _Where,
+        attempt: Attempt,
+        outcome: ExecOutcome,
+        tried: list[str],
+    ) -> ProbeResult:
+        exit_code = TIMEOUT_EXIT if outcome.timed_out else outcome.exit_code
+        result = attempt.judge(attempt.tool, exit_code, outcome.output)
+        notes = [*where.notes, *tried]
+        if attempt.note:
+            notes.append(attempt.note)
+        output = outcome.output
+        if request.probe == "listen":
+            output = _listen_lines(output)
+            notes.append(_listen_detail(output, request.target))
+        return ProbeResult(
+            request,
+            attempt.argv,
+            _kept(output),
+            result,
+            exit_code,
+            outcome.duration_ms,
+            "probe",
+            _now(),
+            notes,
+        )
+
+    def _detect(self, where: _Where, cancel: threading.Event | None) -> Strategy | ExecOutcome:
+        key = (where.namespace, where.pod, where.container)
+        with self._lock:
+            known = self._strategies.get(key)
+        if known is not None:
+            return known
+        outcome = self._exec(where, DETECT_COMMAND, cancel)
+        if outcome.failure:
+            return outcome
+        strategy = strategy_from_detection(outcome.exit_code, outcome.output)
+        with self._lock:
+            return self._strategies.setdefault(key, strategy)
+
+    def _exec(self, where: _Where, argv: list[str], cancel: threading.Event | None) -> ExecOutcome:
+        return run_exec(
+            self.conn,
+            where.namespace,
+            where.pod,
+            where.container,
+            argv,
+            deadline=self.settings.timeout * 3 + 5,
+            max_bytes=self.settings.max_output,
+            cancel=cancel,
+        )
+
+    # --- debug containers -----------------------------------------------------------------
+    def _debug_container(self, request: ProbeRequest) -> _Where:
+        """A running debug container in the pod, added once and only with consent."""
+        key = (request.namespace, request.pod)
+        where = _Where(request.namespace, request.pod, "")
+        image = self.settings.debug_image
+        with self._lock:
+            where.container = self._debug.get(key, "")
+        if where.container:
+            return where
+        if self.settings.confirm is None:
+            where.failure, where.message = "declined", _NO_CONSENT
+            return where
+        if self.permissions.allowed(EPHEMERAL, request.namespace) is False:
+            where.failure = "forbidden"
+            where.message = denied_message(EPHEMERAL, request.namespace)
+            return where
+        if not self.settings.confirm(consent_message(request.namespace, request.pod, image)):
+            where.failure, where.message = "declined", "a debug container was declined"
+            return where
+        try:
+            name = add_debug_container(
+                self.conn, request.namespace, request.pod, image, wait=self.settings.debug_wait
+            )
+        except DebugContainerError as e:
+            where.failure, where.message = "error", str(e)
+            return where
+        with self._lock:
+            self._debug[key] = name
+        where.container = name
+        where.notes.append(f"ran in ephemeral debug container {name} (image {image})")
+        return where
+
+    # --- port-forward ---------------------------------------------------------------------
+    def _forward(self, request: ProbeRequest) -> ProbeResult:
+        _, port = split_address(request.target)
+        argv = _forward_command(request, port)
+        if self.permissions.allowed(PORT_FORWARD, request.namespace) is False:
+            return _failed(
+                request, "forbidden", denied_message(PORT_FORWARD, request.namespace), command=argv
+            )
+        outcome = run_port_forward(
+            self.conn, request.namespace, request.pod, port, settle=self.settings.settle
+        )
+        notes = ["connected through the API's portforward stream (kubectl port-forward equivalent)"]
+        return ProbeResult(
+            request,
+            argv,
+            outcome.output,
+            outcome.result,
+            0 if outcome.result == "forwarded" else 1,
+            outcome.duration_ms,
+            "probe",
+            _now(),
+            notes,
+        )
+
+
+def cli_prober(
+    state: ClusterState,
+    *,
+    context: str | None,
+    kubeconfig: str | None,
+    namespace: str | None,
+    settings: ProbeSettings,
+) -> LiveProber:
+    """The prober `kexplore check --probe` uses: the same kubeconfig context as the source."""
+    return LiveProber(connect(context, namespace, kubeconfig), state, settings)
+
+
+def terminal_confirm(message: str) -> bool:
+    """Ask on the terminal (stderr): only an explicit yes agrees."""
+    import sys
+
+    print(f"{message} [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("y", "yes")
+
+
+_NO_CONSENT = (
+    "a debug container needs consent: rerun on a terminal to be asked, or pass --yes "
+    "(it adds an ephemeral container that cannot be removed)"
+)
+
+
+def _default_container(pod: Pod, client: bool) -> str:
+    names = [c.name for c in pod.spec.containers]
+    chosen = pod.metadata.annotations.get(DEFAULT_CONTAINER, "")
+    if chosen in names:
+        return chosen
+    apps = [n for n in names if n not in MESH_PROXIES] if client else names
+    return (apps or names or [""])[0]
+
+
+def _forward_command(request: ProbeRequest, port: int) -> list[str]:
+    return [
+        "kubectl",
+        "port-forward",
+        "--namespace",
+        request.namespace,
+        f"pod/{request.pod}",
+        f":{port}",
+    ]
+
+
+def _failed(
+    request: ProbeRequest,
+    result: str,
+    message: str,
+    where: _Where | None = None,
+    command: list[str] | None = None,
+) -> ProbeResult:
+    """A probe whose mechanism failed; the message's last line is the reason shown."""
+    notes = list(where.notes) if where is not None else []
+    return ProbeResult(
+        request, command or [], _kept(message + "\n"), result, -1, 0.0, "probe", _now(), notes
+    )
+
+
+def _listen_lines(output: str) -> str:
+    """The socket tables' header and LISTEN lines (the other sockets are summarised)."""
+    lines = output.splitlines()
+    kept = [
+        ln
+        for ln in lines
+        if "local_address" in ln or (len(ln.split()) > 3 and ln.split()[3] == "0A")
+    ]
+    other = len(lines) - len(kept)
+    if other:
+        kept.append(f"[{other} sockets not in LISTEN state omitted by kexplore]")
+    return "\n".join(kept) + "\n"
+
+
+def _listen_detail(output: str, target: str) -> str:
+    ip, port = split_address(target)
+    return classify_listen(parse_socket_table(output), ip, port)[1]
+
+
+def _kept(text: str) -> str:
+    if len(text) <= KEPT_OUTPUT:
+        return text
+    return text[:KEPT_OUTPUT] + f"\n[{len(text) - KEPT_OUTPUT} more bytes not kept]\n"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,257 @@
+"""Which tools a container has (detected once) and the argv each probe runs with them.
+
+Cluster-provided strings (names, IPs, ports) only ever become separate argv elements after
+validation; the shell scripts below are constants that read them as positional parameters.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kexplore.probes.parse import (
+    classify_connect,
+    classify_listen,
+    classify_lookup,
+    dns_server_answered,
+    parse_socket_table,
+    tool_missing,
+)
+
+# Everything a probe may use, asked of the container in one exec.
+TOOLS = (
+    "getent",
+    "nslookup",
+    "dig",
+    "nc",
+    "bash",
+    "python3",
+    "python",
+    "curl",
+    "wget",
+    "cat",
+    "timeout",
+)
+DETECT_SCRIPT = 'for t in "$@"; do command -v "$t" >/dev/null 2>&1 && echo "$t"; done; true'
+DETECT_COMMAND = ["sh", "-c", DETECT_SCRIPT, "sh", *TOOLS]
+
+BASH_CONNECT = 'exec 3<>"/dev/tcp/$0/$1" && echo connected'
+PY_CONNECT = (
+    "import socket,sys\n"
+    "h,p,t=sys.argv[1],int(sys.argv[2]),float(sys.argv[3])\n"
+    "s=socket.socket(socket.AF_INET6 if ':' in h else socket.AF_INET)\n"
+    "s.settimeout(t)\n"
+    "try:\n s.connect((h,p));print('connected')\n"
+    "except socket.timeout:\n print('timed out');sys.exit(124)\n"
+    "except OSError as e:\n print(e.strerror or e);sys.exit(1)\n"
+)
+PY_LOOKUP = (
+    "import socket,sys\n"
+    "try:\n print('\\n'.join(sorted(set(a[4][0] for a in socket.getaddrinfo(sys.argv[1],None)))))\n"
+    "except socket.gaierror as e:\n"
+    " print('socket.gaierror: [Errno %s] %s'%(e.args[0],e.args[1]));sys.exit(1)\n"
+)
+# A name any cluster DNS answers for (NXDOMAIN counts: the server replied).
+DNS_TEST_NAME = "kubernetes.default.svc.cluster.local"
+SOCKET_TABLES = ["/proc/net/tcp", "/proc/net/tcp6"]
+
+LOOKUP_TOOLS = ("getent", "nslookup", "dig", "python3", "python")
+CONNECT_TOOLS = ("nc", "bash", "python3", "python", "curl", "wget")
+_DNS_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})")
+
+Judge = Callable[[str, int, str], str]
+
+
+@dataclass
+class Strategy:
+    """The tools one container has; `tools` None when it has no shell to ask (try each)."""
+
+    tools: frozenset[str] | None
+    missing: set[str] = field(default_factory=set)
+
+    def has(self, tool: str) -> bool:
+        """Worth trying: detected (or undetectable) and not found missing since."""
+        return tool not in self.missing and (self.tools is None or tool in self.tools)
+
+    def describe(self) -> str:
+        if self.tools is None:
+            return "no shell to detect tools with"
+        found = sorted(t for t in self.tools if t not in self.missing)
+        return "tools: " + (", ".join(found) if found else "none")
+
+
+def strategy_from_detection(exit_code: int, output: str) -> Strategy:
+    """The strategy from DETECT_COMMAND's result (no `sh`: tools unknown, try them in turn)."""
+    if tool_missing(exit_code, output):
+        return Strategy(None)
+    found = {line.strip() for line in output.splitlines()}
+    return Strategy(frozenset(found & set(TOOLS)))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One way to run a probe: the tool, its argv, and how to classify what it printed."""
+
+    tool: str
+    argv: list[str]
+    judge: Judge
+    note: str = ""
+
+
+class BadTarget(ValueError):
+    """A probe target that is not a valid IP:port or DNS name (never sent to a container)."""
+
+
+def split_address(target: str) -> tuple[str, int]:
+    """`10.0.0.3:8080` or `[fd00::3]:8080` → (ip, port), validated."""
+    host, sep, port = target.rpartition(":")
+    host = host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError as e:
+        raise BadTarget(f"{target!r} is not an IP:port") from e
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise BadTarget(f"{target!r} has no valid port")
+    return host, int(port)
+
+
+def check_name(name: str) -> str:
+    """A DNS name as dialed (no leading dash: it would read as an option)."""
+    if not _DNS_NAME.fullmatch(name):
+        raise BadTarget(f"{name!r} is not a DNS name")
+    return name
+
+
+def attempts(kind: str, target: str, strategy: Strategy, timeout: float) -> list[Attempt]:
+    """The ways to run one probe in a container, best first, with the tools it has."""
+    builders = {"dns": _lookups, "tcp": _connects, "udp": _udp, "listen": _listen}
+    return [a for a in builders[kind](target, strategy, timeout) if strategy.has(a.tool)]
+
+
+def first_attempt(kind: str, target: str, strategy: Strategy | None, timeout: float) -> Attempt:
+    """The argv a probe would run first (for plans shown before consent)."""
+    found = attempts(kind, target, strategy or Strategy(None), timeout)
+    return found[0] if found else attempts(kind, target, Strategy(None), timeout)[0]
+
+
+def _bounded(argv: list[str], strategy: Strategy, seconds: float) -> list[str]:
+    """Prefix `timeout N` when the container has it (the exec has its own deadline too)."""
+    if strategy.tools is not None and strategy.has("timeout"):
+        return ["timeout", _secs(seconds), *argv]
+    return argv
+
+
+def _secs(seconds: float) -> str:
+    return str(max(1, round(seconds)))
+
+
+def _lookups(name: str, strategy: Strategy, timeout: float) -> list[Attempt]:
+    name = check_name(name)
+    t = _secs(timeout)
+    budget = timeout * 3  # the search path makes several queries
+    return [
+        Attempt("getent", _bounded(["getent", "hosts", name], strategy, budget), classify_lookup),
+        Attempt("nslookup", _bounded(["nslookup", name], strategy, budget), classify_lookup),
+        Attempt(
+            "dig",
+            ["dig", "+search", f"+time={t}", "+tries=2", name],
+            classify_lookup,
+        ),
+        *(
+            Attempt(py, _bounded([py, "-c", PY_LOOKUP, name], strategy, budget), classify_lookup)
+            for py in ("python3", "python")
+        ),
+    ]
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def _connects(target: str, strategy: Strategy, timeout: float) -> list[Attempt]:
+    host, port = split_address(target)
+    t, p = _secs(timeout), str(port)
+    overall = timeout + 2
+    return [
+        Attempt("nc", ["nc", "-zv", "-w", t, host, p], classify_connect),
+        Attempt(
+            "bash",
+            _bounded(["bash", "-c", BASH_CONNECT, host, p], strategy, timeout),
+            classify_connect,
+        ),
+        *(
+            Attempt(py, [py, "-c", PY_CONNECT, host, p, t], classify_connect)
+            for py in ("python3", "python")
+        ),
+        Attempt(
+            "curl",
+            [
+                "curl",
+                "-sS",
+                "-o",
+                "/dev/null",
+                "--connect-timeout",
+                t,
+                "-m",
+                _secs(overall),
+                _url(host, port),
+            ],
+            classify_connect,
+        ),
+        Attempt(
+            "wget",
+            _bounded(["wget", "-O", "/dev/null", "-T", t, _url(host, port)], strategy, overall),
+            classify_connect,
+        ),
+    ]
+
+
+def _udp(target: str, strategy: Strategy, timeout: float) -> list[Attempt]:
+    """UDP has no handshake: a DNS query shows a DNS server answers; otherwise nc can only see
+    an ICMP port-unreachable (refused)."""
+    host, port = split_address(target)
+    t, p = _secs(timeout), str(port)
+    out = [
+        Attempt(
+            "dig",
+            ["dig", f"@{host}", "-p", p, "+notcp", f"+time={t}", "+tries=1", DNS_TEST_NAME],
+            dns_server_answered,
+            "a DNS query over UDP: any answer (even NXDOMAIN) shows the server is reachable",
+        )
+    ]
+    if port == 53:
+        out.append(
+            Attempt(
+                "nslookup",
+                _bounded(["nslookup", DNS_TEST_NAME, host], strategy, timeout + 1),
+                dns_server_answered,
+                "a DNS query over UDP: any answer (even NXDOMAIN) shows the server is reachable",
+            )
+        )
+    out.append(
+        Attempt(
+            "nc",
+            ["nc", "-zuv", "-w", t, host, p],
+            _udp_judge,
+            "UDP has no handshake: only an ICMP port-unreachable (refused) is conclusive",
+        )
+    )
+    return out
+
+
+def _udp_judge(tool: str, exit_code: int, output: str) -> str:
+    result = classify_connect(tool, exit_code, output)
+    return result if result in ("refused", "no-route") else "error"
+
+
+def _listen(target: str, strategy: Strategy, timeout: float) -> list[Attempt]:
+    ip, port = split_address(target)
+
+    def judge(tool: str, exit_code: int, output: str) -> str:
+        if "local_address" not in output:
+            return "error"
+        return classify_listen(parse_socket_table(output), ip, port)[0]
+
+    return [Attempt("cat", ["cat", *SOCKET_TABLES], judge)]
