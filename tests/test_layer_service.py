@@ -159,3 +159,9 @@ def test_unreadable_endpoint_slices_are_unknown_not_pass() -> None:
     )
     result = service_layer.check(edge(st, "shop/web", "cart:80"))
     assert result.status is Status.UNKNOWN and "EndpointSlice" in result.summary
+
+
+def test_manifests_only_service_is_judged_on_configuration() -> None:
+    templ = cart_pod(synthesized=True, ip=None)
+    assert run(templ, cart_svc()).status is Status.PASS
+    assert run(cart_pod(synthesized=True, ip=None, ports=[8080]), cart_svc()).status is Status.FAIL

@@ -227,3 +227,19 @@ def test_host_network_backend_is_noted() -> None:
     p = pod("shop", "agent", labels={"app": "a"}, ports=[9100], host_network=True, ip="192.168.0.1")
     svc = service("shop", "s", selector={"app": "a"}, ports=[{"port": 9100}])
     assert "hostNetwork" in backends_of(p, svc, port=9100).backends[0].note
+
+
+def test_synthesized_pods_count_as_ready_endpoints_for_manifest_review() -> None:
+    p = pod(
+        "shop",
+        "a-synthesized",
+        labels={"app": "a"},
+        ports=[(8080, "http")],
+        synthesized=True,
+        ip=None,
+    )
+    svc = service("shop", "s", selector={"app": "a"}, ports=[{"port": 80, "targetPort": "http"}])
+    result = backends_of(p, svc)
+    assert [(b.port, b.ready) for b in result.backends] == [(8080, True)]
+    assert "manifests only" in result.backends[0].note
+    assert result.routable()

@@ -254,6 +254,8 @@ def _add_endpoint(
 
 
 def _pod_note(pod: Pod) -> str:
+    if pod.synthesized:
+        return "synthesized from the workload template: readiness not known (manifests only)"
     if pod.spec.host_network:
         return "hostNetwork pod: serves on its node's IP; NetworkPolicy does not apply to it"
     return ""
@@ -291,7 +293,9 @@ def _from_selector(
     selected: list[Pod],
     dialed_port: int | None,
 ) -> BackendSet:
-    """Endpoints as the EndpointSlice controller would make them from the selected pods."""
+    """Endpoints as the EndpointSlice controller would make them from the selected pods; a
+    pod synthesized from a template (manifests only) counts as ready: its readiness is
+    unknown, and only the configuration is being judged."""
     result = BackendSet(service, service_port, ORIGIN_SELECTOR)
     publish = service.spec.publish_not_ready_addresses
     protocol = service_port.protocol if service_port else "TCP"
@@ -300,7 +304,7 @@ def _from_selector(
             continue
         port = target_port_on_pod(pod, service_port) if service_port else dialed_port
         terminating = pod.metadata.deletion_timestamp is not None
-        serving = pod.is_ready()
+        serving = pod.is_ready() or pod.synthesized
         ready = (serving or publish) and not terminating
         ref = f"pod {pod.namespace}/{pod.name}"
         for ip in pod.ips() or [""]:
