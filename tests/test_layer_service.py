@@ -163,5 +163,6 @@ def test_unreadable_endpoint_slices_are_unknown_not_pass() -> None:
 
 def test_manifests_only_service_is_judged_on_configuration() -> None:
     templ = cart_pod(synthesized=True, ip=None)
-    assert run(templ, cart_svc()).status is Status.PASS
+    result = run(templ, cart_svc())
+    assert result.status is Status.PASS and "manifests only" in result.summary
     assert run(cart_pod(synthesized=True, ip=None, ports=[8080]), cart_svc()).status is Status.FAIL
