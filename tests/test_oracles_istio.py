@@ -2,8 +2,7 @@
 
 Reads <repo>/../shared/oracles/istio (cases.json + testdata/) when present, else skips.
 Each case runs the kexplore analyzer standing for the named Istio analyzer over the case's
-input files and compares the multiset of (code, resource) messages. Analyzers kexplore
-does not implement are listed in NOT_IMPLEMENTED with the reason.
+input files and compares the multiset of (code, resource) messages.
 
 SOURCE.txt of the oracle also lists peerauthentication_compose_cases.yaml and
 client_tls_auto_mtls_cases.yaml; they are not in the folder, so the same Istio tables
@@ -29,11 +28,6 @@ from kexplore.model.state import ClusterState
 ORACLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "oracles" / "istio"
 CASES_FILE = ORACLE / "cases.json"
 
-# Istio analyzers outside the mesh layer's scope (Deployment/Service pairing is not one
-# edge's mesh traffic; the service layer judges selectors and ports).
-NOT_IMPLEMENTED = {
-    "deployment.ServiceAssociationAnalyzer": "Deployment↔Service pairing: the service layer's job",
-}
 # Messages kexplore deliberately does not produce, per case, with the reason; the rest of
 # the case's expectation must still agree.
 DISAGREES = {
@@ -75,8 +69,6 @@ def _id(case: dict[str, Any]) -> str:
 @pytest.mark.parametrize("case", _cases(), ids=_id)
 def test_analyzer_case(case: dict[str, Any]) -> None:
     analyzer = case["analyzer"]
-    if analyzer in NOT_IMPLEMENTED:
-        pytest.skip(f"{analyzer}: {NOT_IMPLEMENTED[analyzer]}")
     left_out, _reason = DISAGREES.get(case["name"], (set(), ""))
     state = load_state(case["inputFiles"])
     got = Counter((f.code, f.resource) for f in ANALYZERS[analyzer](state))

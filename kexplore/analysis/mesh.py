@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kexplore.analysis.mesh_analyzers import port_protocol, subset_pods
+from kexplore.analysis.mesh_analyzers import port_conflicts, port_protocol, subset_pods
 from kexplore.analysis.mesh_authz import (
     ALLOWED,
     CUSTOM,
@@ -124,6 +124,7 @@ def judge(state: ClusterState, edge: MeshEdge) -> MeshVerdict:
     if not verdict.in_mesh:
         return verdict
     _port_naming(verdict, edge)
+    _shared_pods(state, verdict)
     if edge.external_host:
         _external(state, verdict, edge.external_host)
     problems: list[RouteProblem] = []
@@ -158,6 +159,16 @@ def _unenforced(state: ClusterState, verdict: MeshVerdict) -> None:
                 f"{plane.ref()} has no proxy, so the mesh policies selecting it are not enforced"
             )
             verdict.add(MeshIssue(INFO, title, "plaintext is accepted and no RBAC applies", facts))
+
+
+def _shared_pods(state: ClusterState, verdict: MeshVerdict) -> None:
+    """Services exposing the same server pods inconsistently (Istio keeps only one view)."""
+    for plane in _distinct(p for p in verdict.targets if p.mode == SIDECAR):
+        for finding in port_conflicts(state, plane.pod.namespace, plane.pod.labels):
+            title = f"services selecting {plane.ref()} disagree ({finding.code}): {finding.message}"
+            symptom = "Istio builds one inbound listener per port; one service's protocol loses"
+            hint = "give every service the same port number and protocol name for a target port"
+            verdict.add(MeshIssue(WARN, title, symptom, [Fact(plane.ref(), finding.message)], hint))
 
 
 def _external(state: ClusterState, verdict: MeshVerdict, host: str) -> None:

@@ -23,6 +23,7 @@ from kexplore.analysis.mesh_dataplane import (
     ambient_enrolled,
     injection_expected,
     proxy_container,
+    would_inject,
 )
 from kexplore.analysis.mesh_routes import (
     HOST,
@@ -45,6 +46,7 @@ from kexplore.model.istio import (
 from kexplore.model.pods import Pod
 from kexplore.model.services import Service, ServicePort
 from kexplore.model.state import ClusterState, meta_of
+from kexplore.model.workloads import Workload
 
 KNOWN_PROTOCOLS = frozenset(
     {
@@ -417,6 +419,55 @@ def authz_findings(state: ClusterState) -> list[Finding]:
     return out
 
 
+# -- Services sharing pods ------------------------------------------------------------------
+
+
+def port_conflicts(state: ClusterState, namespace: str, labels: dict[str, str]) -> list[Finding]:
+    """Services selecting the same pods that disagree for Istio: one service port number with
+    two protocols, or one target port reached from two service port numbers."""
+    services = [
+        s
+        for s in state.services_in(namespace)
+        if s.spec.selector and s.spec.selector.items() <= labels.items()
+    ]
+    protocols: dict[int, set[tuple[str, str]]] = {}
+    sources: dict[str, set[tuple[int, str]]] = {}
+    for svc in services:
+        for port in svc.spec.ports:
+            protocols.setdefault(port.port, set()).add((port_protocol(port) or "unknown", svc.name))
+            target = str(port.target_port if port.target_port not in (None, 0) else port.port)
+            sources.setdefault(target, set()).add((port.port, svc.name))
+    out = []
+    for number, used in sorted(protocols.items()):
+        if len({proto for proto, _ in used}) > 1:
+            detail = f"port {number}: " + ", ".join(
+                f"{name} says {proto}" for proto, name in sorted(used)
+            )
+            out.append(Finding("DeploymentAssociatedToMultipleServices", "", detail))
+    for target, reached in sorted(sources.items()):
+        if len({number for number, _ in reached}) > 1:
+            detail = f"target port {target} is reached as " + ", ".join(
+                f"{n}:{p}" for p, n in sorted(reached)
+            )
+            out.append(Finding("DeploymentConflictingPorts", "", detail))
+    return out
+
+
+def service_association_findings(state: ClusterState) -> list[Finding]:
+    """Deployments in the mesh whose pods several services expose inconsistently."""
+    out = []
+    for dep in state.of_kind("Deployment", Workload):
+        template = dep.pod_template()
+        meta = template.metadata if template is not None else None
+        if meta is None or "gateway.istio.io/managed" in dep.metadata.labels:
+            continue
+        if not would_inject(state, dep.namespace, meta.labels, meta.annotations)[0]:
+            continue
+        for finding in port_conflicts(state, dep.namespace, meta.labels):
+            out.append(Finding(finding.code, resource_name("Deployment", dep), finding.message))
+    return out
+
+
 # -- Sidecar resources ----------------------------------------------------------------------
 
 
@@ -471,6 +522,7 @@ _CONFLICT = "another Sidecar selects the same pod: which one applies is undefine
 
 
 ANALYZERS: dict[str, Callable[[ClusterState], list[Finding]]] = {
+    "deployment.ServiceAssociationAnalyzer": service_association_findings,
     "sidecar.SelectorAnalyzer": sidecar_findings,
     "injection.Analyzer": injection_findings,
     "service.PortNameAnalyzer": port_name_findings,

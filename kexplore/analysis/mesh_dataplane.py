@@ -51,23 +51,35 @@ def proxy_container(pod: Pod) -> Container | None:
 
 def injection_expected(state: ClusterState, pod: Pod) -> tuple[bool, str]:
     """Whether Istio's injector (default webhooks) would add a sidecar, and the deciding label."""
-    if pod.spec.host_network:
+    meta = pod.metadata
+    return would_inject(state, pod.namespace, meta.labels, meta.annotations, pod.spec.host_network)
+
+
+def would_inject(
+    state: ClusterState,
+    namespace: str,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+    host_network: bool = False,
+) -> tuple[bool, str]:
+    """The injector's decision for a pod (or pod template) with these labels and annotations."""
+    if host_network:
         return False, "hostNetwork pods are never injected"
-    ns_labels = state.namespace_labels(pod.namespace)
-    pod_choice = pod.labels.get(INJECT_KEY, pod.metadata.annotations.get(INJECT_KEY, ""))
-    where = "label" if INJECT_KEY in pod.labels else "annotation"
+    ns_labels = state.namespace_labels(namespace)
+    pod_choice = labels.get(INJECT_KEY, annotations.get(INJECT_KEY, ""))
+    where = "label" if INJECT_KEY in labels else "annotation"
     if pod_choice.lower() == "false":
         return False, f"pod {where} {INJECT_KEY}=false"
     ns_label = ns_labels.get(INJECTION_LABEL)
     if ns_label is not None:
         enabled = ns_label == "enabled"
-        return enabled, f"namespace {pod.namespace} label {INJECTION_LABEL}={ns_label}"
+        return enabled, f"namespace {namespace} label {INJECTION_LABEL}={ns_label}"
     if REVISION_LABEL in ns_labels:
         rev = ns_labels[REVISION_LABEL]
-        return True, f"namespace {pod.namespace} label {REVISION_LABEL}={rev}"
+        return True, f"namespace {namespace} label {REVISION_LABEL}={rev}"
     if pod_choice.lower() == "true":
         return True, f"pod {where} {INJECT_KEY}=true"
-    return False, f"namespace {pod.namespace} has no injection label"
+    return False, f"namespace {namespace} has no injection label"
 
 
 def ambient_enrolled(state: ClusterState, pod: Pod) -> tuple[bool, str]:
