@@ -224,7 +224,7 @@ def _readiness(result: LayerResult, where: str, bs: BackendSet) -> None:
         result.summary = f"{where}: {count}{fallback_text}"
         result.hint = result.hint or "some backends are not Ready: see the pods and health layers"
         return
-    if result.status is Status.PASS and all(b.pod.synthesized for b in with_port):
+    if result.status is Status.PASS and with_port and all(b.pod.synthesized for b in with_port):
         result.summary = (
             f"{where}: matches {len(with_port)} pod template(s) and the targetPort resolves "
             "(manifests only: readiness not judged)"
