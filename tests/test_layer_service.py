@@ -166,3 +166,21 @@ def test_manifests_only_service_is_judged_on_configuration() -> None:
     result = run(templ, cart_svc())
     assert result.status is Status.PASS and "manifests only" in result.summary
     assert run(cart_pod(synthesized=True, ip=None, ports=[8080]), cart_svc()).status is Status.FAIL
+
+
+def test_headless_pod_record_is_published_while_the_pod_is_ready() -> None:
+    db = pod("shop", "db-0", labels={"app": "db"}, ip="10.0.0.7", hostname="db-0", subdomain="db")
+    svc = service("shop", "db", selector={"app": "db"}, cluster_ip="None", ports=[{"port": 5432}])
+    result = run(db, svc, target="db-0.db:5432")
+    assert result.status is Status.PASS and "publishes the record of pod db-0" in result.summary
+    sick = pod(
+        "shop",
+        "db-0",
+        labels={"app": "db"},
+        ip="10.0.0.7",
+        hostname="db-0",
+        subdomain="db",
+        ready=False,
+    )
+    warned = run(sick, svc, target="db-0.db:5432")
+    assert warned.status is Status.WARN and "publishNotReadyAddresses" in (warned.hint or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kexplore.analysis.dns import HEADLESS_POD
 from kexplore.analysis.services import Backend, BackendSet
 from kexplore.checks.common import service_ref, slices_cmd, target_gate, unreadable
 from kexplore.checks.context import EdgeContext
@@ -29,6 +30,8 @@ def check(ctx: EdgeContext) -> LayerResult:
     result.evidence.append(Evidence(service_ref(svc), _describe(svc)))
     if svc.is_external_name():
         return _external_name(result, svc)
+    if ctx.resolution.kind == HEADLESS_POD:
+        return _pod_record(ctx, result, svc)
     port = ctx.service_port
     if port is None and not svc.is_headless():
         return _missing_port(ctx, result, svc)
@@ -80,6 +83,25 @@ def _external_name(result: LayerResult, svc: Service) -> LayerResult:
         f"ExternalName service {svc.namespace}/{svc.name}: a DNS alias (CNAME) for "
         f"{svc.spec.external_name}; no endpoints, no port translation"
     )
+    return result
+
+
+def _pod_record(ctx: EdgeContext, result: LayerResult, svc: Service) -> LayerResult:
+    """A headless service's per-pod record: no proxy and no port translation; CoreDNS
+    serves the record of a not-Ready pod only with publishNotReadyAddresses."""
+    pods = ctx.resolution.pods
+    name = pods[0].name if pods else "?"
+    result.summary = (
+        f"headless service {svc.namespace}/{svc.name} publishes the record of pod {name}; "
+        f"clients connect to it on port {ctx.target.port} directly"
+    )
+    if pods and not pods[0].is_ready() and not svc.spec.publish_not_ready_addresses:
+        result.status = Status.WARN
+        result.summary = (
+            f"pod {name} is not Ready: headless service {svc.namespace}/{svc.name} does not "
+            "publish its record until it is"
+        )
+        result.hint = "see the pods layer, or set publishNotReadyAddresses: true (peer discovery)"
     return result
 
 
