@@ -242,3 +242,40 @@ def test_headless_pod_record_targets_the_pod(layers: Callable[..., None]) -> Non
     st.add(service("shop", "db", selector={"app": "db"}, cluster_ip="None", ports=[{"port": 5432}]))
     report = run(st, target="db-0.db:5432")
     assert (report.target.kind, report.target.name) == ("Pod", "db-0")
+
+
+TARGET_KINDS = [
+    "cart:80",
+    "cart.shop.svc.cluster.local:80",
+    "shop/svc/cart:80",
+    "shop/cart-1:8080",
+    "10.0.0.3:8080",
+    "10.200.0.9:80",
+    "db-0.db:5432",
+    "db:5432",
+    "10-0-0-3.shop.pod:8080",
+    "psp:443",
+    "api.example.com:443",
+    "basket:80",
+    "cart:81",
+]
+
+
+@pytest.mark.parametrize("target", TARGET_KINDS)
+def test_every_static_layer_handles_every_kind_of_target(
+    layers: Callable[..., None], target: str
+) -> None:
+    layers(*STATIC)
+    st = shop()
+    st.add(
+        pod("shop", "db-0", labels={"app": "db"}, ip="10.0.0.7", hostname="db-0", subdomain="db")
+    )
+    st.add(service("shop", "db", selector={"app": "db"}, cluster_ip="None", ports=[{"port": 5432}]))
+    st.add(service("shop", "psp", type="ExternalName", external_name="api.stripe.com"))
+    report = run(st, target=target)
+    assert [r.id for r in report.layers] == [layer_id for layer_id, _ in STATIC]
+    for result in report.layers:
+        assert "internal error" not in result.summary, (result.id, result.summary)
+        assert result.summary and "\n" not in result.summary
+        if result.status in (Status.FAIL, Status.UNKNOWN, Status.WARN):
+            assert result.hint or result.explained_by, (result.id, result.summary)
