@@ -532,8 +532,3 @@ ANALYZERS: dict[str, Callable[[ClusterState], list[Finding]]] = {
     "destinationrule.CaCertificateAnalyzer": ca_certificate_findings,
     "authz.AuthorizationPoliciesAnalyzer": authz_findings,
 }
-
-
-def analyze(state: ClusterState) -> list[Finding]:
-    """Every analyzer over the whole state."""
-    return [finding for run in ANALYZERS.values() for finding in run(state)]

@@ -51,7 +51,6 @@ class AuthzDecision:
 
     outcome: str
     facts: list[Fact] = field(default_factory=list)
-    considered: int = 0
 
 
 def _all(values: Iterable[str]) -> str:
@@ -246,7 +245,7 @@ def evaluate(
     policies: list[AuthorizationPolicy], peer: Peer, port: int, http: bool
 ) -> AuthzDecision:
     """Istio's order: CUSTOM, then DENY, then ALLOW (an ALLOW policy present means default deny)."""
-    decision = AuthzDecision(ALLOWED, considered=len(policies))
+    decision = AuthzDecision(ALLOWED)
     by_action: dict[str, list[AuthorizationPolicy]] = {}
     for policy in policies:
         by_action.setdefault(policy.spec.action or "ALLOW", []).append(policy)

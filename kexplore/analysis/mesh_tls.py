@@ -18,7 +18,7 @@ from kexplore.analysis.mesh_common import (
 from kexplore.model.istio import ClientTLSSettings, DestinationRule, Subset, TrafficPolicy
 from kexplore.model.state import ClusterState
 
-ISTIO_MUTUAL, MUTUAL, SIMPLE, DISABLE = "ISTIO_MUTUAL", "MUTUAL", "SIMPLE", "DISABLE"
+ISTIO_MUTUAL, DISABLE = "ISTIO_MUTUAL", "DISABLE"
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,6 @@ class ClientTls:
     mode: str
     explicit: bool
     facts: list[Fact] = field(default_factory=list)
-
-    @property
-    def is_mtls(self) -> bool:
-        return self.mode == ISTIO_MUTUAL
-
-    @property
-    def is_plaintext(self) -> bool:
-        return self.mode == DISABLE
 
 
 def _applies_to_client(rule: DestinationRule, client_ns: str, labels: dict[str, str]) -> bool:
