@@ -56,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--port", help="port when TARGET has none (number or name)")
     check.add_argument("--protocol", default="TCP", help="TCP, UDP or SCTP (default TCP)")
     check.add_argument("--probe", action="store_true", help="run live probes (acts on the cluster)")
+    check.add_argument(
+        "--probe-timeout", metavar="SECONDS", type=float, default=5.0, help="per probe (5)"
+    )
+    check.add_argument("--debug-image", metavar="IMAGE", help="image of a debug container")
+    check.add_argument(
+        "--yes", action="store_true", help="agree to add a debug container to a pod without tools"
+    )
     check.add_argument("-o", "--output", choices=OUTPUTS_CHECK, default="text")
     _add_source_flags(check, sub=True)
 
@@ -102,8 +109,13 @@ def _check_args(args: argparse.Namespace) -> TargetSpec:
     """Validate check's arguments before any data is read (fail fast on a typo)."""
     if args.probe and args.read_only:
         raise UsageError("--probe and --read-only: --read-only forbids every probe")
-    if args.probe:
-        raise UsageError("--probe: live probes are not available yet in this build")
+    if args.probe and (args.demo or args.snapshot):
+        raise UsageError(
+            "--probe needs a live cluster: recorded probes in a snapshot or the demo are "
+            "replayed without it"
+        )
+    if args.probe_timeout <= 0:
+        raise UsageError(f"--probe-timeout {args.probe_timeout:g}: expected a positive number")
     default_port = None
     if args.port is not None:
         if not str(args.port).isdigit():
@@ -125,7 +137,12 @@ def run_check(args: argparse.Namespace) -> int:
 
     state = load_state(args)
     source = resolve_source(state, args.source, (args.namespace or [""])[0])
-    report = run_ladder(state, source, target)
+    prober = None
+    if args.probe:
+        from kexplore.probes.live import prober_from_args
+
+        prober = prober_from_args(args, state)
+    report = run_ladder(state, source, target, prober=prober)
     if args.output == "json":
         print(report_json(report))
     elif args.output == "markdown":

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from kexplore.probes.strategy import (
     BadTarget,
     Strategy,
     attempts,
+    first_attempt,
     split_address,
     strategy_from_detection,
 )
@@ -97,7 +100,7 @@ class LiveProber:
                 return self._forward(request)
             return self._exec_probe(request, cancel)
         except BadTarget as e:
-            return _failed(request, "error", f"refusing to probe: {e}")
+            return _result_of(request, "error", f"refusing to probe: {e}", [], [])
 
     def strategy_of(self, namespace: str, pod: str, container: str) -> Strategy | None:
         """The tools detected in a container so far (None: not asked yet)."""
@@ -108,10 +111,10 @@ class LiveProber:
     def _exec_probe(self, request: ProbeRequest, cancel: threading.Event | None) -> ProbeResult:
         attempts(request.probe, request.target, Strategy(None), 1)  # validate before any call
         if self.permissions.allowed(EXEC, request.namespace) is False:
-            return _failed(request, "forbidden", denied_message(EXEC, request.namespace))
+            return self._failed(request, "forbidden", denied_message(EXEC, request.namespace))
         where = self.container_for(request)
         if where.failure:
-            return _failed(request, where.failure, where.message)
+            return self._failed(request, where.failure, where.message)
         result = self._in_container(request, where, cancel)
         if result.result != "no-tool":
             return result
@@ -120,7 +123,7 @@ class LiveProber:
             result.output = result.output.rstrip("\n") + f"; {debug.message}\n"
             return result
         if debug.failure:
-            return _failed(request, debug.failure, debug.message)
+            return self._failed(request, debug.failure, debug.message)
         return self._in_container(request, debug, cancel)
 
     def container_for(self, request: ProbeRequest) -> _Where:
@@ -148,14 +151,12 @@ class LiveProber:
     ) -> ProbeResult:
         strategy = self._detect(where, cancel)
         if isinstance(strategy, ExecOutcome):
-            return _failed(request, strategy.failure, strategy.output.strip(), where)
+            return self._failed(request, strategy.failure, strategy.output.strip(), where)
         tried: list[str] = []
         for attempt in attempts(request.probe, request.target, strategy, self.settings.timeout):
             outcome = self._exec(where, attempt.argv, cancel)
             if outcome.failure:
-                return _failed(
-                    request, outcome.failure, outcome.output.strip(), where, attempt.argv
-                )
+                return self._failed(request, outcome.failure, outcome.output.strip(), where)
             if tool_missing(outcome.exit_code, outcome.output) or tool_unusable(
                 outcome.exit_code, outcome.output
             ):
@@ -168,7 +169,7 @@ class LiveProber:
             f"no tool for a {request.probe} probe in container {where.container or '(default)'} "
             f"of pod {where.namespace}/{where.pod} ({strategy.describe()})"
         )
-        return _failed(request, "no-tool", "\n".join([*tried, message]), where)
+        return self._failed(request, "no-tool", "\n".join([*tried, message]), where)
 
     def _judged(
         self,
@@ -257,13 +258,32 @@ class LiveProber:
         where.notes.append(f"ran in ephemeral debug container {name} (image {image})")
         return where
 
+    # --- commands -------------------------------------------------------------------------
+    def planned_command(self, request: ProbeRequest, container: str = "") -> list[str]:
+        """The command a probe runs, as a user would type it (`kubectl exec … -- argv` with
+        the best tool known for that container, or `kubectl port-forward`)."""
+        if request.probe == "port-forward":
+            return _forward_command(request, split_address(request.target)[1])
+        strategy = self.strategy_of(request.namespace, request.pod, container)
+        attempt = first_attempt(request.probe, request.target, strategy, self.settings.timeout)
+        return kubectl_exec(request.namespace, request.pod, container, attempt.argv)
+
+    def _failed(
+        self, request: ProbeRequest, result: str, message: str, where: _Where | None = None
+    ) -> ProbeResult:
+        """A mechanism failure, recorded with the command that could not run."""
+        container = where.container if where is not None else request.container
+        notes = list(where.notes) if where is not None else []
+        command = self.planned_command(request, container)
+        return _result_of(request, result, message, command, notes)
+
     # --- port-forward ---------------------------------------------------------------------
     def _forward(self, request: ProbeRequest) -> ProbeResult:
         _, port = split_address(request.target)
         argv = _forward_command(request, port)
         if self.permissions.allowed(PORT_FORWARD, request.namespace) is False:
-            return _failed(
-                request, "forbidden", denied_message(PORT_FORWARD, request.namespace), command=argv
+            return self._failed(
+                request, "forbidden", denied_message(PORT_FORWARD, request.namespace)
             )
         outcome = run_port_forward(
             self.conn, request.namespace, request.pod, port, settle=self.settings.settle
@@ -282,22 +302,27 @@ class LiveProber:
         )
 
 
-def cli_prober(
-    state: ClusterState,
-    *,
-    context: str | None,
-    kubeconfig: str | None,
-    namespace: str | None,
-    settings: ProbeSettings,
-) -> LiveProber:
-    """The prober `kexplore check --probe` uses: the same kubeconfig context as the source."""
-    return LiveProber(connect(context, namespace, kubeconfig), state, settings)
+def prober_from_args(args: argparse.Namespace, state: ClusterState) -> LiveProber:
+    """The prober of `kexplore check --probe`: the source's kubeconfig context, the
+    --probe-timeout and --debug-image bounds, and consent to a debug container from --yes,
+    else asked on a terminal, else refused."""
+    confirm: Confirm | None = None
+    if getattr(args, "yes", False):
+        confirm = _agree
+    elif sys.stdin.isatty():
+        confirm = terminal_confirm
+    settings = ProbeSettings(timeout=args.probe_timeout, confirm=confirm)
+    if args.debug_image:
+        settings.debug_image = args.debug_image
+    return LiveProber(connect(args.context, None, args.kubeconfig), state, settings)
+
+
+def _agree(message: str) -> bool:
+    return True
 
 
 def terminal_confirm(message: str) -> bool:
     """Ask on the terminal (stderr): only an explicit yes agrees."""
-    import sys
-
     print(f"{message} [y/N] ", end="", file=sys.stderr, flush=True)
     answer = sys.stdin.readline().strip().lower()
     return answer in ("y", "yes")
@@ -329,17 +354,18 @@ def _forward_command(request: ProbeRequest, port: int) -> list[str]:
     ]
 
 
-def _failed(
-    request: ProbeRequest,
-    result: str,
-    message: str,
-    where: _Where | None = None,
-    command: list[str] | None = None,
+def kubectl_exec(namespace: str, pod: str, container: str, argv: list[str]) -> list[str]:
+    """The `kubectl exec` a user would type to run argv in that container."""
+    where = ["-c", container] if container else []
+    return ["kubectl", "exec", "--namespace", namespace, f"pod/{pod}", *where, "--", *argv]
+
+
+def _result_of(
+    request: ProbeRequest, result: str, message: str, command: list[str], notes: list[str]
 ) -> ProbeResult:
     """A probe whose mechanism failed; the message's last line is the reason shown."""
-    notes = list(where.notes) if where is not None else []
     return ProbeResult(
-        request, command or [], _kept(message + "\n"), result, -1, 0.0, "probe", _now(), notes
+        request, command, _kept(message + "\n"), result, -1, 0.0, "probe", _now(), notes
     )
 
 
