@@ -156,7 +156,7 @@ def _unenforced(state: ClusterState, verdict: MeshVerdict) -> None:
                 )
         if facts:
             title = (
-                f"{plane.ref()} has no proxy, so the mesh policies selecting it are not enforced"
+                f"{plane.label()} has no proxy, so the mesh policies selecting it are not enforced"
             )
             verdict.add(MeshIssue(INFO, title, "plaintext is accepted and no RBAC applies", facts))
 
@@ -165,7 +165,9 @@ def _shared_pods(state: ClusterState, verdict: MeshVerdict) -> None:
     """Services exposing the same server pods inconsistently (Istio keeps only one view)."""
     for plane in _distinct(p for p in verdict.targets if p.mode == SIDECAR):
         for finding in port_conflicts(state, plane.pod.namespace, plane.pod.labels):
-            title = f"services selecting {plane.ref()} disagree ({finding.code}): {finding.message}"
+            title = (
+                f"services selecting {plane.label()} disagree ({finding.code}): {finding.message}"
+            )
             symptom = "Istio builds one inbound listener per port; one service's protocol loses"
             hint = "give every service the same port number and protocol name for a target port"
             verdict.add(MeshIssue(WARN, title, symptom, [Fact(plane.ref(), finding.message)], hint))
@@ -217,7 +219,7 @@ def _distinct_targets(
 
 
 def _missing_proxy(plane: Dataplane) -> MeshIssue:
-    title = f"{plane.ref()} runs without istio-proxy although injection applies"
+    title = f"{plane.label()} runs without istio-proxy although injection applies"
     pod = plane.pod
     hint = f"restart it to inject istio-proxy: kubectl delete pod -n {pod.namespace} {pod.name}"
     return MeshIssue(
@@ -279,7 +281,7 @@ def _judge_pair(
     if server.in_mesh:
         composed = effective_mtls(state, server.pod, verdict.settings.root_namespace)
         mode = composed.mode_for(port)
-        on = f"{mode} on {server.ref()} port {port}"
+        on = f"{mode} on {server.label()} port {port}"
         decided = [Fact(f.ref, f"{f.detail}: {on}") for f in composed.deciding(port)]
         facts = (*decided, *composed.ignored)
         verdict.server_modes.add(mode)
@@ -335,7 +337,7 @@ def _passthrough(
     """The client proxy does not know the host: PassthroughCluster (plaintext) or BlackHole."""
     client = view.plane
     if edge.service is not None and view.policy == "REGISTRY_ONLY":
-        title = f"{client.ref()}'s Sidecar resource omits the host and outbound is REGISTRY_ONLY"
+        title = f"{client.label()}'s Sidecar resource omits the host and outbound is REGISTRY_ONLY"
         verdict.add(
             MeshIssue(
                 FAIL,
@@ -355,9 +357,8 @@ def _passthrough(
         Fact(client.ref(), f"{why}: PassthroughCluster, plaintext, no DestinationRule or route")
     )
     if mode == "STRICT":
-        title = (
-            f"the client's sidecar sends plaintext (passthrough) to {server.ref()}, which is STRICT"
-        )
+        target = server.label()
+        title = f"the client's sidecar sends plaintext (passthrough) to {target}, which is STRICT"
         hint = (
             "dial the service name instead of the pod IP (or list the host in the Sidecar egress)"
         )
@@ -393,14 +394,14 @@ def _authorize(
     decision = evaluate(policies, peer, port, http)
     who = principal or f"an unauthenticated peer from {client.pod.namespace} (no mTLS)"
     if decision.outcome == DENIED:
-        title = f"AuthorizationPolicy denies {who} on {server.ref()} port {port}"
+        title = f"AuthorizationPolicy denies {who} on {server.label()} port {port}"
         hint = "add an ALLOW rule for this principal/namespace and port, or fix the DENY rule"
         verdict.add(MeshIssue(FAIL, title, RBAC_HTTP if http else RBAC_TCP, decision.facts, hint))
     elif decision.outcome == CUSTOM:
         verdict.add(
             MeshIssue(
                 WARN,
-                f"an external authorizer decides requests to {server.ref()}",
+                f"an external authorizer decides requests to {server.label()}",
                 "depends on the ext-authz service",
                 decision.facts,
             )
@@ -409,7 +410,7 @@ def _authorize(
         verdict.add(
             MeshIssue(
                 WARN,
-                f"AuthorizationPolicy on {server.ref()} allows only some requests from {who}",
+                f"AuthorizationPolicy on {server.label()} allows only some requests from {who}",
                 RBAC_HTTP + " for the rest",
                 decision.facts,
             )

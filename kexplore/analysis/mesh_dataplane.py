@@ -27,6 +27,7 @@ class Dataplane:
     reason: str
     injection_expected: bool = False
     waypoint: str = ""
+    workload: str = ""
 
     @property
     def missing_proxy(self) -> bool:
@@ -39,6 +40,10 @@ class Dataplane:
 
     def ref(self) -> str:
         return f"pod {self.pod.namespace}/{self.pod.name}"
+
+    def label(self) -> str:
+        """The workload the pod belongs to (`deployment shop/cart`), else the pod."""
+        return self.workload or self.ref()
 
 
 def proxy_container(pod: Pod) -> Container | None:
@@ -109,12 +114,17 @@ def waypoint_of(state: ClusterState, pod: Pod, service: Service | None) -> str:
 def dataplane_of(state: ClusterState, pod: Pod, service: Service | None = None) -> Dataplane:
     """Classify one pod: sidecar (istio-proxy present), ambient (ztunnel), or none."""
     expected, why = injection_expected(state, pod)
+    owner = state.top_owner(pod)
+    workload = f"{owner.kind.lower()} {owner.namespace}/{owner.name}" if owner else ""
     if proxy_container(pod) is not None:
-        return Dataplane(pod, SIDECAR, f"container {PROXY_CONTAINER} present", expected)
+        return Dataplane(
+            pod, SIDECAR, f"container {PROXY_CONTAINER} present", expected, "", workload
+        )
     ambient, ambient_why = ambient_enrolled(state, pod)
     if ambient and not pod.spec.host_network:
         waypoint = waypoint_of(state, pod, service)
-        return Dataplane(pod, AMBIENT, f"ambient: {ambient_why}", expected, waypoint)
+        return Dataplane(pod, AMBIENT, f"ambient: {ambient_why}", expected, waypoint, workload)
     if expected:
-        return Dataplane(pod, NONE, f"no {PROXY_CONTAINER} container although {why}", True)
-    return Dataplane(pod, NONE, f"no {PROXY_CONTAINER} container ({why})", False)
+        reason = f"no {PROXY_CONTAINER} container although {why}"
+        return Dataplane(pod, NONE, reason, True, "", workload)
+    return Dataplane(pod, NONE, f"no {PROXY_CONTAINER} container ({why})", False, "", workload)

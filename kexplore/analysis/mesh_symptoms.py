@@ -68,7 +68,7 @@ def tls_issue(client: ClientSide, server: ServerSide, port: int | None) -> MeshI
     sends = client.sends(server.plane.in_mesh)
     facts = list(client.tls.facts) if client.tls is not None else []
     facts += list(server.facts)
-    where = f"{server.plane.pod.namespace}/{server.plane.pod.name}" + (f":{port}" if port else "")
+    where = server.plane.label() + (f" port {port}" if port else "")
     if server.plane.mode == NONE:
         if sends == ISTIO_MUTUAL:
             title = f"the client sends Istio mTLS to {where}, which has no sidecar to accept it"
