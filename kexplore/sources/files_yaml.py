@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from kexplore.errors import InputError
+from kexplore.sources.files_yaml_events import EventBuilder, Unsupported
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -39,15 +40,11 @@ class YamlDocument:
 
 def iter_yaml_documents(data: bytes, where: str) -> Iterator[YamlDocument]:
     """Every non-empty document of a YAML stream; InputError names `where:line` on bad syntax."""
-    loader = SnapshotLoader(data)
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            doc = loader.construct_document(node)
-            if doc is not None:
-                yield YamlDocument(doc, node.start_mark.line + 1, _item_lines(node))
+        try:
+            documents = _documents_from_events(data)
+        except Unsupported:
+            documents = _documents_from_nodes(data)
     except yaml.YAMLError as e:
         raise InputError(
             f"{where}:{_error_line(e, data)}: invalid YAML: {_error_text(e)}",
@@ -55,8 +52,34 @@ def iter_yaml_documents(data: bytes, where: str) -> Iterator[YamlDocument]:
         ) from e
     except (UnicodeDecodeError, ValueError) as e:
         raise InputError(f"{where}:1: not readable as YAML: {e}", "save the file as UTF-8") from e
+    return iter(documents)
+
+
+def _documents_from_events(data: bytes) -> list[YamlDocument]:
+    """The fast path: documents built from libyaml's events (see files_yaml_events)."""
+    loader = SnapshotLoader(data)
+    builder = EventBuilder(SnapshotLoader.yaml_implicit_resolvers)
+    try:
+        while builder.feed(loader.get_event()):
+            pass
     finally:
         loader.dispose()
+    return [YamlDocument(*doc) for doc in builder.documents if doc[0] is not None]
+
+
+def _documents_from_nodes(data: bytes) -> list[YamlDocument]:
+    """PyYAML's own composer and constructor, for anchors, aliases, tags and merge keys."""
+    loader = SnapshotLoader(data)
+    out: list[YamlDocument] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            doc = None if node is None else loader.construct_document(node)
+            if node is not None and doc is not None:
+                out.append(YamlDocument(doc, node.start_mark.line + 1, _item_lines(node)))
+    finally:
+        loader.dispose()
+    return out
 
 
 def _item_lines(node: yaml.Node) -> list[int]:
