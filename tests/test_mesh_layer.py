@@ -512,3 +512,9 @@ def test_two_services_with_different_protocols_on_one_port_warn() -> None:
     result = run(cluster(other))
     assert result.status is Status.WARN
     assert "DeploymentAssociatedToMultipleServices" in result.summary
+
+
+def test_unreadable_gateways_do_not_block_a_mesh_verdict() -> None:
+    state = cluster()
+    state.meta.unreadable["IstioGateway"] = "forbidden: list gateways.networking.istio.io"
+    assert run(state).status is Status.PASS

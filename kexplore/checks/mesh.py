@@ -13,6 +13,8 @@ from kexplore.model.istio import ISTIO_KINDS
 from kexplore.model.pods import Pod
 
 LAYER = "mesh"
+# The Istio kinds the judgement reads (Gateways only route ingress/egress gateway traffic).
+JUDGED_KINDS = tuple(kind for kind in ISTIO_KINDS if kind != "IstioGateway")
 MAX_PLANES_SHOWN = 6
 
 
@@ -23,7 +25,7 @@ def check(ctx: EdgeContext) -> LayerResult:
         return gate
     verdict = judge(ctx.state, _edge(ctx))
     result = LayerResult(LAYER, Status.PASS, "", commands=_commands(ctx, verdict))
-    missing = unreadable(ctx.state, *ISTIO_KINDS)
+    missing = unreadable(ctx.state, *JUDGED_KINDS)
     hidden = unreadable(ctx.state, "Namespace")
     if not verdict.in_mesh and hidden and _ztunnel_present(ctx):
         result.status = Status.UNKNOWN
