@@ -27,6 +27,14 @@ def test_class_matrix_equals_pairwise_engine(world: World) -> None:
                 continue
             s, d = (matrix.class_of[(p.namespace, p.name)] for p in (src, dst))
             assert matrix.allowed(s, d) == allowed_connections(state, src, dst)
+    expected = {
+        (s, d): matrix.allowed(s, d)
+        for s in matrix.classes() + matrix.sources_external
+        for d in matrix.targets_of(s)
+    }
+    nonempty = {k: v for k, v in expected.items() if not v.is_empty()}
+    assert {(s, d): c for s, d, c in matrix.pairs()} == nonempty
+    assert matrix.count_allowed() == len(nonempty)
     for e in matrix.sources_external:
         ext = matrix.peers[e]
         for dst in state.pods:
@@ -176,3 +184,4 @@ def test_matrix_with_admin_tiers_uses_full_evaluation() -> None:
     debug, db = matrix.class_of[("shop", "debug")], matrix.class_of[("shop", "db-0")]
     assert matrix.allowed(debug, db).is_empty()
     assert matrix.allowed(db, debug).is_all()
+    assert matrix.count_allowed() == sum(1 for _ in matrix.pairs())

@@ -8,9 +8,12 @@ policy isolates allows everything, and an isolated one lists only the peers its 
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+
+import msgspec
 
 from kexplore.analysis.matrix_keys import class_key, direction_ranges, referenced
 from kexplore.analysis.netpol import allowed_connections, rule_ports
@@ -23,6 +26,8 @@ from kexplore.model.policies import NetworkPolicy, NetworkPolicyPeer
 from kexplore.model.state import ClusterState
 
 SideMap = dict[int, PortSet] | None  # None: not isolated (everything allowed)
+_ENCODE = msgspec.json.Encoder().encode
+_TOP = 1 << 129  # above every address: bisects to the range starting at or before an IP
 
 
 @dataclass
@@ -51,10 +56,11 @@ class Peer:
 
 
 def pod_classes(
-    state: ClusterState, namespaces: list[str] | None = None
+    state: ClusterState, namespaces: list[str] | None, place: Callable[[str], object]
 ) -> tuple[list[Peer], dict[tuple[str, str], int]]:
-    """Label-set classes of the pods (of `namespaces`, or all), and each pod's class."""
-    keys, port_names, by_ip = referenced(state)
+    """Label-set classes of the pods (of `namespaces`, or all), and each pod's class;
+    `place` says which ipBlock ranges an IP falls in."""
+    refs = referenced(state)
     wanted = set(namespaces) if namespaces else None
     peers: list[Peer] = []
     found: dict[tuple[object, ...], int] = {}
@@ -62,11 +68,11 @@ def pod_classes(
     for pod in sorted(state.pods, key=lambda p: (p.namespace, p.name)):
         if wanted is not None and pod.namespace not in wanted:
             continue
-        key = class_key(pod, keys, port_names, by_ip)
+        key = class_key(pod, refs, place)
         idx = found.get(key)
         if idx is None:
             idx = found[key] = len(peers)
-            labels = tuple(sorted((k, v) for k, v in pod.labels.items() if k in keys))
+            labels = tuple(sorted((k, v) for k, v in pod.labels.items() if k in refs.keys))
             peers.append(Peer(idx, pod.namespace, labels))
         peers[idx].pods.append(pod)
         of_pod[(pod.namespace, pod.name)] = idx
@@ -78,17 +84,31 @@ class Matrix:
 
     def __init__(self, state: ClusterState, namespaces: list[str] | None = None) -> None:
         self.state = state
-        self.peers, self.class_of = pod_classes(state, namespaces)
+        self._atoms = {d: atoms(direction_ranges(state, d)) for d in (INGRESS, EGRESS)}
+        self.peers, self.class_of = pod_classes(state, namespaces, self._place)
+        self._classes = [p.index for p in self.peers]
         self.sources_external: list[int] = self._externals(INGRESS)
         self.targets_external: list[int] = self._externals(EGRESS)
         admin, baseline = tiered_policies(state)
         self._sparse = None if admin or baseline else SparseSides(state, self.peers)
         self._cache: dict[tuple[int, int], PortSet] = {}
 
+    def _place(self, ip: str) -> tuple[int, int]:
+        """The indices of the ingress and egress ranges holding an IP (-1: not an IP)."""
+        addr = IPRange.of_ip(ip)
+        if addr is None:
+            return (-1, -1)
+        found = []
+        for d in (INGRESS, EGRESS):
+            ranges = self._atoms[d]
+            i = bisect.bisect_right(ranges, IPRange(addr.version, addr.lo, _TOP)) - 1
+            found.append(i)
+        return (found[0], found[1])
+
     def _externals(self, direction: str) -> list[int]:
         """Ranges cut by the ipBlocks of one direction: sources of ingress, targets of egress."""
         out = []
-        for r in atoms(direction_ranges(self.state, direction)):
+        for r in self._atoms[direction]:
             out.append(len(self.peers))
             self.peers.append(Peer(len(self.peers), "", (), ip=r, direction=direction))
         return out
@@ -104,15 +124,59 @@ class Matrix:
             got = self._cache[key] = allowed_connections(self.state, a, b)
         return got
 
+    def classes(self) -> list[int]:
+        return list(self._classes)
+
+    def targets_of(self, src: int) -> list[int]:
+        """Class sources reach classes and egress ranges; external sources reach classes."""
+        if self.peers[src].external:
+            return self._classes
+        return self._classes + self.targets_external
+
+    def rows(self) -> Iterator[Row]:
+        """The matrix row by row, compressed: work proportional to what policies select."""
+        sources = self._classes + self.sources_external
+        if self._sparse is not None:
+            yield from self._sparse.rows(sources)
+            return
+        for s in sources:
+            yield Row(s, NONE, {d: self.allowed(s, d) for d in self.targets_of(s)})
+
+    def isolated_targets(self) -> set[int]:
+        """Classes some policy isolates for ingress (every target is listed in dense rows)."""
+        if self._sparse is None:
+            return set(self.classes())
+        return self._sparse.isolated()
+
     def pairs(self) -> Iterator[tuple[int, int, PortSet]]:
         """Every ordered pair with some allowed traffic (no external-to-external pairs)."""
-        classes = [p.index for p in self.peers if not p.external]
-        for s in classes + self.sources_external:
-            targets = classes + (self.targets_external if s in classes else [])
-            for d in targets:
-                conn = self.allowed(s, d)
+        isolated = self.isolated_targets()
+        for row in self.rows():
+            for d in self.targets_of(row.source):
+                conn = row.at(d, isolated)
                 if not conn.is_empty():
-                    yield s, d, conn
+                    yield row.source, d, conn
+
+    def count_allowed(self) -> int:
+        """How many ordered pairs allow some traffic, without expanding the rows."""
+        if self._sparse is not None:
+            return self._sparse.count(self._classes + self.sources_external)
+        return sum(1 for _ in self.pairs())
+
+
+@dataclass
+class Row:
+    """One source's row: `open` to every target no policy isolates for ingress, nothing to
+    isolated ones, except where `exceptions` says otherwise."""
+
+    source: int
+    open: PortSet
+    exceptions: dict[int, PortSet]
+
+    def at(self, target: int, isolated: set[int]) -> PortSet:
+        if target in self.exceptions:
+            return self.exceptions[target]
+        return NONE if target in isolated else self.open
 
 
 class SparseSides:
@@ -127,6 +191,45 @@ class SparseSides:
                 self.by_ns[p.namespace].append(p.index)
         self._targets: dict[tuple[int, int], list[int]] = {}
         self._sides: dict[tuple[str, int], SideMap] = {}
+        self._classes = [p.index for p in peers if not p.external]
+        self._externals = {
+            d: [p.index for p in peers if p.external and p.direction == d]
+            for d in (INGRESS, EGRESS)
+        }
+        self._hosts = [k for k in self._classes if peers[k].pods[0].spec.host_network]
+        self._isolated: set[int] | None = None
+        self._endpoints = [p.endpoint() for p in peers]
+        self._elements: dict[tuple[str, str, bytes], list[int]] = {}
+
+    def isolated(self) -> set[int]:
+        """Classes isolated for ingress."""
+        if self._isolated is None:
+            self._isolated = {k for k in self._classes if self.side(INGRESS, k) is not None}
+        return self._isolated
+
+    def rows(self, sources: list[int]) -> Iterator[Row]:
+        """Rows from the egress maps and the inverted ingress maps (sparse work)."""
+        admitted: dict[int, dict[int, PortSet]] = defaultdict(dict)
+        isolated = self.isolated()
+        for d in isolated:
+            ingress = self.side(INGRESS, d)
+            assert ingress is not None
+            for s, conn in ingress.items():
+                admitted[s][d] = conn
+        for s in sources:
+            egress = self.side(EGRESS, s)
+            mine = admitted.get(s, {})
+            if egress is None:
+                yield Row(s, ALL, dict(mine))
+                continue
+            yield Row(
+                s,
+                NONE,
+                {
+                    d: conn & mine.get(d, NONE) if d in isolated else conn
+                    for d, conn in egress.items()
+                },
+            )
 
     def allowed(self, src: int, dst: int) -> PortSet:
         egress = self.side(EGRESS, src)
@@ -150,16 +253,40 @@ class SparseSides:
         selecting = self.index.selecting(pod, direction)
         if not selecting:
             return None
-        out: dict[int, PortSet] = {}
+        groups: dict[PortSet, set[int]] = defaultdict(set)
+        singles: list[tuple[int, PortSet]] = []
         for pol in selecting:
             for i, (peers, ports) in enumerate(rules_of(pol, direction)):
+                targets = self._rule_peers(pol, direction, i, peers)
                 # ports resolve on the destination: the subject for ingress, each peer for egress
-                per_peer = direction == EGRESS and any(isinstance(p.port, str) for p in ports or ())
-                fixed = NONE if per_peer else rule_ports(ports, peer.endpoint())
-                for other in self._rule_peers(pol, direction, i, peers):
-                    conn = rule_ports(ports, self.peers[other].endpoint()) if per_peer else fixed
-                    out[other] = out.get(other, NONE) | conn
-        return out
+                if direction == EGRESS and any(isinstance(p.port, str) for p in ports or ()):
+                    singles.extend((k, rule_ports(ports, self._endpoints[k])) for k in targets)
+                else:
+                    groups[rule_ports(ports, peer.endpoint())].update(targets)
+        return _merge(groups, singles)
+
+    def count(self, sources: list[int]) -> int:
+        """Ordered pairs with some allowed traffic, column by column for isolated targets."""
+        isolated = self.isolated()
+        open_classes = len(self._classes) - len(isolated)
+        egress = {s: self.side(EGRESS, s) for s in sources}
+        total = 0
+        for s, out in egress.items():
+            if out is None:
+                external = self.peers[s].external
+                total += open_classes + (0 if external else len(self._externals[EGRESS]))
+            else:
+                total += sum(1 for d, c in out.items() if d not in isolated and not c.is_empty())
+        for d in isolated:
+            ingress = self.side(INGRESS, d)
+            assert ingress is not None
+            for s, conn in ingress.items():
+                out = egress.get(s)
+                if out is None:
+                    total += not conn.is_empty()
+                elif d in out:
+                    total += not (out[d] & conn).is_empty()
+        return total
 
     def _rule_peers(
         self, pol: NetworkPolicy, direction: str, i: int, peers: list[NetworkPolicyPeer] | None
@@ -174,25 +301,48 @@ class SparseSides:
         self, pol: NetworkPolicy, direction: str, peers: list[NetworkPolicyPeer] | None
     ) -> list[int]:
         """Peers (classes and external ranges of this direction) that a rule's from/to matches."""
-        externals = [p.index for p in self.peers if p.external and p.direction == direction]
+        externals = self._externals[direction]
         if not peers:
-            return [p.index for p in self.peers if not p.external] + externals
+            return self._classes + externals
         found: set[int] = set()
         for element in peers:
-            for k in self._candidates(element, pol.namespace, externals):
-                if self.index.peer_matches(element, pol.namespace, self.peers[k].endpoint()):
-                    found.add(k)
+            found.update(self._element(element, pol.namespace, direction))
         return sorted(found)
+
+    def _element(self, element: NetworkPolicyPeer, policy_ns: str, direction: str) -> list[int]:
+        """The peers one from/to element matches, shared by identical elements (cached)."""
+        scope = policy_ns if element.namespace_selector is None else ""
+        key = (direction, scope, _ENCODE(element))
+        got = self._elements.get(key)
+        if got is None:
+            candidates = self._candidates(element, policy_ns, self._externals[direction])
+            endpoints = self._endpoints
+            match = self.index.peer_matches
+            got = [k for k in candidates if match(element, policy_ns, endpoints[k])]
+            self._elements[key] = got
+        return got
 
     def _candidates(
         self, element: NetworkPolicyPeer, policy_ns: str, externals: list[int]
     ) -> list[int]:
         if element.ip_block is not None:
-            hosts = [p.index for p in self.peers if not p.external and p.pods[0].spec.host_network]
-            return externals + hosts
+            return externals + self._hosts
         if element.namespace_selector is None:
             return self.by_ns.get(policy_ns, [])
         sel = element.namespace_selector
         return [
             k for ns, ks in self.by_ns.items() if sel.matches(self.index.ns_labels(ns)) for k in ks
         ]
+
+
+def _merge(
+    groups: dict[PortSet, set[int]], singles: list[tuple[int, PortSet]]
+) -> dict[int, PortSet]:
+    """One side map from peers grouped by port set (the largest group is copied in C)."""
+    ordered = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+    out: dict[int, PortSet] = dict.fromkeys(ordered[0][1], ordered[0][0]) if ordered else {}
+    rest = [(k, conn) for conn, members in ordered[1:] for k in members]
+    for k, conn in rest + singles:
+        known = out.get(k)
+        out[k] = conn if known is None else known | conn
+    return out

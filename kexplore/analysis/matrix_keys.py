@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from kexplore.analysis.netpol_admin import tiered_policies
 from kexplore.analysis.netpol_ipblocks import IPRange, block_ranges, cidr_range
 from kexplore.analysis.netpol_peers import EGRESS, INGRESS, rules_of
@@ -9,11 +12,20 @@ from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
 
 
-def referenced(state: ClusterState) -> tuple[frozenset[str], frozenset[str], bool]:
-    """Pod label keys any selector reads, port names any rule names, and whether pod IPs
-    matter (admin `networks` peers match pod IPs)."""
+@dataclass(frozen=True)
+class Referenced:
+    """What policies read of a pod besides its namespace."""
 
-    def build() -> tuple[frozenset[str], frozenset[str], bool]:
+    keys: frozenset[str]  # label keys some pod selector reads
+    port_names: frozenset[str]  # container port names some rule names
+    by_ip: bool  # admin `networks` peers match pod IPs
+    by_node: bool  # admin `nodes` peers match hostNetwork pods by their node
+
+
+def referenced(state: ClusterState) -> Referenced:
+    """The label keys, port names and addressing that can tell two pods apart (cached)."""
+
+    def build() -> Referenced:
         keys: set[str] = set()
         names: set[str] = set()
         for pol in state.network_policies:
@@ -24,15 +36,15 @@ def referenced(state: ClusterState) -> tuple[frozenset[str], frozenset[str], boo
                         if peer.pod_selector is not None:
                             keys |= peer.pod_selector.keys()
                     names.update(p.port for p in ports or () if isinstance(p.port, str))
-        by_ip = _admin_refs(state, keys, names)
-        return frozenset(keys), frozenset(names), by_ip
+        by_ip, by_node = _admin_refs(state, keys, names)
+        return Referenced(frozenset(keys), frozenset(names), by_ip, by_node)
 
     return state._cached("netpol_referenced", build)  # type: ignore[no-any-return]
 
 
-def _admin_refs(state: ClusterState, keys: set[str], names: set[str]) -> bool:
+def _admin_refs(state: ClusterState, keys: set[str], names: set[str]) -> tuple[bool, bool]:
     admin, baseline = tiered_policies(state)
-    by_ip = False
+    by_ip = by_node = False
     for tp in admin + baseline:
         spec = tp.policy.spec
         if spec.subject.pods is not None:
@@ -42,29 +54,30 @@ def _admin_refs(state: ClusterState, keys: set[str], names: set[str]) -> bool:
                 if peer.pods is not None:
                     keys |= peer.pods.pod_selector.keys()
                 by_ip = by_ip or bool(peer.networks)
+                by_node = by_node or peer.nodes is not None
             names.update(p.named_port for p in rule.ports or () if p.named_port)
             names.update(p.destination_named_port for p in rule.protocols or ())
     names.discard("")
-    return by_ip
+    return by_ip, by_node
 
 
-def class_key(
-    pod: Pod, keys: frozenset[str], port_names: frozenset[str], by_ip: bool
-) -> tuple[object, ...]:
-    """The class of a pod: namespace, projected labels, the named ports rules use, and the
-    IP when it can matter (hostNetwork node IPs, admin networks)."""
-    labels = tuple(sorted((k, v) for k, v in pod.labels.items() if k in keys))
+def class_key(pod: Pod, refs: Referenced, place: Callable[[str], object]) -> tuple[object, ...]:
+    """The class of a pod: namespace, projected labels, the named ports rules use, and
+    where its IP falls among the ipBlock ranges when that can matter (hostNetwork node IPs,
+    admin networks), plus its node for admin `nodes` peers."""
+    labels = tuple(sorted((k, v) for k, v in pod.labels.items() if k in refs.keys))
     ports = tuple(
         sorted(
             (cp.name, cp.protocol or "TCP", cp.container_port)
             for c in pod.serving_containers()
             for cp in c.ports
-            if cp.name in port_names
+            if cp.name in refs.port_names
         )
     )
     host = pod.spec.host_network
-    ips = tuple(pod.ips()) if host or by_ip else ()
-    return (pod.namespace, labels, ports, host, ips)
+    places = tuple(place(ip) for ip in pod.ips()) if host or refs.by_ip else ()
+    node = pod.spec.node_name if host and refs.by_node else ""
+    return (pod.namespace, labels, ports, host, places, node)
 
 
 def direction_ranges(state: ClusterState, direction: str) -> list[IPRange]:

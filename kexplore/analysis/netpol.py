@@ -80,12 +80,14 @@ class PolicyTier:
 
     selecting: list[NetworkPolicy]
     matches: list[RuleMatch]
+    complete: bool = True  # False: the scan stopped at the first rule admitting one port
 
     @property
     def isolated(self) -> bool:
         return bool(self.selecting)
 
     def allowed(self) -> PortSet:
+        assert self.complete, "a tier scanned for one port has no complete allowed set"
         out = NONE
         for m in self.matches:
             out = out | m.ports
@@ -93,9 +95,15 @@ class PolicyTier:
 
 
 def policy_tier(
-    index: PolicyIndex, subject: Pod, other: Endpoint, direction: str, dst: Endpoint
+    index: PolicyIndex,
+    subject: Pod,
+    other: Endpoint,
+    direction: str,
+    dst: Endpoint,
+    want: tuple[str, int] | None = None,
 ) -> PolicyTier:
-    """Selecting policies of `subject` in `direction` and their rules admitting `other`."""
+    """Selecting policies of `subject` in `direction` and their rules admitting `other`;
+    with `want` (protocol, port), the scan stops at the first rule admitting it."""
     selecting = index.selecting(subject, direction)
     matches: list[RuleMatch] = []
     for pol in selecting:
@@ -108,7 +116,10 @@ def policy_tier(
                 )
                 if hit < 0:
                     continue
-            matches.append(RuleMatch(pol, direction, i, hit, rule_ports(ports, dst)))
+            match = RuleMatch(pol, direction, i, hit, rule_ports(ports, dst))
+            matches.append(match)
+            if want is not None and match.ports.contains(*want):
+                return PolicyTier(selecting, matches, complete=False)
     return PolicyTier(selecting, matches)
 
 
@@ -149,15 +160,21 @@ class Direction:
 
 
 def direction_of(
-    state: ClusterState, subject: Endpoint, peer: Endpoint, direction: str, dst: Endpoint
+    state: ClusterState,
+    subject: Endpoint,
+    peer: Endpoint,
+    direction: str,
+    dst: Endpoint,
+    want: tuple[str, int] | None = None,
 ) -> Direction:
-    """Collect the tiers deciding `direction` for `subject` talking with `peer`."""
+    """Collect the tiers deciding `direction` for `subject` talking with `peer` (all of
+    them, or for one (protocol, port) `want`, enough to explain it)."""
     pod = subject.selectable()
     if pod is None:
         return Direction(direction, subject, peer, applies=False)
     index = policy_index(state)
     admin, baseline = tier_matches(index, pod, peer, direction, dst)
-    tier = policy_tier(index, pod, peer, direction, dst)
+    tier = policy_tier(index, pod, peer, direction, dst, want)
     other = peer.selectable()
     labels = index.ns_labels(other.namespace) if other is not None else {}
     return Direction(direction, subject, peer, True, admin, tier, baseline, labels)

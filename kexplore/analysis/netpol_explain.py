@@ -87,8 +87,9 @@ def verdict(
         note = "a pod is never blocked from itself"
         ok = DirectionVerdict(EGRESS, True, note), DirectionVerdict(INGRESS, True, note)
         return Verdict(s.label(), d.label(), protocol, port, True, *ok, notes=[note])
-    egress = explain(direction_of(state, s, d, EGRESS, d), protocol, port)
-    ingress = explain(direction_of(state, d, s, INGRESS, d), protocol, port)
+    want = (protocol, port)
+    egress = explain(direction_of(state, s, d, EGRESS, d, want), protocol, port)
+    ingress = explain(direction_of(state, d, s, INGRESS, d, want), protocol, port)
     notes = [n for side in (egress, ingress) for n in side.notes]
     allowed = egress.allowed and ingress.allowed
     return Verdict(s.label(), d.label(), protocol, port, allowed, egress, ingress, notes)

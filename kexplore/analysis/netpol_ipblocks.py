@@ -24,11 +24,7 @@ class IPRange:
     @classmethod
     def of_ip(cls, ip: str) -> IPRange | None:
         """The single address `ip`; None when it is not an IP address."""
-        try:
-            addr = ipaddress.ip_address(ip)
-        except ValueError:
-            return None
-        return cls(addr.version, int(addr), int(addr))
+        return _single(ip)
 
     @classmethod
     def whole(cls, version: int) -> IPRange:
@@ -46,6 +42,15 @@ class IPRange:
 
     def overlaps(self, other: IPRange) -> bool:
         return self.version == other.version and self.lo <= other.hi and other.lo <= self.hi
+
+
+@lru_cache(maxsize=65536)
+def _single(ip: str) -> IPRange | None:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    return IPRange(addr.version, int(addr), int(addr))
 
 
 @lru_cache(maxsize=4096)

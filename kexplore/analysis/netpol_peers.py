@@ -84,6 +84,10 @@ class PolicyIndex:
     state: ClusterState
     _ns_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     _by_ns: dict[str, tuple[list[NetworkPolicy], list[NetworkPolicy]]] = field(default_factory=dict)
+    # (namespace, direction, label set) -> selecting policies: one scan per label-set class
+    _selecting: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[NetworkPolicy]] = field(
+        default_factory=dict
+    )
 
     def ns_labels(self, namespace: str) -> dict[str, str]:
         labels = self._ns_labels.get(namespace)
@@ -105,10 +109,14 @@ class PolicyIndex:
         """Policies that isolate `pod` in `direction` (none for hostNetwork pods)."""
         if pod.spec.host_network:
             return []
-        labels = pod.labels
-        return [
-            p for p in self.typed(pod.namespace, direction) if p.spec.pod_selector.matches(labels)
-        ]
+        key = (pod.namespace, direction, tuple(sorted(pod.labels.items())))
+        found = self._selecting.get(key)
+        if found is None:
+            labels = pod.labels
+            policies = self.typed(pod.namespace, direction)
+            found = [p for p in policies if p.spec.pod_selector.matches(labels)]
+            self._selecting[key] = found
+        return found
 
     def peer_matches(self, peer: NetworkPolicyPeer, policy_ns: str, other: Endpoint) -> bool:
         """One from/to element against the other side (selectors in one element are ANDed)."""

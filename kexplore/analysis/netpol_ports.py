@@ -98,10 +98,12 @@ class PortSet:
         return all(self._ranges.get(p) == _FULL for p in PROTOCOLS)
 
     def __or__(self, other: PortSet) -> PortSet:
-        if other.is_empty() or self is other:
+        if other.is_empty() or self is other or self is ALL:
             return self
-        if self.is_empty():
+        if self.is_empty() or other is ALL:
             return other
+        if self._ranges == other._ranges:
+            return self
         keys = set(self._ranges) | set(other._ranges)
         return PortSet({p: self.ranges(p) + other.ranges(p) for p in keys})
 
