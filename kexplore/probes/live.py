@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import ProbeRequest, ProbeResult
+from kexplore.probes.commands import forward_command, planned_command
 from kexplore.probes.live_debug import (
     DEFAULT_IMAGE,
     DebugContainerError,
@@ -34,7 +35,6 @@ from kexplore.probes.strategy import (
     BadTarget,
     Strategy,
     attempts,
-    first_attempt,
     split_address,
     strategy_from_detection,
 )
@@ -262,11 +262,8 @@ class LiveProber:
     def planned_command(self, request: ProbeRequest, container: str = "") -> list[str]:
         """The command a probe runs, as a user would type it (`kubectl exec … -- argv` with
         the best tool known for that container, or `kubectl port-forward`)."""
-        if request.probe == "port-forward":
-            return _forward_command(request, split_address(request.target)[1])
         strategy = self.strategy_of(request.namespace, request.pod, container)
-        attempt = first_attempt(request.probe, request.target, strategy, self.settings.timeout)
-        return kubectl_exec(request.namespace, request.pod, container, attempt.argv)
+        return planned_command(request, container, strategy, self.settings.timeout)
 
     def _failed(
         self, request: ProbeRequest, result: str, message: str, where: _Where | None = None
@@ -280,7 +277,7 @@ class LiveProber:
     # --- port-forward ---------------------------------------------------------------------
     def _forward(self, request: ProbeRequest) -> ProbeResult:
         _, port = split_address(request.target)
-        argv = _forward_command(request, port)
+        argv = forward_command(request)
         if self.permissions.allowed(PORT_FORWARD, request.namespace) is False:
             return self._failed(
                 request, "forbidden", denied_message(PORT_FORWARD, request.namespace)
@@ -341,23 +338,6 @@ def _default_container(pod: Pod, client: bool) -> str:
         return chosen
     apps = [n for n in names if n not in MESH_PROXIES] if client else names
     return (apps or names or [""])[0]
-
-
-def _forward_command(request: ProbeRequest, port: int) -> list[str]:
-    return [
-        "kubectl",
-        "port-forward",
-        "--namespace",
-        request.namespace,
-        f"pod/{request.pod}",
-        f":{port}",
-    ]
-
-
-def kubectl_exec(namespace: str, pod: str, container: str, argv: list[str]) -> list[str]:
-    """The `kubectl exec` a user would type to run argv in that container."""
-    where = ["-c", container] if container else []
-    return ["kubectl", "exec", "--namespace", namespace, f"pod/{pod}", *where, "--", *argv]
 
 
 def _result_of(
