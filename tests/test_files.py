@@ -249,6 +249,9 @@ def test_cluster_info_dump_output_directory(tmp_path: Path) -> None:
         ("web-1", "c", "listening on :8080\npanic: boom\n"),
     ]
     assert state.warnings == []
+    _tar_gz(dump, tmp_path / "dump.tgz")
+    packed = read_snapshot(tmp_path / "dump.tgz")
+    assert packed.objects == state.objects and packed.logs == state.logs
 
 
 def test_cluster_info_dump_to_stdout_stream(tmp_path: Path) -> None:
