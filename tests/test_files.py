@@ -280,6 +280,20 @@ def test_cluster_info_dump_to_stdout_stream(tmp_path: Path) -> None:
     assert len(read_snapshot(tmp_path / "dump.txt").pods) == 3
 
 
+def test_cluster_info_dump_yaml_stream_with_logs(tmp_path: Path) -> None:
+    nodes = "kind: NodeList\napiVersion: v1\nitems:\n- metadata:\n    name: n1\n"
+    pods = "kind: PodList\napiVersion: v1\nitems:\n- metadata:\n    name: web-1\n"
+    pods += "    namespace: shop\n  spec:\n    containers:\n    - name: c\n      ports:\n"
+    pods += "      - containerPort: nope\n"
+    log = _log_block("shop", "web-1", "c", "a: [not yaml\n")
+    (tmp_path / "cluster-info.dump").write_text(f"{nodes}---\n{log}---\n{pods}")
+    state = read_snapshot(tmp_path)
+    assert _keys(state, "Node") == {("", "n1")}
+    assert [(lg.pod, lg.text) for lg in state.logs] == [("web-1", "a: [not yaml\n")]
+    # Line numbers still count the log lines that were set aside.
+    assert state.warnings[0].startswith(f"{tmp_path / 'cluster-info.dump'}:14: Pod shop/web-1")
+
+
 # -- archives ---------------------------------------------------------------------------
 def _tar_gz(source: Path, target: Path) -> None:
     with tarfile.open(target, "w:gz") as archive:

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from kexplore.errors import InputError
 from kexplore.model.state import ClusterState, SourceMeta
 from kexplore.sources.files_collect import Collector
-from kexplore.sources.files_dump import LOG_START, read_log_file
+from kexplore.sources.files_dump import LOG_START, read_log_file, split_log_blocks
 from kexplore.sources.files_json import read_json
 from kexplore.sources.files_recorded import KEXPLORE_FILES, read_kexplore_file
 from kexplore.sources.files_synth import synthesize_pods
@@ -82,13 +82,19 @@ def read_file(where: str, data: bytes, collector: Collector, *, explicit: bool =
     elif lower == LOG_FILE:
         collector.state.logs.extend(read_log_file(data))
     elif lower.endswith(YAML_SUFFIXES):
-        for doc in iter_yaml_documents(data, where):
-            collector.add_parsed(doc.data, where, doc.line, doc.item_lines)
-    elif lower.endswith(JSON_SUFFIXES + DUMP_SUFFIXES) or _looks_like_json(data):
+        _read_yaml(data, where, collector)
+    elif lower.endswith(JSON_SUFFIXES) or _looks_like_json(data):
         read_json(data, where, collector)
-    elif explicit:
-        for doc in iter_yaml_documents(data, where):
-            collector.add_parsed(doc.data, where, doc.line, doc.item_lines)
+    elif explicit or lower.endswith(DUMP_SUFFIXES):
+        # A `cluster-info dump -o yaml` stream carries log blocks between its documents.
+        logs, data = split_log_blocks(data) if LOG_START in data else ([], data)
+        collector.state.logs.extend(logs)
+        _read_yaml(data, where, collector)
+
+
+def _read_yaml(data: bytes, where: str, collector: Collector) -> None:
+    for doc in iter_yaml_documents(data, where):
+        collector.add_parsed(doc.data, where, doc.line, doc.item_lines)
 
 
 def _looks_like_json(data: bytes) -> bool:

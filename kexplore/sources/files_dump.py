@@ -52,6 +52,26 @@ def read_log_file(data: bytes) -> list[RecordedLog]:
     return logs
 
 
+def split_log_blocks(data: bytes) -> tuple[list[RecordedLog], bytes]:
+    """The log blocks of a YAML dump, and the dump with each block blanked to newlines.
+
+    Blanking keeps every line number of the YAML that remains.
+    """
+    logs: list[RecordedLog] = []
+    parts: list[bytes] = []
+    done = 0
+    position = data.find(LOG_START)
+    while position >= 0:
+        log, after = read_log_block(data, position)
+        if log is not None:
+            logs.append(log)
+        parts += [data[done:position], b"\n" * data.count(b"\n", position, after)]
+        done = after
+        position = data.find(LOG_START, after)
+    parts.append(data[done:])
+    return logs, b"".join(parts)
+
+
 def _text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
