@@ -14,7 +14,8 @@ from bench.generate import BENCH_DIR, KINDS, KindSpec, ensure_cluster
 
 Better = Literal["lower", "higher"]
 BENCH_RESULTS = BENCH_DIR / "results.json"
-Measure = tuple[str, "Callable[[], Metric]"]
+# (label, function): the function returns one Metric or several measured together.
+Measure = tuple[str, "Callable[[], Metric | list[Metric]]"]
 
 
 class Skip(Exception):

@@ -67,8 +67,9 @@ def run_module(name: str, title: str, results: dict[str, Metric]) -> bool:
             print("      " + traceback.format_exc().rstrip().replace("\n", "\n      "))
             ok = False
             continue
-        results[metric.name] = metric
-        _show(metric)
+        for m in metric if isinstance(metric, list) else [metric]:
+            results[m.name] = m
+            _show(m)
     return ok
 
 

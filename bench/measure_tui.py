@@ -1,0 +1,111 @@
+"""Issue 4 metrics: TUI first paint and keypress-to-screen p95 on W2, beside Textual's DataTable."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench.common import Measure, Metric, Skip, workload_dir
+
+SIZE = (120, 36)
+# Navigation a user does right after opening: panes, list moves, graph items, radius, back.
+KEYS = (
+    ["1"] + ["down"] * 12 + ["2"] + ["tab"] * 12 + ["shift+tab"] * 4
+    + ["plus", "minus", "o", "escape", "3", "4", "2", "right", "left", "down", "up"]
+)  # fmt: skip
+
+
+def _tui() -> tuple[Callable[[Path], Any], Callable[..., Any]]:
+    try:
+        from kexplore.sources.files import read_snapshot
+        from kexplore.ui.app import make_app
+    except ImportError as e:
+        raise Skip(f"the TUI or the snapshot reader is not importable ({e})") from e
+    return read_snapshot, make_app
+
+
+def _state(workload: str) -> Any:
+    """The workload loaded through the snapshot reader, as `kexplore --snapshot` does."""
+    read_snapshot, _ = _tui()
+    return read_snapshot(workload_dir(workload))
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank)."""
+    ranked = sorted(values)
+    return ranked[max(0, round(0.95 * len(ranked)) - 1)]
+
+
+async def _drive(app: Any, keys: list[str]) -> tuple[float, list[float]]:
+    """Seconds to the first painted screen, then seconds from each keypress to a settled screen."""
+    start = time.perf_counter()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        first = time.perf_counter() - start
+        latencies = []
+        for key in keys:
+            pressed = time.perf_counter()
+            await pilot.press(key)
+            await pilot.pause()
+            latencies.append(time.perf_counter() - pressed)
+    return first, latencies
+
+
+def _datatable_app(rows: list[tuple[str, ...]]) -> Any:
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("NAMESPACE", "NAME", "PHASE", "IP", "NODE")
+            table.add_rows(rows)
+            table.focus()
+
+    return TableApp()
+
+
+def _rows(state: Any) -> list[tuple[str, ...]]:
+    return [
+        (p.namespace, p.name, p.status.phase, p.status.pod_ip, p.spec.node_name) for p in state.pods
+    ]
+
+
+def tui(workload: str = "W2") -> list[Metric]:
+    """First paint and keypress p95 of kexplore's TUI on `workload`, and of a plain DataTable."""
+    _, make_app = _tui()
+    state = _state(workload)
+    with tempfile.TemporaryDirectory(prefix="kx-bench-") as tmp:
+        app = make_app(state, transcript_path=Path(tmp) / "session.jsonl")
+        first, lat = asyncio.run(_drive(app, KEYS))
+    table_first, table_lat = asyncio.run(_drive(_datatable_app(_rows(state)), ["down"] * 40))
+    paint_notes = [
+        f"{len(state.pods)} pods at {SIZE[0]}×{SIZE[1]}; Textual DataTable of the same pods: "
+        f"first paint {table_first:.2f} s (kexplore ÷ DataTable = {first / table_first:.2f}×)"
+    ]
+    key_notes = [
+        f"{len(KEYS)} keys (panes, list, graph items, radius, overview, back); DataTable ↓ p95 "
+        f"{p95(table_lat) * 1e3:.1f} ms (kexplore ÷ DataTable = {p95(lat) / p95(table_lat):.1f}×)",
+        "slowest: "
+        + ", ".join(
+            f"#{i} {KEYS[i]} {t * 1e3:.0f} ms"
+            for t, i in sorted(((t, i) for i, t in enumerate(lat)), reverse=True)[:4]
+        ),
+    ]
+    return [
+        Metric(f"tui_first_paint_{workload}_seconds", first, 1.0, "lower", " s", paint_notes),
+        Metric(f"tui_keypress_p95_{workload}_ms", p95(lat) * 1e3, 50, "lower", " ms", key_notes),
+    ]
+
+
+def measures() -> list[Measure]:
+    """The TUI metrics of issue 4."""
+    return [("W2 TUI", partial(tui, "W2"))]
