@@ -36,6 +36,24 @@ class ObjectMeta(K8s, frozen=True):
     generate_name: str = ""
 
 
+class Object(K8s, frozen=True):
+    """A top-level API object: anything with metadata."""
+
+    metadata: ObjectMeta
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def namespace(self) -> str:
+        return self.metadata.namespace
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.metadata.labels
+
+
 class LabelSelectorRequirement(K8s, frozen=True):
     """One matchExpressions entry."""
 

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import msgspec
 
-from kexplore.model.base import K8s, ObjectMeta
+from kexplore.model.base import K8s, Object
 from kexplore.model.services import ObjectReference
 
 
-class Namespace(K8s, frozen=True):
+class Namespace(Object, frozen=True):
     """A namespace."""
 
-    metadata: ObjectMeta
     api_version: str = "v1"
     kind: str = "Namespace"
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
 
 
 class NodeCondition(K8s, frozen=True):
@@ -50,18 +45,13 @@ class NodeStatus(K8s, frozen=True):
     addresses: list[NodeAddress] = []
 
 
-class Node(K8s, frozen=True):
+class Node(Object, frozen=True):
     """A node."""
 
-    metadata: ObjectMeta
     spec: NodeSpec = NodeSpec()
     status: NodeStatus = NodeStatus()
     api_version: str = "v1"
     kind: str = "Node"
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
 
     def condition(self, kind: str) -> NodeCondition | None:
         """The condition of the given type, if reported."""
@@ -78,10 +68,9 @@ class EventSeries(K8s, frozen=True):
     last_observed_time: str | None = None
 
 
-class Event(K8s, frozen=True):
+class Event(Object, frozen=True):
     """A core/v1 Event (events.k8s.io/v1 is converted to this shape on decode)."""
 
-    metadata: ObjectMeta
     involved_object: ObjectReference = ObjectReference()
     reason: str = ""
     message: str = ""
@@ -103,10 +92,9 @@ class Event(K8s, frozen=True):
         )
 
 
-class ConfigMap(K8s, frozen=True):
+class ConfigMap(Object, frozen=True):
     """A ConfigMap (data only; read for talks-to inference)."""
 
-    metadata: ObjectMeta
     data: dict[str, str] = {}
     api_version: str = "v1"
     kind: str = "ConfigMap"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from kexplore.model.base import K8s, ObjectMeta
+from kexplore.model.base import K8s, Object
 
 
 class ContainerPort(K8s, frozen=True):
@@ -250,27 +250,14 @@ class PodStatus(K8s, frozen=True):
     start_time: str | None = None
 
 
-class Pod(K8s, frozen=True):
+class Pod(Object, frozen=True):
     """A pod. `synthesized` marks a pod made from a workload template (manifests only)."""
 
-    metadata: ObjectMeta
     spec: PodSpec = PodSpec()
     status: PodStatus = PodStatus()
     api_version: str = "v1"
     kind: str = "Pod"
     synthesized: bool = False
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        return self.metadata.namespace
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return self.metadata.labels
 
     def ips(self) -> list[str]:
         """All pod IPs (podIPs, else podIP)."""

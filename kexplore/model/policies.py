@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from kexplore.model.base import K8s, LabelSelector, ObjectMeta
+from kexplore.model.base import K8s, LabelSelector, Object
 
 
 class IPBlock(K8s, frozen=True):
@@ -53,21 +53,12 @@ class NetworkPolicySpec(K8s, frozen=True):
     egress: list[NetworkPolicyEgressRule] | None = None
 
 
-class NetworkPolicy(K8s, frozen=True):
+class NetworkPolicy(Object, frozen=True):
     """A namespaced NetworkPolicy."""
 
-    metadata: ObjectMeta
     spec: NetworkPolicySpec = NetworkPolicySpec()
     api_version: str = "networking.k8s.io/v1"
     kind: str = "NetworkPolicy"
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        return self.metadata.namespace
 
     def effective_types(self) -> tuple[str, ...]:
         """policyTypes as the API server defaults them: Ingress always, Egress if rules exist."""

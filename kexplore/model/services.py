@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from kexplore.model.base import K8s, ObjectMeta
+from kexplore.model.base import K8s, Object
 
 
 class ServicePort(K8s, frozen=True):
@@ -33,21 +33,12 @@ class ServiceSpec(K8s, frozen=True):
     session_affinity: str = "None"
 
 
-class Service(K8s, frozen=True):
+class Service(Object, frozen=True):
     """A Service."""
 
-    metadata: ObjectMeta
     spec: ServiceSpec = ServiceSpec()
     api_version: str = "v1"
     kind: str = "Service"
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        return self.metadata.namespace
 
     def is_headless(self) -> bool:
         """clusterIP: None."""
@@ -103,10 +94,9 @@ class EndpointPort(K8s, frozen=True):
     app_protocol: str | None = None
 
 
-class EndpointSlice(K8s, frozen=True):
+class EndpointSlice(Object, frozen=True):
     """discovery.k8s.io/v1 EndpointSlice."""
 
-    metadata: ObjectMeta
     address_type: str = "IPv4"
     # `endpoints: null` is how kubectl prints an empty slice.
     endpoints_: list[Endpoint] | None = msgspec.field(default=None, name="endpoints")
@@ -118,14 +108,6 @@ class EndpointSlice(K8s, frozen=True):
     def endpoints(self) -> list[Endpoint]:
         """The endpoints ([] for a null list)."""
         return self.endpoints_ or []
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        return self.metadata.namespace
 
     @property
     def service_name(self) -> str:
@@ -150,10 +132,9 @@ class EndpointSubset(K8s, frozen=True):
     ports: list[EndpointPort] = []
 
 
-class Endpoints(K8s, frozen=True):
+class Endpoints(Object, frozen=True):
     """Legacy v1 Endpoints."""
 
-    metadata: ObjectMeta
     subsets_: list[EndpointSubset] | None = msgspec.field(default=None, name="subsets")
     api_version: str = "v1"
     kind: str = "Endpoints"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kexplore.model.base import K8s, LabelSelector, ObjectMeta
+from kexplore.model.base import K8s, LabelSelector, Object, ObjectMeta
 from kexplore.model.pods import PodSpec
 
 WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob")
@@ -48,22 +48,13 @@ class WorkloadStatus(K8s, frozen=True):
     active: int | list[dict[str, str]] | None = None
 
 
-class Workload(K8s, frozen=True):
+class Workload(Object, frozen=True):
     """Any workload controller; `kind` says which."""
 
-    metadata: ObjectMeta
     kind: str = ""
     spec: WorkloadSpec = WorkloadSpec()
     status: WorkloadStatus = WorkloadStatus()
     api_version: str = "apps/v1"
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        return self.metadata.namespace
 
     def pod_template(self) -> PodTemplate | None:
         """The pod template (a CronJob's via its job template)."""
