@@ -61,7 +61,7 @@ def test_plan_with_a_live_prober_names_containers_and_uses_detected_tools(tmp_pa
     cluster = shop()
     script = exec_script(cluster)
     script.tools("bash", "timeout", pod="web-1")
-    script.on(lambda argv: "bash" in argv, "connected\n")
+    script.on(lambda argv: argv[2:4] == ["bash", "-c"], "connected\n")
     with FakeApiServer(cluster) as api:
         live, st = prober(api, tmp_path)
         before = plan_edge(st, resolve_source(st, "shop/web-1"), parse_target("cart:80"), live)
