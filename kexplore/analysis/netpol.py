@@ -24,7 +24,6 @@ from kexplore.analysis.netpol_peers import (
     as_endpoint,
     named_port,
     policy_index,
-    rules_of,
 )
 from kexplore.analysis.netpol_ports import ALL, NONE, PortSet
 from kexplore.model.pods import Pod
@@ -107,7 +106,7 @@ def policy_tier(
     selecting = index.selecting(subject, direction)
     matches: list[RuleMatch] = []
     for pol in selecting:
-        for i, (peers, ports) in enumerate(rules_of(pol, direction)):
+        for i, (peers, ports) in enumerate(index.rules(pol, direction)):
             hit: int | None = None
             if peers:
                 hit = next(

@@ -18,6 +18,7 @@ from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
 
 VERBS = {"Allow": "allows", "Deny": "denies", "Pass": "passes"}
+MAX_NAMED = 20
 
 
 @dataclass
@@ -31,6 +32,7 @@ class DirectionVerdict:
     chain: list[str] = field(default_factory=list)
     selecting: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    selecting_count: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class DirectionVerdict:
             "decided_by": self.decided_by,
             "chain": list(self.chain),
             "selecting": list(self.selecting),
+            "selecting_count": self.selecting_count,
             "notes": list(self.notes),
         }
 
@@ -123,11 +126,13 @@ def explain(d: Direction, protocol: str, port: int) -> DirectionVerdict:
 
 def _decided(d: Direction, allowed: bool, ref: str, chain: list[str]) -> DirectionVerdict:
     reason = " -> ".join(chain)
-    return DirectionVerdict(d.direction, allowed, reason, ref, chain, _selecting(d))
+    count = len(d.tier.selecting)
+    return DirectionVerdict(d.direction, allowed, reason, ref, chain, _selecting(d), [], count)
 
 
 def _selecting(d: Direction) -> list[str]:
-    return [f"{p.namespace}/{p.name}" for p in d.tier.selecting]
+    """The first MAX_NAMED selecting policies as ns/name (`selecting_count` has them all)."""
+    return [f"{p.namespace}/{p.name}" for p in d.tier.selecting[:MAX_NAMED]]
 
 
 def _not_applicable(d: Direction) -> DirectionVerdict:
@@ -158,7 +163,8 @@ def _policy_tier(d: Direction, protocol: str, port: int, chain: list[str]) -> Di
         f"{protocol} {port} {side} {d.peer.label()}"
     )
     chain.append(reason)
-    verdict_ = DirectionVerdict(d.direction, False, reason, None, chain, _selecting(d))
+    count = len(d.tier.selecting)
+    verdict_ = DirectionVerdict(d.direction, False, reason, None, chain, _selecting(d), [], count)
     verdict_.notes.extend(_near_misses(d))
     verdict_.notes.extend(_selector_misses(d))
     verdict_.notes.extend(_ipblock_notes(d))
@@ -193,6 +199,8 @@ def _selector_misses(d: Direction, limit: int = 3) -> list[str]:
     ns_labels = d.peer_ns_labels
     out: list[str] = []
     for pol in d.tier.selecting:
+        if len(out) >= limit:
+            break
         for i, (peers, _) in enumerate(rules_of(pol, d.direction)):
             side = "from" if d.direction == INGRESS else "to"
             for j, peer in enumerate(peers or ()):
@@ -235,6 +243,8 @@ def _ipblock_notes(d: Direction) -> list[str]:
     addrs = [r for ip in pod.ips() if (r := IPRange.of_ip(ip)) is not None]
     out: list[str] = []
     for pol in d.tier.selecting:
+        if len(out) >= 3:
+            break
         for i, (peers, _) in enumerate(rules_of(pol, d.direction)):
             side = "from" if d.direction == INGRESS else "to"
             for j, peer in enumerate(peers or ()):

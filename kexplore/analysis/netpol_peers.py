@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import msgspec
+
 from kexplore.analysis.netpol_ipblocks import IPRange, block_contains
 from kexplore.analysis.netpol_ports import NONE, PortSet
+from kexplore.model.base import LabelSelector
 from kexplore.model.pods import Pod
 from kexplore.model.policies import NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort
 from kexplore.model.state import ClusterState
@@ -84,10 +87,15 @@ class PolicyIndex:
     state: ClusterState
     _ns_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     _by_ns: dict[str, tuple[list[NetworkPolicy], list[NetworkPolicy]]] = field(default_factory=dict)
-    # (namespace, direction, label set) -> selecting policies: one scan per label-set class
-    _selecting: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[NetworkPolicy]] = field(
-        default_factory=dict
+    # (namespace, direction, values of the selector keys) -> selecting policies
+    _selecting: dict[tuple[str, str, tuple[tuple[str, str | None], ...]], list[NetworkPolicy]] = (
+        field(default_factory=dict)
     )
+    _keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _rules: dict[tuple[int, str], list[Rule]] = field(default_factory=dict)
+    _selectors: dict[
+        tuple[str, str], tuple[list[LabelSelector], list[tuple[NetworkPolicy, int]]]
+    ] = field(default_factory=dict)
 
     def ns_labels(self, namespace: str) -> dict[str, str]:
         labels = self._ns_labels.get(namespace)
@@ -105,18 +113,58 @@ class PolicyIndex:
             pair = self._by_ns[namespace] = (ing, egr)
         return pair[0] if direction == INGRESS else pair[1]
 
+    def rules(self, policy: NetworkPolicy, direction: str) -> list[Rule]:
+        """`rules_of`, cached (the state keeps its policies alive, so ids are stable)."""
+        key = (id(policy), direction)
+        got = self._rules.get(key)
+        if got is None:
+            got = self._rules[key] = rules_of(policy, direction)
+        return got
+
+    def selector_keys(self, namespace: str) -> tuple[str, ...]:
+        """The label keys the podSelectors of a namespace's policies read."""
+        keys = self._keys.get(namespace)
+        if keys is None:
+            found: set[str] = set()
+            for p in self.state.policies_in(namespace):
+                found |= p.spec.pod_selector.keys()
+            keys = self._keys[namespace] = tuple(sorted(found))
+        return keys
+
     def selecting(self, pod: Pod, direction: str) -> list[NetworkPolicy]:
         """Policies that isolate `pod` in `direction` (none for hostNetwork pods)."""
         if pod.spec.host_network:
             return []
-        key = (pod.namespace, direction, tuple(sorted(pod.labels.items())))
+        labels = pod.labels
+        keys = self.selector_keys(pod.namespace)
+        key = (pod.namespace, direction, tuple((k, labels.get(k)) for k in keys))
         found = self._selecting.get(key)
         if found is None:
-            labels = pod.labels
-            policies = self.typed(pod.namespace, direction)
-            found = [p for p in policies if p.spec.pod_selector.matches(labels)]
+            selectors, entries = self._distinct(pod.namespace, direction)
+            hits = [sel.matches(labels) for sel in selectors]
+            found = [p for p, i in entries if hits[i]]
             self._selecting[key] = found
         return found
+
+    def _distinct(
+        self, namespace: str, direction: str
+    ) -> tuple[list[LabelSelector], list[tuple[NetworkPolicy, int]]]:
+        """A namespace's distinct podSelectors, and each policy with its selector's index
+        (thousands of policies often share a handful of selectors)."""
+        key = (namespace, direction)
+        got = self._selectors.get(key)
+        if got is None:
+            index: dict[bytes, int] = {}
+            selectors: list[LabelSelector] = []
+            entries: list[tuple[NetworkPolicy, int]] = []
+            for p in self.typed(namespace, direction):
+                code = msgspec.json.encode(p.spec.pod_selector)
+                if code not in index:
+                    index[code] = len(selectors)
+                    selectors.append(p.spec.pod_selector)
+                entries.append((p, index[code]))
+            got = self._selectors[key] = (selectors, entries)
+        return got
 
     def peer_matches(self, peer: NetworkPolicyPeer, policy_ns: str, other: Endpoint) -> bool:
         """One from/to element against the other side (selectors in one element are ANDed)."""
