@@ -317,18 +317,29 @@ def build_graph(state: ClusterState) -> nx.MultiDiGraph:
         *state.pods,
         *state.workloads,
     ]
-    graph.add_nodes_from(
-        (
-            node_id(o.kind, o.namespace, o.name),
-            {"kind": o.kind, "namespace": o.namespace, "name": o.name},
-        )
-        for o in objects
-    )
+    graph.add_nodes_from(_node(o) for o in objects)
     _add_ownership(graph, state)
-    _add_selections(graph, state)
+    graph.add_edges_from(
+        (src, pod, kind, _SELECTS if kind == "selects" else _APPLIES)
+        for src, pod, kind in _selections(state)
+    )
+    _add_talks(graph, state)
+    return graph
+
+
+def _node(obj: Service | NetworkPolicy | Pod | Workload) -> tuple[str, dict[str, str]]:
+    attrs = {"kind": obj.kind, "namespace": obj.namespace, "name": obj.name}
+    return node_id(obj.kind, obj.namespace, obj.name), attrs
+
+
+def _add_talks(graph: nx.MultiDiGraph, state: ClusterState) -> None:
     for edge in talks_to(state):
         if edge.target_node not in graph:
             graph.add_node(edge.target_node, kind="Name", namespace=edge.namespace, name=edge.host)
+        if edge.source_node not in graph:
+            kind, _, rest = edge.source_node.partition(":")
+            name = rest.partition("/")[2]
+            graph.add_node(edge.source_node, kind=kind, namespace=edge.namespace, name=name)
         graph.add_edge(
             edge.source_node,
             edge.target_node,
@@ -336,7 +347,6 @@ def build_graph(state: ClusterState) -> nx.MultiDiGraph:
             type="talks-to",
             talks=edge,
         )
-    return graph
 
 
 def _add_ownership(graph: nx.MultiDiGraph, state: ClusterState) -> None:
@@ -351,11 +361,10 @@ def _add_ownership(graph: nx.MultiDiGraph, state: ClusterState) -> None:
     graph.add_edges_from(edges)
 
 
-def _add_selections(graph: nx.MultiDiGraph, state: ClusterState) -> None:
-    """selects: Service → its pods; applies-to: NetworkPolicy → the pods it selects.
-
-    Pods are grouped by label set, so each selector is evaluated once per distinct set."""
-    edges: list[tuple[str, str, str, dict[str, str]]] = []
+def _selections(state: ClusterState) -> Iterator[tuple[str, str, str]]:
+    """(source, pod node, type): Service → its pods (selects); NetworkPolicy → the pods it
+    selects (applies-to). Pods are grouped by label set, so each selector is evaluated once
+    per distinct set."""
     for ns in state.namespace_names():
         classes: dict[frozenset[tuple[str, str]], list[str]] = defaultdict(list)
         for pod in state.pods_in(ns):
@@ -368,38 +377,32 @@ def _add_selections(graph: nx.MultiDiGraph, state: ClusterState) -> None:
                 src = node_id("Service", ns, svc.name)
                 for labels, pods in classes.items():
                     if wanted <= labels:
-                        edges.extend((src, pod, "selects", _SELECTS) for pod in pods)
+                        yield from ((src, pod, "selects") for pod in pods)
         for policy in state.policies_in(ns):
             src = node_id("NetworkPolicy", ns, policy.name)
             for labels, pods in classes.items():
                 if policy.spec.pod_selector.matches(dict(labels)):
-                    edges.extend((src, pod, "applies-to", _APPLIES) for pod in pods)
-    graph.add_edges_from(edges)
+                    yield from ((src, pod, "applies-to") for pod in pods)
 
 
-def object_graph(state: ClusterState, graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """The graph at the level a user navigates: pods folded into their top workload.
-
-    Nodes: top-level workloads, bare pods, services, policies and dialed names; edges:
-    talks-to as is, selects and applies-to aggregated with a `pods` count."""
+def object_graph(state: ClusterState) -> nx.MultiDiGraph:
+    """The graph at the level a user navigates, built straight from the state: top-level
+    workloads, bare pods (and pods whose owner is missing), services, policies and dialed
+    names; talks-to edges, and selects/applies-to folded onto workloads with a `pods` count."""
     unit = units(state)
     view = nx.MultiDiGraph()
-    for node, data in graph.nodes(data=True):
-        kind = data["kind"]
-        if kind == "Namespace" or (kind == "Pod" and unit.get(node) != node):
-            continue
-        if kind not in ("Pod", "Service") and any(
-            "owns" in keys for keys in graph.pred[node].values()
-        ):
-            continue
-        view.add_node(node, **data)
+    tops: list[Service | NetworkPolicy | Pod | Workload] = [
+        *state.services,
+        *state.network_policies,
+        *(w for w in state.workloads if state.owner(w) is None),
+        *(p for p in state.pods if unit[node_id("Pod", p.namespace, p.name)].startswith("Pod:")),
+    ]
+    view.add_nodes_from(_node(o) for o in tops)
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
-    for src, dst, key, data in graph.edges(keys=True, data=True):
-        if data["type"] == "talks-to":
-            view.add_edge(src, dst, key=key, **data)
-        elif key in ("selects", "applies-to") and unit.get(dst) in view:
-            counts[(src, unit[dst], key)] += 1
+    for src, pod, kind in _selections(state):
+        counts[(src, unit[pod], kind)] += 1
     view.add_edges_from(
         (src, dst, kind, {"type": kind, "pods": pods}) for (src, dst, kind), pods in counts.items()
     )
+    _add_talks(view, state)
     return view

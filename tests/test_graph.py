@@ -274,7 +274,7 @@ def test_object_graph_folds_pods_into_workloads() -> None:
         pod("shop", "cart-1-b", labels={"app": "cart"}, owner=("ReplicaSet", "cart-1")),
         deployment("shop", "frontend", [web(CART_ADDR="cart:8080")]),
     )
-    view = object_graph(st, build_graph(st))
+    view = object_graph(st)
     cart = node_id("Deployment", "shop", "cart")
     assert view.get_edge_data(node_id("Service", "shop", "cart"), cart)["selects"]["pods"] == 2
     assert node_id("ReplicaSet", "shop", "cart-1") not in view
@@ -282,3 +282,15 @@ def test_object_graph_folds_pods_into_workloads() -> None:
     assert view.has_edge(
         node_id("Deployment", "shop", "frontend"), node_id("Service", "shop", "cart")
     )
+
+
+def test_demo_edges_are_exactly_those_docs_demo_lists() -> None:
+    import re
+    from pathlib import Path
+
+    from kexplore.sources.demo import load_demo
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "demo.md"
+    listed = set(re.findall(r"kexplore check --demo (\S+) ([^\s`]+)", doc.read_text()))
+    found = {(t.source, t.target) for t in talks_to(load_demo())}
+    assert found == listed

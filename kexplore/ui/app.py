@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
@@ -30,7 +31,14 @@ from kexplore.ui.explorer import Explorer
 from kexplore.ui.graph.scene import EdgeKey, build_scene, neighbourhood, overview_scene
 from kexplore.ui.graph.view import GraphView, Item
 from kexplore.ui.ladder import LadderPane
-from kexplore.ui.messages import CheckDone, CheckFailed, CheckKey, LayerDone, StateUpdated
+from kexplore.ui.messages import (
+    CheckDone,
+    CheckFailed,
+    CheckKey,
+    ExplorerReady,
+    LayerDone,
+    StateUpdated,
+)
 from kexplore.ui.navigator import Navigator
 from kexplore.ui.style import plain
 
@@ -83,9 +91,12 @@ class KexploreApp(App[None]):
         contexts: Callable[[], list[str]] | None = None,
         switch_context: Callable[[str], None] | None = None,
         sweep: bool = True,
+        check_delay: float = 0.2,
     ) -> None:
         super().__init__()
-        self.ex = Explorer(state)
+        self.check_delay = check_delay
+        self._check_timer: Timer | None = None
+        self.ex = Explorer(state)  # empty until the graph is built (see build_explorer)
         self.freshness = freshness
         self.contexts = contexts
         self.switch_context = switch_context
@@ -128,12 +139,26 @@ class KexploreApp(App[None]):
         return self.query_one(DrillPane)
 
     def on_mount(self) -> None:
-        self.query_one(Navigator).load(self.ex.state, self.ex.view)
-        self._show_scene(None)
         self.graph_view.focus()
         self._update_top()
+        self.ladder.message(Text("building the graph…", "italic"), "")
         if self.freshness is not None:
             self.set_interval(1.0, self._update_top)
+        self.build_explorer(self.ex.state)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="build")
+    def build_explorer(self, state: ClusterState) -> None:
+        """Build the graph off the UI thread: the screen paints at once and fills in after."""
+        self.post_message(ExplorerReady(Explorer.build(state)))
+
+    def on_explorer_ready(self, message: ExplorerReady) -> None:
+        """The graph is built (at start, or after new data): show it where the view was."""
+        first = not self.ex.view
+        self.ex = message.explorer
+        self.query_one(Navigator).load(self.ex.state, self.ex.view)
+        self._show_scene(self.focus_node, None if first else self.graph_view.selected)
+        if first:
+            self.ladder.message(Text("select an edge (tab, arrows) to check it"), "")
         self._start_sweep(self.ex.talks())
 
     def _update_top(self) -> None:
@@ -288,7 +313,15 @@ class KexploreApp(App[None]):
             return
         ids = [layer_id for layer_id in LAYER_IDS if layer_id in {i for i, _ in LAYERS}]
         self.ladder.start(title, ids)
-        self.run_check(key, source, target, adhoc)
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        if self.check_delay <= 0:
+            self.run_check(key, source, target, adhoc)
+            return
+        # Start the check once the selection rests, so fast navigation stays responsive.
+        self._check_timer = self.set_timer(
+            self.check_delay, lambda: self.run_check(key, source, target, adhoc)
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="check")
     def run_check(self, key: CheckKey, source: str, target: str, adhoc: bool) -> None:
@@ -410,11 +443,8 @@ class KexploreApp(App[None]):
 
     # -- live data seam ---------------------------------------------------------------
     def on_state_updated(self, message: StateUpdated) -> None:
-        """New data: rebuild the graph and keep the view where it was."""
-        self.ex.reload(message.state)
-        self.query_one(Navigator).load(self.ex.state, self.ex.view)
-        self._show_scene(self.focus_node, self.graph_view.selected)
-        self._start_sweep(self.ex.talks())
+        """New data: rebuild the graph in a worker; checks are re-run against the new data."""
+        self.build_explorer(message.state)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette lists every action."""
@@ -430,11 +460,13 @@ def make_app(
     contexts: Callable[[], list[str]] | None = None,
     switch_context: Callable[[str], None] | None = None,
     sweep: bool = True,
+    check_delay: float = 0.2,
 ) -> KexploreApp:
     """The TUI on one ClusterState. `transcript_path`: the session's JSON Lines file (a temp
     file when None); `freshness`: text for the header ("live, 2s ago"), polled every second;
     `contexts`/`switch_context`: what `:ctx` lists and does; `sweep`: check every edge in
-    the background (small clusters) so verdicts show in the graph."""
+    the background (small clusters) so verdicts show in the graph; `check_delay`: seconds the
+    selection must rest on an edge before its check starts (0: at once, as tests want)."""
     return KexploreApp(
         state,
         transcript_path=transcript_path,
@@ -442,4 +474,5 @@ def make_app(
         contexts=contexts,
         switch_context=switch_context,
         sweep=sweep,
+        check_delay=check_delay,
     )

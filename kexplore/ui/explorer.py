@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from kexplore.checks.result import EdgeReport, Status
-from kexplore.graph import SHORT_KIND, TalksTo, build_graph, node_id, object_graph
+from kexplore.graph import SHORT_KIND, TalksTo, node_id, object_graph
 from kexplore.model.base import K8s
 from kexplore.model.pods import Pod
 from kexplore.model.services import Service
 from kexplore.model.state import ClusterState
+from kexplore.model.workloads import Workload
 from kexplore.ui.graph.scene import EdgeKey
 
 SOURCE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
@@ -22,19 +23,13 @@ class Explorer:
     """Everything the UI derives from one ClusterState, plus the checks run so far."""
 
     state: ClusterState
-    graph: nx.MultiDiGraph = field(init=False)
-    view: nx.MultiDiGraph = field(init=False)
+    view: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     reports: dict[EdgeKey, EdgeReport] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.graph = build_graph(self.state)
-        self.view = object_graph(self.state, self.graph)
-
-    def reload(self, state: ClusterState) -> None:
-        """New data (a live update): rebuild the graph; reports of vanished edges are dropped."""
-        self.state = state
-        self.__post_init__()
-        self.reports = {k: r for k, r in self.reports.items() if self.view.has_edge(*k)}
+    @classmethod
+    def build(cls, state: ClusterState) -> Explorer:
+        """The explorer with its graph built (slow on big clusters: run it off the UI thread)."""
+        return cls(state, object_graph(state))
 
     # -- edges ------------------------------------------------------------------------
     def talks(self) -> list[EdgeKey]:
@@ -90,7 +85,7 @@ class Explorer:
 
     def source_text(self, node: str) -> str | None:
         """SOURCE text for a node that stands for pods: `shop/deploy/frontend`."""
-        data = self.view.nodes.get(node) or self.graph.nodes.get(node)
+        data = self.view.nodes.get(node)
         if data is None or data["kind"] not in (*SOURCE_KINDS, "Service"):
             return None
         short = SHORT_KIND.get(data["kind"], data["kind"].lower())
@@ -125,15 +120,8 @@ class Explorer:
         if isinstance(obj, Service):
             sel = obj.spec.selector
             return self.state.pods_matching(obj.namespace, sel) if sel else []
-        if node in self.graph and self.graph.nodes[node]["kind"] in SOURCE_KINDS:
-            pods: list[Pod] = []
-            for child in self.graph.successors(node):
-                found = self.obj(child)
-                if isinstance(found, Pod):
-                    pods.append(found)
-                else:
-                    pods.extend(self.pods_of(child))
-            return pods
+        if isinstance(obj, Workload):
+            return self.state.pods_of_workload(obj)
         return []
 
     def find(self, name: str, kinds: tuple[str, ...] = (), namespace: str = "") -> str | None:

@@ -85,8 +85,8 @@ class LadderPane(Vertical):
         result = self.results.get(layer_id)
         if result is None:
             state = "… running" if layer_id == running else "· pending"
-            return Text(f"{state[0]} {layer_id:<13}{state[2:]}", style="dim", no_wrap=True)
-        row = Text(f"{GLYPH[result.status]} {layer_id:<13}{result.status!s:<8} ")
+            return Text(f"{state[0]} {layer_id:<14}{state[2:]}", style="dim", no_wrap=True)
+        row = Text(f"{GLYPH[result.status]} {layer_id:<14}{result.status!s:<8} ")
         row.stylize(status_style(self.app, result.status), 0, len(row))
         summary = result.summary
         if result.explained_by:

@@ -8,6 +8,7 @@ from textual.message import Message
 
 from kexplore.checks.result import EdgeReport, LayerResult
 from kexplore.model.state import ClusterState
+from kexplore.ui.explorer import Explorer
 
 CheckKey = tuple[str, str, str]
 
@@ -42,3 +43,10 @@ class StateUpdated(Message):
     """New cluster data (posted by a live source from its watch thread)."""
 
     state: ClusterState
+
+
+@dataclass
+class ExplorerReady(Message):
+    """The graph of new data is built (by a worker)."""
+
+    explorer: Explorer

@@ -19,4 +19,4 @@ def no_clipboard_tools(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def demo_app(tmp_path: Path) -> KexploreApp:
-    return make_app(load_demo(), transcript_path=tmp_path / "session.jsonl")
+    return make_app(load_demo(), transcript_path=tmp_path / "session.jsonl", check_delay=0)

@@ -15,7 +15,7 @@ SnapCompare = Callable[..., bool]
 
 
 def app_for(tmp_path: Path) -> KexploreApp:
-    return make_app(load_demo(), transcript_path=tmp_path / "session.jsonl")
+    return make_app(load_demo(), transcript_path=tmp_path / "session.jsonl", check_delay=0)
 
 
 async def settle(pilot: Pilot[Any]) -> None:

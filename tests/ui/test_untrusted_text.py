@@ -49,7 +49,9 @@ def _visible(widget: Static) -> str:
 
 
 def test_markup_pod_name_and_escape_sequences_render_as_plain_text(tmp_path: Path) -> None:
-    hostile_app = make_app(hostile_state(), transcript_path=tmp_path / "session.jsonl")
+    hostile_app = make_app(
+        hostile_state(), transcript_path=tmp_path / "session.jsonl", check_delay=0
+    )
 
     async def scenario() -> None:
         async with hostile_app.run_test(size=(120, 36)) as pilot:

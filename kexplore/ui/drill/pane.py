@@ -91,6 +91,8 @@ class DrillPane(Vertical):
     # -- filling ----------------------------------------------------------------------
     def show_object(self, ex: Explorer, node: str) -> None:
         """Describe, YAML, logs, events and probes of one object."""
+        if self.active_tab == "evidence":
+            self.open("describe")
         obj = ex.obj(node)
         kind, _, rest = node.partition(":")
         ns, _, name = rest.partition("/")
@@ -122,7 +124,8 @@ class DrillPane(Vertical):
             self._show_policy(obj, None)
 
     def show_edge(self, ex: Explorer, report: EdgeReport, layer: LayerResult | None) -> None:
-        """The target's describe/logs, the edge's probes, the chosen layer's evidence."""
+        """The target's describe/logs, the edge's probes, the chosen layer's evidence
+        (the evidence tab comes forward unless the user is reading logs, events or probes)."""
         tgt = report.target
         target = f"{tgt.kind}:{tgt.namespace}/{tgt.name}"
         if ex.obj(target) is not None:
@@ -135,6 +138,8 @@ class DrillPane(Vertical):
         ]
         self._show_probes(probes)
         self.show_layer(ex, report, layer or _first_interesting(report))
+        if self.active_tab in ("describe", "yaml"):
+            self.open("evidence")
 
     def show_layer(self, ex: Explorer, report: EdgeReport, layer: LayerResult | None) -> None:
         """Evidence, hint and commands of one layer; the deciding policy rule when there is one."""

@@ -11,6 +11,7 @@ from kexplore.graph import SHORT_KIND, node_id
 
 BOX_MIN, BOX_MAX, GAP, ROW_GAP, BOX_H = 12, 24, 9, 1, 3
 MAX_NODES = 60
+MAX_OVERVIEW_EDGES = 120  # the busiest namespace pairs; the rest are listed in the title
 FLOW_TYPES = ("talks-to", "selects", "adhoc")
 EdgeKey = tuple[str, str, str]
 
@@ -212,10 +213,14 @@ def overview_graph(view: nx.MultiDiGraph, namespaces: list[str]) -> nx.MultiDiGr
 def overview_scene(view: nx.MultiDiGraph, namespaces: list[str]) -> Scene:
     """The namespace overview, laid out like any scene."""
     graph = overview_graph(view, namespaces)
-    scene = Scene("namespaces")
+    edges = sorted(graph.edges(keys=True, data=True), key=lambda e: -len(e[3]["members"]))
+    hidden = len(edges) - MAX_OVERVIEW_EDGES
+    scene = Scene(
+        f"namespaces ({hidden} quieter namespace pairs not drawn)" if hidden > 0 else "namespaces"
+    )
     for n, data in graph.nodes(data=True):
         scene.nodes[n] = SceneNode(n, "Namespace", str(data["name"]), str(data["info"]))
-    for u, v, key, data in graph.edges(keys=True, data=True):
+    for u, v, key, data in edges[:MAX_OVERVIEW_EDGES]:
         label = f"{len(data['members'])} edges"
         scene.edges.append(SceneEdge(u, v, key, "talks-to", label, list(data["members"])))
     layout(scene)

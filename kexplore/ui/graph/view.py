@@ -76,6 +76,7 @@ class GraphView(ScrollView, can_focus=True):
         self.verdicts: dict[EdgeKey, Status] = {}
         self.marked: set[str] = set()
         self._strips: dict[int, Strip] = {}
+        self._styles: dict[object, Style] = {}
 
     # -- content --------------------------------------------------------------------
     def show(self, scene: Scene, selected: Item | None = None) -> None:
@@ -103,8 +104,16 @@ class GraphView(ScrollView, can_focus=True):
                 glyphs[index] = GLYPH[status]
         self.canvas = draw(self.scene, glyphs)
         self.virtual_size = Size(self.canvas.width, self.canvas.height)
+        self._restyle()
+
+    def _restyle(self) -> None:
+        """Forget rendered rows and styles (selection, verdicts or theme changed)."""
         self._strips.clear()
+        self._styles.clear()
         self.refresh()
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
 
     def edge_status(self, edge: SceneEdge) -> Status | None:
         """The verdict of an edge, or the worst verdict of the edges it stands for."""
@@ -120,10 +129,11 @@ class GraphView(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         row = y + scroll_y
         if row >= self.canvas.height:
-            return Strip.blank(self.size.width, self.rich_style)
+            return Strip.blank(self.size.width, self._component("base"))
         if row not in self._strips:
             self._strips[row] = self._build_row(row)
-        return self._strips[row].crop_extend(scroll_x, scroll_x + self.size.width, self.rich_style)
+        end = scroll_x + self.size.width
+        return self._strips[row].crop_extend(scroll_x, end, self._component("base"))
 
     def _build_row(self, row: int) -> Strip:
         segments: list[Segment] = []
@@ -137,26 +147,40 @@ class GraphView(ScrollView, can_focus=True):
         return Strip(segments, len(chars))
 
     def _style_of(self, owner: tuple[str, object] | None) -> Style:
-        base = self.rich_style
+        """The style of a cell's owner, computed once per redraw (rich_style is costly)."""
+        if owner not in self._styles:
+            self._styles[owner] = self._compute_style(owner)
+        return self._styles[owner]
+
+    def _component(self, name: str) -> Style:
+        key = ("component", name)
+        if key not in self._styles:
+            self._styles[key] = (
+                self.rich_style if name == "base" else self.get_component_rich_style(name)
+            )
+        return self._styles[key]
+
+    def _compute_style(self, owner: tuple[str, object] | None) -> Style:
+        base = self._component("base")
         if owner is None:
             return base
         kind, ref = owner
         if kind == "node":
             node = self.scene.nodes[str(ref)]
-            style = base + self.get_component_rich_style(f"graph--{_kind_class(node.kind)}")
+            style = base + self._component(f"graph--{_kind_class(node.kind)}")
             if str(ref) in self.marked:
-                style += self.get_component_rich_style("graph--marked")
+                style += self._component("graph--marked")
             if self.selected == ("node", node.id):
-                style += self.get_component_rich_style("graph--selected")
+                style += self._component("graph--selected")
             return style
         edge = self.scene.edges[int(str(ref))]
         status = self.edge_status(edge)
         name = f"graph--{status}" if status in (Status.PASS, Status.WARN, Status.FAIL) else ""
         if status is Status.UNKNOWN:
             name = "graph--unknown"
-        style = base + self.get_component_rich_style(name or "graph--edge")
+        style = base + self._component(name or "graph--edge")
         if self.selected == ("edge", edge.ident):
-            style += self.get_component_rich_style("graph--selected")
+            style += self._component("graph--selected")
         return style
 
     # -- selection ------------------------------------------------------------------
@@ -165,8 +189,7 @@ class GraphView(ScrollView, can_focus=True):
         if item is None or item not in self.scene.items():
             return
         self.selected = item
-        self._strips.clear()
-        self.refresh()
+        self._restyle()
         self._scroll_to_selected()
         self._announce()
 
