@@ -98,5 +98,5 @@ def prober(
     """A live prober on the fake server as `user`, with the state loaded from it."""
     path = kubeconfig(api, tmp_path, user)
     state = load_live(kubeconfig=path)
-    bounds = ProbeSettings(timeout=1.0, settle=0.5, **settings)
+    bounds = ProbeSettings(**{"timeout": 1.0, "settle": 0.5, **settings})
     return LiveProber(connect(kubeconfig=path), state, bounds), state

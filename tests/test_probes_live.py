@@ -3,8 +3,11 @@ exec probes (DNS, TCP, socket table), tool detection and fallback, RBAC, not-run
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+import websocket
 from fakeapi import FakeApiServer, without
 from fakeapi.exec_ws import exec_script
 from probe_cluster import CART_IP, CART_SVC_IP, DNS_IP, prober, shop
@@ -200,3 +203,57 @@ def test_container_stopped_since_the_load_is_not_running(tmp_path: Path) -> None
     assert result is not None and result.result == "not-running"
     assert 'container not found ("app")' in result.output
     assert script.calls == []
+
+
+def test_a_hanging_command_is_cut_at_the_deadline_and_reads_as_a_timeout(tmp_path: Path) -> None:
+    cluster = shop()
+    script = exec_script(cluster)
+    script.tools("nc")
+    script.on(lambda argv: argv[0] == "nc", delay=3.0)
+    with FakeApiServer(cluster) as api:
+        live, _ = prober(api, tmp_path, timeout=0.2, exec_grace=0.0)
+        result = live.run(ProbeRequest("tcp", "shop", "web-1", f"{CART_IP}:8080"))
+    assert result is not None and result.result == "timeout"
+    assert "[stopped by kexplore: no exit status before the deadline]" in result.output
+
+
+def test_output_is_bounded(tmp_path: Path) -> None:
+    cluster = shop()
+    script = exec_script(cluster)
+    script.tools("getent")
+    script.on(["getent", "hosts", "cart"], "10.96.0.20      cart.shop.svc.cluster.local\n" * 5000)
+    with FakeApiServer(cluster) as api:
+        live, _ = prober(api, tmp_path, max_output=4096)
+        result = live.run(ProbeRequest("dns", "shop", "web-1", "cart"))
+    assert result is not None and result.result == "resolved"
+    assert "[output truncated by kexplore]" in result.output
+    assert len(result.output) < 20_000
+
+
+@pytest.mark.parametrize("protocol", ["v4.channel.k8s.io", "v5.channel.k8s.io"])
+def test_fake_exec_speaks_both_channel_protocols(tmp_path: Path, protocol: str) -> None:
+    cluster = shop()
+    exec_script(cluster).on(["echo", "hi"], "hi\n", "warn\n", 3)
+    with FakeApiServer(cluster) as api:
+        url = api.url.replace("http://", "ws://") + (
+            "/api/v1/namespaces/shop/pods/web-1/exec?command=echo&command=hi&stdout=true"
+        )
+        ws = websocket.create_connection(
+            url, header=["Authorization: Bearer admin"], subprotocols=[protocol]
+        )
+        frames = []
+        while True:
+            try:
+                frames.append(ws.recv())
+            except websocket.WebSocketConnectionClosedException:
+                break
+            if frames[-1] == "" or frames[-1] == b"":
+                break
+        negotiated = ws.subprotocol
+        ws.close()
+    assert negotiated == protocol
+    assert frames[:2] == [b"\x01hi\n", b"\x02warn\n"]
+    status = json.loads(frames[2][1:])
+    assert status["reason"] == "NonZeroExitCode"
+    assert status["details"]["causes"] == [{"reason": "ExitCode", "message": "3"}]
+    assert exec_script(cluster).calls[-1].argv == ["echo", "hi"]

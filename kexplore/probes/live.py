@@ -56,6 +56,7 @@ class ProbeSettings:
     confirm: Confirm | None = None  # None: never add a debug container
     max_output: int = MAX_OUTPUT
     settle: float = 1.0  # quiet seconds after which a port-forward counts as accepted
+    exec_grace: float = 5.0  # seconds an exec may run past its own bound before it is cut
     debug_wait: float = 60.0
 
 
@@ -220,7 +221,7 @@ class LiveProber:
             where.pod,
             where.container,
             argv,
-            deadline=self.settings.timeout * 3 + 5,
+            deadline=self.settings.timeout * 3 + self.settings.exec_grace,
             max_bytes=self.settings.max_output,
             cancel=cancel,
         )

@@ -166,6 +166,8 @@ def _pump(
         size += len(out) + len(err)
         if size > max_bytes:
             outcome.truncated = True
+            outcome.stdout = outcome.stdout[:max_bytes]
+            outcome.stderr = outcome.stderr[: max(0, max_bytes - len(outcome.stdout))]
             return
         if not open_:
             return

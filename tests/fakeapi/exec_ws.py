@@ -9,6 +9,8 @@ little-endian port frame on each of its two channels (data, error) first.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 import weakref
@@ -45,6 +47,7 @@ class Reply:
     stdout: str = ""
     stderr: str = ""
     exit_code: int = 0
+    delay: float = 0.0  # seconds between the output and the exit status (a hanging command)
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,11 @@ class ExecScript:
         *,
         pod: str | None = None,
         container: str | None = None,
+        delay: float = 0.0,
     ) -> None:
         """Answer `argv` (an exact list, or a predicate) in a pod/container (None: any)."""
         match = argv if callable(argv) else (lambda got, want=list(argv): got == want)
-        self.rules.insert(0, (pod, container, match, Reply(stdout, stderr, exit_code)))
+        self.rules.insert(0, (pod, container, match, Reply(stdout, stderr, exit_code, delay)))
 
     def tools(self, *names: str, pod: str | None = None, container: str | None = None) -> None:
         """Answer kexplore's tool detection (a `sh -c 'command -v ...'`) with these tools."""
@@ -185,8 +189,11 @@ async def _exec(reply: Reply, request: web.BaseRequest) -> web.WebSocketResponse
         await ws.send_bytes(b"\x01" + reply.stdout.encode())
     if reply.stderr:
         await ws.send_bytes(b"\x02" + reply.stderr.encode())
-    await ws.send_bytes(b"\x03" + json.dumps(_exit_status(reply.exit_code)).encode())
-    await ws.close()
+    if reply.delay:
+        await asyncio.sleep(reply.delay)
+    with contextlib.suppress(ConnectionError):  # the client may have given up meanwhile
+        await ws.send_bytes(b"\x03" + json.dumps(_exit_status(reply.exit_code)).encode())
+        await ws.close()
     return ws
 
 
