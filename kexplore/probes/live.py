@@ -45,6 +45,7 @@ MESH_PROXIES = frozenset({"istio-proxy", "linkerd-proxy"})
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 MAX_OUTPUT = 1 << 20  # bytes read from one exec
 KEPT_OUTPUT = 16 << 10  # bytes of raw output kept in a result
+RESOLV_CONF = "/etc/resolv.conf"
 
 
 @dataclass
@@ -165,7 +166,10 @@ class LiveProber:
                     strategy.missing.add(attempt.tool)
                 tried.append(f"{attempt.tool}: unusable (exit {outcome.exit_code})")
                 continue
-            return self._judged(request, where, attempt, outcome, tried)
+            result = self._judged(request, where, attempt, outcome, tried)
+            if request.probe == "dns" and strategy.has("cat"):
+                result.notes.append(self._resolv_conf(where, cancel))
+            return result
         message = (
             f"no tool for a {request.probe} probe in container {where.container or '(default)'} "
             f"of pod {where.namespace}/{where.pod} ({strategy.describe()})"
@@ -200,6 +204,15 @@ class LiveProber:
             _now(),
             notes,
         )
+
+    def _resolv_conf(self, where: _Where, cancel: threading.Event | None) -> str:
+        """The resolver setup the lookup used (search path, nameserver, ndots), one line."""
+        outcome = self._exec(where, ["cat", RESOLV_CONF], cancel)
+        lines = [ln.strip() for ln in outcome.stdout.splitlines()]
+        kept = [ln for ln in lines if ln and not ln.startswith(("#", ";"))]
+        if outcome.failure or outcome.exit_code != 0 or not kept:
+            return f"{RESOLV_CONF}: not readable ({outcome.output.strip()[:120]})"
+        return f"{RESOLV_CONF}: " + "; ".join(kept)
 
     def _detect(self, where: _Where, cancel: threading.Event | None) -> Strategy | ExecOutcome:
         key = (where.namespace, where.pod, where.container)
