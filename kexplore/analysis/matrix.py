@@ -22,7 +22,7 @@ from kexplore.analysis.netpol_ipblocks import IPRange, atoms
 from kexplore.analysis.netpol_peers import EGRESS, INGRESS, Endpoint, policy_index, rules_of
 from kexplore.analysis.netpol_ports import ALL, NONE, PortSet
 from kexplore.model.pods import Pod
-from kexplore.model.policies import NetworkPolicy, NetworkPolicyPeer
+from kexplore.model.policies import NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort
 from kexplore.model.state import ClusterState
 
 SideMap = dict[int, PortSet] | None  # None: not isolated (everything allowed)
@@ -129,6 +129,8 @@ class Matrix:
 
     def targets_of(self, src: int) -> list[int]:
         """Class sources reach classes and egress ranges; external sources reach classes."""
+        if src < 0:
+            return []
         if self.peers[src].external:
             return self._classes
         return self._classes + self.targets_external
@@ -151,11 +153,25 @@ class Matrix:
     def pairs(self) -> Iterator[tuple[int, int, PortSet]]:
         """Every ordered pair with some allowed traffic (no external-to-external pairs)."""
         isolated = self.isolated_targets()
+        open_targets = {
+            external: [d for d in self.targets_of(self._any(external)) if d not in isolated]
+            for external in (False, True)
+        }
         for row in self.rows():
-            for d in self.targets_of(row.source):
-                conn = row.at(d, isolated)
+            if not row.open.is_empty():
+                listed = row.exceptions
+                for d in open_targets[self.peers[row.source].external]:
+                    if d not in listed:
+                        yield row.source, d, row.open
+            for d, conn in row.exceptions.items():
                 if not conn.is_empty():
                     yield row.source, d, conn
+
+    def _any(self, external: bool) -> int:
+        """Some source of that kind (targets_of depends only on the kind)."""
+        if external:
+            return self.sources_external[0] if self.sources_external else -1
+        return self._classes[0] if self._classes else -1
 
     def count_allowed(self) -> int:
         """How many ordered pairs allow some traffic, without expanding the rows."""
@@ -200,6 +216,7 @@ class SparseSides:
         self._isolated: set[int] | None = None
         self._endpoints = [p.endpoint() for p in peers]
         self._elements: dict[tuple[str, str, bytes], list[int]] = {}
+        self._fixed: dict[tuple[int, int], PortSet] = {}
 
     def isolated(self) -> set[int]:
         """Classes isolated for ingress."""
@@ -262,30 +279,49 @@ class SparseSides:
                 if direction == EGRESS and any(isinstance(p.port, str) for p in ports or ()):
                     singles.extend((k, rule_ports(ports, self._endpoints[k])) for k in targets)
                 else:
-                    groups[rule_ports(ports, peer.endpoint())].update(targets)
+                    groups[self._ports(pol, direction, i, ports, subject)].update(targets)
         return _merge(groups, singles)
+
+    def _ports(
+        self,
+        pol: NetworkPolicy,
+        direction: str,
+        i: int,
+        ports: list[NetworkPolicyPort] | None,
+        subject: int,
+    ) -> PortSet:
+        """A rule's ports on the subject (cached per rule unless it names ports)."""
+        if any(isinstance(p.port, str) for p in ports or ()):
+            return rule_ports(ports, self._endpoints[subject])
+        key = (id(pol), i if direction == INGRESS else -1 - i)
+        got = self._fixed.get(key)
+        if got is None:
+            got = self._fixed[key] = rule_ports(ports, self._endpoints[subject])
+        return got
 
     def count(self, sources: list[int]) -> int:
         """Ordered pairs with some allowed traffic, column by column for isolated targets."""
         isolated = self.isolated()
         open_classes = len(self._classes) - len(isolated)
         egress = {s: self.side(EGRESS, s) for s in sources}
+        open_sources = {s for s, out in egress.items() if out is None}
+        closed_sources = set(egress) - open_sources
         total = 0
-        for s, out in egress.items():
+        for s, out in egress.items():  # side maps hold no empty port sets (see _merge)
             if out is None:
                 external = self.peers[s].external
                 total += open_classes + (0 if external else len(self._externals[EGRESS]))
             else:
-                total += sum(1 for d, c in out.items() if d not in isolated and not c.is_empty())
+                total += len(out.keys() - isolated)
         for d in isolated:
             ingress = self.side(INGRESS, d)
             assert ingress is not None
-            for s, conn in ingress.items():
-                out = egress.get(s)
-                if out is None:
-                    total += not conn.is_empty()
-                elif d in out:
-                    total += not (out[d] & conn).is_empty()
+            total += len(ingress.keys() & open_sources)
+            for s in ingress.keys() & closed_sources:
+                out = egress[s]
+                assert out is not None
+                if d in out:
+                    total += not (out[d] & ingress[s]).is_empty()
         return total
 
     def _rule_peers(
@@ -338,11 +374,16 @@ class SparseSides:
 def _merge(
     groups: dict[PortSet, set[int]], singles: list[tuple[int, PortSet]]
 ) -> dict[int, PortSet]:
-    """One side map from peers grouped by port set (the largest group is copied in C)."""
-    ordered = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+    """One side map from peers grouped by port set (the largest group is copied in C).
+    Empty port sets (a named port missing on the destination) are left out: absent and
+    empty mean the same, and counting relies on it."""
+    ordered = sorted(
+        ((conn, members) for conn, members in groups.items() if not conn.is_empty()),
+        key=lambda kv: -len(kv[1]),
+    )
     out: dict[int, PortSet] = dict.fromkeys(ordered[0][1], ordered[0][0]) if ordered else {}
     rest = [(k, conn) for conn, members in ordered[1:] for k in members]
-    for k, conn in rest + singles:
+    for k, conn in rest + [(k, c) for k, c in singles if not c.is_empty()]:
         known = out.get(k)
         out[k] = conn if known is None else known | conn
     return out
