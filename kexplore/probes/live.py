@@ -23,6 +23,7 @@ from kexplore.probes.live_debug import (
 from kexplore.probes.live_exec import ExecOutcome, run_exec, run_port_forward
 from kexplore.probes.live_rbac import EPHEMERAL, EXEC, PORT_FORWARD, Permissions, denied_message
 from kexplore.probes.parse import (
+    LISTEN_STATE,
     TIMEOUT_EXIT,
     classify_listen,
     parse_socket_table,
@@ -364,16 +365,19 @@ def _result_of(
 
 
 def _listen_lines(output: str) -> str:
-    """The socket tables' header and LISTEN lines (the other sockets are summarised)."""
-    lines = output.splitlines()
-    kept = [
-        ln
-        for ln in lines
-        if "local_address" in ln or (len(ln.split()) > 3 and ln.split()[3] == "0A")
-    ]
-    other = len(lines) - len(kept)
-    if other:
-        kept.append(f"[{other} sockets not in LISTEN state omitted by kexplore]")
+    """The socket tables with only their LISTEN sockets (the others are counted); any other
+    line (the header, an error from cat) is kept."""
+    kept: list[str] = []
+    omitted = 0
+    for line in output.splitlines():
+        fields = line.split()
+        is_socket = len(fields) > 3 and fields[0].endswith(":") and fields[0][:-1].isdigit()
+        if is_socket and fields[3] != LISTEN_STATE:
+            omitted += 1
+        else:
+            kept.append(line)
+    if omitted:
+        kept.append(f"[{omitted} sockets not in LISTEN state omitted by kexplore]")
     return "\n".join(kept) + "\n"
 
 
