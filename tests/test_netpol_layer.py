@@ -137,7 +137,7 @@ DNS = [
         "coredns-1",
         {"k8s-app": "kube-dns"},
         "10.3.0.2",
-        [("dns", 1053, "UDP"), ("dns-tcp", 1053, "TCP")],
+        [("dns", 1053, "UDP"), ("dns-tcp", 1054, "TCP")],
     ),
     {
         "apiVersion": "v1",
@@ -162,19 +162,19 @@ def _dns_check(*objs: dict[str, Any]) -> networkpolicy.PartialCheck:
     state = state_of(*BASE, *DNS, *objs)
     svc = state.get("Service", "kube-system", "kube-dns")
     assert isinstance(svc, Service)
-    backends = resolve_backends(state, svc, svc.find_port(53, "UDP")).backends
+    backends = [b for port in svc.spec.ports for b in resolve_backends(state, svc, port).backends]
     ctx = build_context(
         state, resolve_source(state, "api/gateway-1"), parse_target("data/svc/pg:80")
     )
     return networkpolicy.dns_egress_check(ctx, backends)
 
 
-def _egress_dns(port: int) -> dict[str, Any]:
+def _egress_dns(udp: int, tcp: int) -> dict[str, Any]:
     peer = {
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
     }
-    ports = [{"port": port, "protocol": "UDP"}, {"port": port, "protocol": "TCP"}]
+    ports = [{"port": udp, "protocol": "UDP"}, {"port": tcp, "protocol": "TCP"}]
     return netpol(
         "api",
         "allow-dns",
@@ -187,7 +187,15 @@ def test_dns_egress_allowed_without_policies() -> None:
 
 
 def test_dns_egress_must_allow_the_dns_pods_target_port() -> None:
-    assert _dns_check(_egress_dns(1053)).status is Status.PASS
-    blocked = _dns_check(_egress_dns(53))
+    allowed = _dns_check(_egress_dns(1053, 1054))
+    assert allowed.status is Status.PASS
+    assert allowed.summary == "DNS egress allowed (TCP 1054, UDP 1053 to the DNS pods)"
+    blocked = _dns_check(_egress_dns(53, 53))
     assert blocked.status is Status.FAIL
     assert blocked.summary.startswith("DNS queries blocked: egress UDP 1053 denied")
+
+
+def test_dns_over_tcp_denied_is_a_warning() -> None:
+    only_udp = _dns_check(_egress_dns(1053, 1053))
+    assert only_udp.status is Status.WARN
+    assert only_udp.summary.startswith("DNS over TCP 1054 denied")

@@ -232,37 +232,50 @@ def _with_cni(state: ClusterState, result: LayerResult) -> LayerResult:
 
 
 def dns_egress_check(ctx: EdgeContext, dns_backends: list[Backend]) -> PartialCheck:
-    """May every source pod query DNS: UDP and TCP to each DNS pod's target port?"""
-    targets = sorted(
-        {(b.pod.namespace, b.pod.name, b.port): b.pod for b in dns_backends if b.port}.items(),
-        key=lambda kv: kv[0],
-    )
-    if not ctx.source.pods or not targets:
+    """May every source pod query DNS: UDP and TCP to each DNS pod at the target port of the
+    DNS Service's port 53 of that protocol (after DNAT)?"""
+    udp, tcp = (_dns_verdicts(ctx, dns_backends, proto) for proto in ("UDP", "TCP"))
+    if not ctx.source.pods or not (udp or tcp):
         return PartialCheck(Status.UNKNOWN, "DNS egress not judged: no source pods or no DNS pods")
-    pairs = [(pod, key[2]) for key, pod in targets]
-    udp = [verdict(ctx.state, s, p, "UDP", port) for s in ctx.source.pods for p, port in pairs]
-    tcp = [verdict(ctx.state, s, p, "TCP", port) for s in ctx.source.pods for p, port in pairs]
-    udp_denied = [v for v in udp if not v.allowed]
-    tcp_denied = [v for v in tcp if not v.allowed]
-    evidence = _evidence(udp_denied + tcp_denied or udp)
-    if udp_denied:
-        first = udp_denied[0]
+    for proto, verdicts in (("UDP", udp), ("TCP", tcp)):
+        denied = [v for v in verdicts if not v.allowed]
+        if not denied:
+            continue
+        first = denied[0]
         side = first.egress if not first.egress.allowed else first.ingress
-        status = Status.FAIL if len(udp_denied) == len(udp) else Status.WARN
-        summary = f"DNS queries blocked: {side.direction} UDP {first.port} denied: {side.reason}"
+        if proto == "UDP":
+            status = Status.FAIL if _sources_fully_denied(verdicts) else Status.WARN
+            summary = (
+                f"DNS queries blocked: {side.direction} UDP {first.port} denied: {side.reason}"
+            )
+        else:
+            status = Status.WARN
+            summary = (
+                f"DNS over TCP {first.port} denied (large answers fall back to TCP): {side.reason}"
+            )
+        evidence = _evidence(denied)
         return PartialCheck(
-            status, summary, evidence, _commands(ctx.state, udp), _hint(first, side)
+            status, summary, evidence, _commands(ctx.state, denied), _hint(first, side)
         )
-    if tcp_denied:
-        first = tcp_denied[0]
-        side = first.egress if not first.egress.allowed else first.ingress
-        summary = (
-            f"DNS over TCP {first.port} denied (large answers fall back to TCP): {side.reason}"
-        )
-        return PartialCheck(
-            Status.WARN, summary, evidence, _commands(ctx.state, tcp), _hint(first, side)
-        )
-    status, summary = Status.PASS, f"DNS egress allowed (UDP and TCP {pairs[0][1]} to the DNS pods)"
+    ports = ", ".join(sorted({f"{v.protocol} {v.port}" for v in udp + tcp}))
+    status, summary = Status.PASS, f"DNS egress allowed ({ports} to the DNS pods)"
     if ctx.state.cni_policies():
         status, summary = Status.WARN, f"{summary}; CNI policy objects were not evaluated"
-    return PartialCheck(status, summary, evidence, _commands(ctx.state, udp))
+    return PartialCheck(status, summary, _evidence(udp + tcp), _commands(ctx.state, udp + tcp))
+
+
+def _dns_verdicts(ctx: EdgeContext, backends: list[Backend], protocol: str) -> list[Verdict]:
+    """Every source pod to every DNS pod, at that protocol's target port."""
+    targets = sorted(
+        {
+            (b.pod.namespace, b.pod.name, b.port): b.pod
+            for b in backends
+            if b.port and b.protocol.upper() == protocol
+        }.items(),
+        key=lambda kv: kv[0],
+    )
+    return [
+        verdict(ctx.state, src, pod, protocol, key[2])
+        for src in ctx.source.pods
+        for key, pod in targets
+    ]
