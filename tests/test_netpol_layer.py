@@ -6,10 +6,12 @@ from typing import Any
 
 from netpol_builders import namespace, netpol, pod, state_of
 
+from kexplore.analysis.services import resolve_backends
 from kexplore.checks import networkpolicy
-from kexplore.checks.context import build_context
+from kexplore.checks.context import PartialCheck, build_context
 from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.result import LayerResult, Status
+from kexplore.model.services import Service
 from kexplore.model.state import ClusterState
 
 
@@ -155,10 +157,7 @@ DNS = [
 ]
 
 
-def _dns_check(*objs: dict[str, Any]) -> networkpolicy.PartialCheck:
-    from kexplore.analysis.services import resolve_backends
-    from kexplore.model.services import Service
-
+def _dns_check(*objs: dict[str, Any]) -> PartialCheck:
     state = state_of(*BASE, *DNS, *objs)
     svc = state.get("Service", "kube-system", "kube-dns")
     assert isinstance(svc, Service)
