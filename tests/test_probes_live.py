@@ -12,7 +12,9 @@ from fakeapi import FakeApiServer, without
 from fakeapi.exec_ws import exec_script
 from probe_cluster import CART_IP, CART_SVC_IP, DNS_IP, prober, shop
 
-from kexplore.probes.base import ProbeRequest
+from kexplore.probes.base import ProbeRequest, ProbeResult
+from kexplore.probes.live import as_recorded
+from kexplore.probes.recorded import RecordedProber
 from kexplore.probes.strategy import DETECT_COMMAND
 
 TCP_TABLE = (
@@ -276,4 +278,24 @@ def test_dns_lookup_notes_the_resolv_conf_search_path(tmp_path: Path) -> None:
     assert result.notes[-1] == (
         "/etc/resolv.conf: search shop.svc.cluster.local svc.cluster.local cluster.local; "
         "nameserver 10.96.0.10; options ndots:5"
+    )
+
+
+def test_results_are_kept_streamed_and_replayable_as_recorded(tmp_path: Path) -> None:
+    cluster = shop()
+    script = exec_script(cluster)
+    script.tools("nc")
+    script.on(lambda argv: argv[0] == "nc", f"{CART_IP} ({CART_IP}:8080) open\n")
+    streamed: list[ProbeResult] = []
+    request = ProbeRequest("tcp", "shop", "web-1", f"{CART_IP}:8080")
+    with FakeApiServer(cluster) as api:
+        live, _ = prober(api, tmp_path, on_result=streamed.append)
+        result = live.run(request)
+    assert result is not None and streamed == [result] and live.history == [result]
+    replayed = RecordedProber([as_recorded(result)]).run(request)
+    assert replayed is not None and replayed.basis == "recorded"
+    assert (replayed.result, replayed.command, replayed.output) == (
+        "connected",
+        ["nc", "-zv", "-w", "1", CART_IP, "8080"],
+        f"{CART_IP} ({CART_IP}:8080) open\n",
     )

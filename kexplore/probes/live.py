@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from kexplore.model.pods import Pod
+from kexplore.model.recorded import RecordedProbe
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import ProbeRequest, ProbeResult
 from kexplore.probes.commands import forward_command, planned_command
@@ -60,6 +61,7 @@ class ProbeSettings:
     settle: float = 1.0  # quiet seconds after which a port-forward counts as accepted
     exec_grace: float = 5.0  # seconds an exec may run past its own bound before it is cut
     debug_wait: float = 60.0
+    on_result: Callable[[ProbeResult], None] | None = None  # e.g. the TUI's probe pane
 
 
 @dataclass
@@ -92,18 +94,26 @@ class LiveProber:
         self._strategies: dict[tuple[str, str, str], Strategy] = {}
         self._debug: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
+        self.history: list[ProbeResult] = []
 
     # --- entry point ----------------------------------------------------------------------
     def run(
         self, request: ProbeRequest, cancel: threading.Event | None = None
     ) -> ProbeResult | None:
-        """Run one probe; mechanism failures come back as forbidden/not-running/no-tool/error."""
+        """Run one probe; mechanism failures come back as forbidden/not-running/no-tool/error.
+        Every result is kept in `history` and passed to `settings.on_result`."""
         try:
             if request.probe == "port-forward":
-                return self._forward(request)
-            return self._exec_probe(request, cancel)
+                result = self._forward(request)
+            else:
+                result = self._exec_probe(request, cancel)
         except BadTarget as e:
-            return _result_of(request, "error", f"refusing to probe: {e}", [], [])
+            result = _result_of(request, "error", f"refusing to probe: {e}", [], [])
+        with self._lock:
+            self.history.append(result)
+        if self.settings.on_result is not None:
+            self.settings.on_result(result)
+        return result
 
     def strategy_of(self, namespace: str, pod: str, container: str) -> Strategy | None:
         """The tools detected in a container so far (None: not asked yet)."""
@@ -344,6 +354,24 @@ _NO_CONSENT = (
     "a debug container needs consent: rerun on a terminal to be asked, or pass --yes "
     "(it adds an ephemeral container that cannot be removed)"
 )
+
+
+def as_recorded(result: ProbeResult) -> RecordedProbe:
+    """A live result in the form snapshots record (and the TUI's probe pane lists)."""
+    req = result.request
+    return RecordedProbe(
+        probe=req.probe,
+        namespace=req.namespace,
+        pod=req.pod,
+        target=req.target,
+        command=list(result.command),
+        output=result.output,
+        result=result.result,
+        container=req.container,
+        exit_code=result.exit_code,
+        duration_ms=result.duration_ms,
+        time=result.time,
+    )
 
 
 def _default_container(pod: Pod, client: bool) -> str:
