@@ -285,3 +285,68 @@ def test_cyclonus_query_traffic() -> None:
         dst = _traffic_side(item["Destination"], "traffic-destination")
         got = verdict(state, src, dst, item["Protocol"], item["ResolvedPort"]).allowed
         assert got is (answer == "TRUE"), item
+
+
+# --- np-guard explanations -------------------------------------------------------------------
+
+EXPLAIN_CASES = ("onlineboutique", "ipblockstest")
+_BLOCK = re.compile(r"^Connections between (\S+) => (\S+):$")
+_ENTRY = re.compile(r"^\t(Allowed|Denied) (.+?) due to")
+_SIDE = re.compile(r"^\t\t(Egress|Ingress) \((Allowed|Denied)\)( due to the system default)?")
+_POLICY = re.compile(r"^\t\t\tNetworkPolicy '([^']+)' (allows connections by \w+ rule #(\d+))?")
+
+
+def _explanations(case: str) -> list[dict[str, Any]]:
+    """Every (pair, connection, direction) claim of np-guard's explain output."""
+    out: list[dict[str, Any]] = []
+    pair: tuple[str, str] = ("", "")
+    conn = ("", 0)
+    for line in (NP_GUARD / "expected" / f"{case}_explain_output.txt").read_text().splitlines():
+        if m := _BLOCK.match(line):
+            pair = (m.group(1), m.group(2))
+        elif m := _ENTRY.match(line):
+            first = m.group(2).split(", ")[0]
+            proto, _, ports = first.partition(":")
+            conn = (proto, int(re.findall(r"\d+", ports)[0]) if ports else 1)
+        elif m := _SIDE.match(line):
+            side = {"pair": pair, "conn": conn, "direction": m.group(1).lower()}
+            side.update(allowed=m.group(2) == "Allowed", default=bool(m.group(3)), policies=[])
+            out.append(side)
+        elif (m := _POLICY.match(line)) and out:
+            rule = int(m.group(3)) - 1 if m.group(3) else None
+            out[-1]["policies"].append((m.group(1), rule))
+    return out
+
+
+def _peer(state: ClusterState, name: str, host: set[str]) -> Pod | Endpoint | None:
+    if name.endswith("[External]"):
+        return Endpoint.of_ip(name.split("-")[0])
+    if name in host:
+        return None  # hostNetwork: the recorded deviation, judged by the connlist test
+    return next(p for p in state.pods if workload_of(state, p) == name)
+
+
+@pytest.mark.skipif(not NP_GUARD.is_dir(), reason="../shared/oracles/np-guard absent")
+@pytest.mark.parametrize("case", EXPLAIN_CASES)
+def test_np_guard_explanations(case: str) -> None:
+    state = read_snapshot(NP_GUARD / "core" / case)
+    host = {workload_of(state, p) for p in state.pods if p.spec.host_network}
+    checked = 0
+    for claim in _explanations(case):
+        src, dst = (_peer(state, name, host) for name in claim["pair"])
+        if src is None or dst is None:
+            continue
+        v = verdict(state, src, dst, *claim["conn"])
+        side = v.egress if claim["direction"] == "egress" else v.ingress
+        assert side.allowed is claim["allowed"], claim
+        named = {name for name, _ in claim["policies"]}
+        if claim["default"]:
+            assert side.decided_by is None and not side.selecting, claim
+        elif claim["allowed"]:
+            refs = {f"networkpolicy {n} {claim['direction']}[{r}]" for n, r in claim["policies"]}
+            assert side.decided_by is not None, claim
+            assert any(side.decided_by.startswith(ref) for ref in refs), (side.decided_by, claim)
+        else:
+            assert set(side.selecting) == named, (side.selecting, claim)
+        checked += 1
+    assert checked > 100
