@@ -143,3 +143,37 @@ def test_forbidden_exec_makes_the_probe_layers_unknown(tmp_path: Path) -> None:
     assert "create pods/exec" in layers["reachability"].summary
     assert "create pods/portforward" in layers["network"].summary
     assert report.failing_layer is None
+
+
+def test_source_container_not_running_makes_reachability_unknown(tmp_path: Path) -> None:
+    cluster = shop()
+    web = cluster.get(cluster.type_of("v1", "Pod"), "shop", "web-1") or {}
+    web["status"]["containerStatuses"][0]["state"] = {"waiting": {"reason": "ContainerCreating"}}
+    cluster.add(web)
+    script = exec_script(cluster)
+    with FakeApiServer(cluster) as api:
+        live, state = prober(api, tmp_path)
+        report = run_ladder(
+            state, resolve_source(state, "shop/web-1"), parse_target("cart:80"), prober=live
+        )
+    reach = next(r for r in report.layers if r.id == "reachability")
+    assert reach.status is Status.UNKNOWN
+    assert "container web of pod shop/web-1 is not running (ContainerCreating)" in reach.summary
+    assert not any(c.pod == "web-1" for c in script.calls)
+
+
+def test_udp_to_the_dns_service_asks_a_dns_question(tmp_path: Path) -> None:
+    cluster = shop()
+    script = exec_script(cluster)
+    script.tools("dig", "nc")
+    script.on(
+        lambda argv: argv[:2] == ["dig", "@10.96.0.10"],
+        ";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 7\n;; ANSWER SECTION:\n"
+        "kubernetes.default.svc.cluster.local. 30 IN A 10.96.0.1\n",
+    )
+    with FakeApiServer(cluster) as api:
+        live, _ = prober(api, tmp_path)
+        result = live.run(ProbeRequest("udp", "shop", "web-1", "10.96.0.10:53"))
+    assert result is not None and result.result == "connected"
+    assert result.command[:5] == ["dig", "@10.96.0.10", "-p", "53", "+notcp"]
+    assert any("any answer (even NXDOMAIN)" in n for n in result.notes)
