@@ -259,14 +259,15 @@ def _ipblock_notes(d: Direction) -> list[str]:
 
 
 def dns_egress_verdicts(
-    state: ClusterState, source: Pod, dns_targets: list[tuple[Pod, int]]
+    state: ClusterState, sources: list[Pod], dns_targets: list[tuple[Pod, int, str]]
 ) -> dict[str, list[Verdict]]:
-    """DNS from `source` to each DNS pod at its target port, per protocol (UDP and TCP).
+    """DNS from each source pod to each (DNS pod, target port, protocol), by protocol.
 
-    Service traffic is judged after DNAT: the kube-dns Service port 53 lands on the
-    CoreDNS pods' target port, so that is the port the policies must allow.
+    Service traffic is judged after DNAT: the kube-dns Service's port 53 of each protocol
+    lands on the CoreDNS pods' target port of that protocol, which the policies must allow.
     """
-    return {
-        proto: [verdict(state, source, pod, proto, port) for pod, port in dns_targets]
-        for proto in ("UDP", "TCP")
-    }
+    out: dict[str, list[Verdict]] = {"UDP": [], "TCP": []}
+    for pod, port, protocol in dns_targets:
+        verdicts = [verdict(state, src, pod, protocol, port) for src in sources]
+        out.setdefault(protocol.upper(), []).extend(verdicts)
+    return out

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from kexplore.analysis.dns import EXTERNAL, EXTERNAL_NAME, IP
 from kexplore.analysis.netpol import direction_of
-from kexplore.analysis.netpol_explain import DirectionVerdict, Verdict, verdict
+from kexplore.analysis.netpol_explain import (
+    DirectionVerdict,
+    Verdict,
+    dns_egress_verdicts,
+    verdict,
+)
 from kexplore.analysis.netpol_peers import EGRESS, Endpoint
 from kexplore.analysis.services import Backend
 from kexplore.checks.common import no_pods_gate, target_gate, unreadable, unreadable_result
@@ -234,7 +239,15 @@ def _with_cni(state: ClusterState, result: LayerResult) -> LayerResult:
 def dns_egress_check(ctx: EdgeContext, dns_backends: list[Backend]) -> PartialCheck:
     """May every source pod query DNS: UDP and TCP to each DNS pod at the target port of the
     DNS Service's port 53 of that protocol (after DNAT)?"""
-    udp, tcp = (_dns_verdicts(ctx, dns_backends, proto) for proto in ("UDP", "TCP"))
+    targets = {
+        (b.pod.namespace, b.pod.name, b.port, b.protocol.upper()): b.pod
+        for b in dns_backends
+        if b.port
+    }
+    found = dns_egress_verdicts(
+        ctx.state, ctx.source.pods, [(pod, k[2], k[3]) for k, pod in sorted(targets.items())]
+    )
+    udp, tcp = found["UDP"], found["TCP"]
     if not ctx.source.pods or not (udp or tcp):
         return PartialCheck(Status.UNKNOWN, "DNS egress not judged: no source pods or no DNS pods")
     for proto, verdicts in (("UDP", udp), ("TCP", tcp)):
@@ -262,20 +275,3 @@ def dns_egress_check(ctx: EdgeContext, dns_backends: list[Backend]) -> PartialCh
     if ctx.state.cni_policies():
         status, summary = Status.WARN, f"{summary}; CNI policy objects were not evaluated"
     return PartialCheck(status, summary, _evidence(udp + tcp), _commands(ctx.state, udp + tcp))
-
-
-def _dns_verdicts(ctx: EdgeContext, backends: list[Backend], protocol: str) -> list[Verdict]:
-    """Every source pod to every DNS pod, at that protocol's target port."""
-    targets = sorted(
-        {
-            (b.pod.namespace, b.pod.name, b.port): b.pod
-            for b in backends
-            if b.port and b.protocol.upper() == protocol
-        }.items(),
-        key=lambda kv: kv[0],
-    )
-    return [
-        verdict(ctx.state, src, pod, protocol, key[2])
-        for src in ctx.source.pods
-        for key, pod in targets
-    ]
