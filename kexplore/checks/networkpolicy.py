@@ -22,7 +22,12 @@ from kexplore.model.state import ClusterState
 
 LAYER = "networkpolicy"
 MAX_EVIDENCE = 12
-POLICY_KINDS = ("NetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy")
+POLICY_KINDS = (
+    "NetworkPolicy",
+    "AdminNetworkPolicy",
+    "BaselineAdminNetworkPolicy",
+    "ClusterNetworkPolicy",
+)
 
 
 @dataclass(frozen=True)
