@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netpol_builders import namespace, netpol, pod, state_of
+from netpol_builders import admin, namespace, netpol, pod, state_of
 
 from kexplore.analysis.services import resolve_backends
 from kexplore.checks import networkpolicy
@@ -198,3 +198,38 @@ def test_dns_over_tcp_denied_is_a_warning() -> None:
     only_udp = _dns_check(_egress_dns(1053, 1053))
     assert only_udp.status is Status.WARN
     assert only_udp.summary.startswith("DNS over TCP 1054 denied")
+
+
+def test_admin_deny_decides_and_the_hint_names_it() -> None:
+    deny = admin(
+        "AdminNetworkPolicy",
+        "no-api-to-data",
+        {
+            "priority": 5,
+            "subject": {"namespaces": {"matchLabels": {"team": "data"}}},
+            "ingress": [
+                {
+                    "name": "block-api",
+                    "action": "Deny",
+                    "from": [{"namespaces": {"matchLabels": {"team": "api"}}}],
+                }
+            ],
+        },
+    )
+    result = _run(deny, _allow(5432))
+    assert result.status is Status.FAIL
+    assert result.summary == (
+        "ingress denied: adminnetworkpolicy no-api-to-data ingress[0] 'block-api' denies"
+    )
+    assert result.hint == (
+        "adminnetworkpolicy no-api-to-data ingress[0] 'block-api' decides this; "
+        "change that rule or its priority"
+    )
+
+
+def test_host_network_target_is_node_traffic() -> None:
+    host = pod("data", "node-agent", {"app": "agent"}, "192.168.0.5", [("m", 9100, "TCP")], True)
+    state = state_of(*BASE, DENY, host)
+    result = _layer(state, "data/node-agent:9100")
+    assert result.status is Status.PASS
+    assert any("uses hostNetwork" in e.detail for e in result.evidence)
