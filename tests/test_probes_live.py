@@ -292,6 +292,7 @@ def test_results_are_kept_streamed_and_replayable_as_recorded(tmp_path: Path) ->
         live, _ = prober(api, tmp_path, on_result=streamed.append)
         result = live.run(request)
     assert result is not None and streamed == [result] and live.history == [result]
+    assert result.request.container == "web" and as_recorded(result).container == "web"
     replayed = RecordedProber([as_recorded(result)]).run(request)
     assert replayed is not None and replayed.basis == "recorded"
     assert (replayed.result, replayed.command, replayed.output) == (

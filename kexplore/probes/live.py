@@ -7,7 +7,7 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from kexplore.model.pods import Pod
@@ -205,7 +205,7 @@ class LiveProber:
             output = _listen_lines(output)
             notes.append(_listen_detail(output, request.target))
         return ProbeResult(
-            request,
+            replace(request, container=where.container),
             attempt.argv,
             _kept(output),
             result,
@@ -297,7 +297,8 @@ class LiveProber:
         container = where.container if where is not None else request.container
         notes = list(where.notes) if where is not None else []
         command = self.planned_command(request, container)
-        return _result_of(request, result, message, command, notes)
+        ran_in = replace(request, container=container)
+        return _result_of(ran_in, result, message, command, notes)
 
     # --- port-forward ---------------------------------------------------------------------
     def _forward(self, request: ProbeRequest) -> ProbeResult:
