@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from kexplore.analysis.matrix import Matrix
-from kexplore.analysis.netpol_ports import NONE, PortSet
+from kexplore.analysis.netpol_ports import PortSet
 from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
 
@@ -55,38 +55,20 @@ def connlist(
     """Every ordered pair of workloads (and external ranges) with some allowed traffic.
 
     Traffic between workloads is the union over their pods' classes; pairs within one
-    workload, and a pod to itself, are not listed.
+    workload, and a pod to itself, are not listed. Work follows the allowed class pairs.
     """
     matrix = matrix or Matrix(state, namespaces)
-    groups = workload_groups(state, matrix)
-    names = sorted(groups)
-    out: list[Connection] = []
-    for src in names:
-        for dst in names:
-            if src != dst:
-                _add(out, src, dst, _union(matrix, groups[src], groups[dst]))
-    for ext in matrix.sources_external:
-        label = matrix.peers[ext].label()
-        for dst in names:
-            _add(out, label, dst, _union(matrix, {ext}, groups[dst]))
-    for ext in matrix.targets_external:
-        label = matrix.peers[ext].label()
-        for src in names:
-            _add(out, src, label, _union(matrix, groups[src], {ext}))
-    out.sort(key=lambda c: (c.source, c.target))
-    return out
-
-
-def _add(out: list[Connection], src: str, dst: str, conn: PortSet) -> None:
-    if not conn.is_empty():
-        out.append(Connection(src, dst, conn))
-
-
-def _union(matrix: Matrix, sources: set[int], targets: set[int]) -> PortSet:
-    conn = NONE
-    for s in sources:
-        for d in targets:
-            conn = conn | matrix.allowed(s, d)
-            if conn.is_all():
-                return conn
-    return conn
+    names: dict[int, set[str]] = defaultdict(set)
+    for peer in matrix.peers:
+        if peer.external:
+            names[peer.index].add(peer.label())
+        for pod in peer.pods:
+            names[peer.index].add(workload_of(state, pod))
+    found: dict[tuple[str, str], PortSet] = {}
+    for s, d, conn in matrix.pairs():
+        for src in names[s]:
+            for dst in names[d]:
+                if src != dst:
+                    known = found.get((src, dst))
+                    found[(src, dst)] = conn if known is None else known | conn
+    return [Connection(src, dst, conn) for (src, dst), conn in sorted(found.items())]
