@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 
@@ -92,15 +91,19 @@ def _resources_of(group: str, version: str, data: bytes) -> Iterable[ServedResou
             yield ServedResource(group, version, r.name, r.kind, r.namespaced, frozenset(r.verbs))
 
 
-def discover(conn: Connection, api: Any, wanted_groups: set[str]) -> Discovery:
+def discover(conn: Connection, wanted_groups: set[str]) -> Discovery:
     """Ask /version, /api/v1 and /apis, then the preferred version of each wanted group."""
     found = Discovery()
-    found.server_version = msgspec.json.decode(
-        get_bytes(conn, api, "/version"), type=_Version
-    ).git_version
-    for res in _resources_of("", "v1", get_bytes(conn, api, "/api/v1")):
+
+    def get(path: str) -> bytes:
+        return get_bytes(conn, conn.client(), path)  # one ApiClient per thread
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        version_doc, core_doc, groups_doc = pool.map(get, ["/version", "/api/v1", "/apis"])
+    found.server_version = msgspec.json.decode(version_doc, type=_Version).git_version
+    for res in _resources_of("", "v1", core_doc):
         found.resources[("", res.kind)] = res
-    groups = msgspec.json.decode(get_bytes(conn, api, "/apis"), type=_GroupList).groups
+    groups = msgspec.json.decode(groups_doc, type=_GroupList).groups
     found.groups = {g.name for g in groups}
     chosen = [g for g in groups if g.name in wanted_groups and (g.preferred_version or g.versions)]
     if not chosen:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from kexplore.model.base import K8s
-from kexplore.model.kinds import REGISTRY, DecodeProblem, decode_object
+from kexplore.model.base import K8s, OpaqueObject
+from kexplore.model.kinds import REGISTRY, DecodeProblem, EventsV1, decode_object, kind_info
 from kexplore.model.state import ClusterState, SourceMeta
 from kexplore.sources.live_access import Rules, can, rules_in
 from kexplore.sources.live_client import (
@@ -25,6 +25,9 @@ from kexplore.sources.live_client import (
 from kexplore.sources.live_discovery import Discovery, ServedResource, discover
 
 PAGE_SIZE = 500
+T = TypeVar("T", bound=K8s)
+# Structs kinds.py post-processes after decoding (kind filled in, events converted).
+NEEDS_FINISH: tuple[type[K8s], ...] = (EventsV1, OpaqueObject)
 # Secrets: ask for metadata only, so their values never cross the wire.
 SECRET_ACCEPT = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 
@@ -99,8 +102,35 @@ def targets_for(disc: Discovery) -> list[Target]:
     return out
 
 
+class _TypedPage(msgspec.Struct, Generic[T]):
+    metadata: _ListMeta = _ListMeta()
+    items: list[T] | None = None
+
+
+_TYPED: dict[type[K8s], msgspec.json.Decoder[Any]] = {}
+
+
+def _typed_page(data: bytes, res: ServedResource) -> Page | None:
+    """One typed pass over a page (the fast path); None when an item needs the slow path."""
+    info = kind_info(res.api_version, res.kind)
+    if info is None or issubclass(info.struct, NEEDS_FINISH):
+        return None
+    decoder = _TYPED.get(info.struct)
+    if decoder is None:
+        decoder = _TYPED[info.struct] = msgspec.json.Decoder(_TypedPage[info.struct])  # type: ignore[name-defined]
+    try:
+        typed = decoder.decode(data)
+    except msgspec.DecodeError:  # also ValidationError: some item is broken
+        return None
+    meta = typed.metadata
+    return Page(list(typed.items or []), [], meta.resource_version, meta.continue_)
+
+
 def decode_page(data: bytes, res: ServedResource) -> Page:
     """A raw list page as model objects; undecodable items become problems, not failures."""
+    fast = _typed_page(data, res)
+    if fast is not None:
+        return fast
     raw = msgspec.json.decode(data, type=_RawPage)
     page = Page([], [], raw.metadata.resource_version, raw.metadata.continue_)
     for index, item in enumerate(raw.items or []):
@@ -230,9 +260,8 @@ def load_state(
     conn: Connection, namespaces: Sequence[str] = (), workers: int = 12
 ) -> tuple[ClusterState, list[Listed]]:
     """Discover, then load every served kind in parallel into a new ClusterState."""
-    api = conn.client()
     try:
-        disc = discover(conn, api, wanted_groups())
+        disc = discover(conn, wanted_groups())
     except Exception as e:
         if not is_api_failure(e):
             raise
