@@ -90,12 +90,13 @@ def _judge(ctx: EdgeContext, backend: Backend) -> PortVerdict:
     container, declared_elsewhere = serving_container(pod, port, protocol)
     if container is None:
         other = f" (declared with another protocol, not {protocol})" if declared_elsewhere else ""
-        summary = f"{pod_ref(pod)}: no container declares port {port}/{protocol}{other}"
+        detail = f"no container declares port {port}/{protocol}{other}"
+        summary = f"{pod_ref(pod)}: {detail}"
         hint = (
             f"declare containerPort {port} protocol {protocol} on the serving container; "
             "traffic still works if the process listens, but named ports and readers rely on it"
         )
-        return PortVerdict(pod, Status.WARN, summary, [Evidence(pod_ref(pod), summary)], hint)
+        return PortVerdict(pod, Status.WARN, summary, [Evidence(pod_ref(pod), detail)], hint)
     cport = next(p for p in container.ports if p.container_port == port and p.protocol == protocol)
     name = f" ({cport.name})" if cport.name else ""
     ref = pod_ref(pod, container.name)

@@ -42,7 +42,7 @@ def prediction(ctx: EdgeContext) -> str:
     """The static prediction for a probe that was not run."""
     blocker = static_blocker(ctx)
     if blocker is not None:
-        return f"predicted to fail: {blocker.id} fails ({blocker.summary})"
+        return f"predicted to fail at {blocker.id}"
     return "predicted to succeed: no config layer fails"
 
 

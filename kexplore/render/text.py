@@ -45,22 +45,23 @@ def ladder_table(report: EdgeReport) -> Table:
 
 
 def layer_details(layer: LayerResult) -> Group:
-    """Evidence, hint and kubectl commands of one layer."""
-    parts: list[Text] = [Text(f"{layer.id}: {badge(layer.status)}", style=STYLE[layer.status])]
+    """Evidence, hint and kubectl commands of one layer, wrapped lines kept indented."""
+    title = Text(f"{layer.id}: {badge(layer.status)}", style=STYLE[layer.status])
     if layer.explained_by:
-        parts.append(Text(f"  explained by: {layer.explained_by}", style="dim"))
+        title.append(f"  (explained by {layer.explained_by})", style="dim")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
     for ev in layer.evidence:
-        line = Text("  • ")
-        line.append_text(_plain(ev.ref, "cyan"))
+        line = _plain(ev.ref, "cyan")
         if ev.detail:
-            line.append(": ")
-            line.append_text(_plain(ev.detail))
-        parts.append(line)
+            line.append(": ").append_text(_plain(ev.detail))
+        grid.add_row("  •", line)
     if layer.hint:
-        parts.append(Text("  hint: ", style="bold").append_text(_plain(layer.hint)))
+        grid.add_row(Text("  hint", style="bold"), _plain(layer.hint))
     for cmd in layer.commands:
-        parts.append(Text("  $ ", style="dim").append_text(_plain(cmd, "dim")))
-    return Group(*parts)
+        grid.add_row(Text("  $", style="dim"), _plain(cmd, "dim"))
+    return Group(title, grid)
 
 
 def render_text(report: EdgeReport, console: Console) -> None:
@@ -70,7 +71,7 @@ def render_text(report: EdgeReport, console: Console) -> None:
         console.print(_plain("source pods: " + ", ".join(report.source.pods), "dim"))
     console.print(ladder_table(report))
     for layer in report.layers:
-        if layer.status in (Status.PASS, Status.SKIPPED) and not layer.hint:
+        if layer.status is Status.SKIPPED or (layer.status is Status.PASS and not layer.hint):
             continue
         console.print()
         console.print(layer_details(layer))
