@@ -45,7 +45,10 @@ def test_port_forward_accepted_and_refused(tmp_path: Path) -> None:
         accepted = live.run(FORWARD)
         script.forward("shop", "cart-1", 8080, "refuse")
         refused = live.run(FORWARD)
-    assert accepted is not None and refused is not None
+        script.forward("shop", "cart-1", 8080, "close")
+        closed = live.run(FORWARD)
+    assert accepted is not None and refused is not None and closed is not None
+    assert closed.result == "forwarded" and "closed by the pod without data" in closed.output
     assert accepted.result == "forwarded" and accepted.exit_code == 0
     assert accepted.command == [
         "kubectl",

@@ -194,9 +194,9 @@ def run_port_forward(
     *,
     settle: float,
 ) -> ForwardOutcome:
-    """Forward one pod port and connect through it: an error on the port's error channel (the
-    kubelet's dial inside the pod failed) or a close means no listener; `settle` seconds of
-    quiet, or data from the pod, mean the connection was accepted."""
+    """Forward one pod port and connect through it: an error on the port's error channel means
+    the kubelet's dial inside the pod failed; data, a close, or `settle` seconds of quiet
+    without an error mean the pod's port accepted the connection."""
     core = k8s("client").CoreV1Api(conn.client())
     started = time.monotonic()
     lines = [f"GET /api/v1/namespaces/{namespace}/pods/{pod}/portforward?ports={port}"]
@@ -214,13 +214,15 @@ def run_port_forward(
     except TimeoutError:
         data = None
     except OSError as e:
-        data, lines = b"", [*lines, f"connect through the forward: {e}"]
+        pf.close()
+        return ForwardOutcome("error", "\n".join([*lines, f"local end failed: {e}"]) + "\n", 0.0)
     error = pf.error(port)
     pf.close()
-    if data is None or data:
-        seen = "no error from the pod's port" if data is None else f"{len(data)} bytes from the pod"
-        lines.append(f"Handling connection for {port}: {seen}")
+    if not error:  # the kubelet reports a failed dial on the error channel, and only then
+        seen = {None: "no error from the pod's port", b"": "closed by the pod without data"}
+        detail = seen.get(data, f"{len(data or b'')} bytes from the pod")
+        lines.append(f"Handling connection for {port}: {detail}")
         return ForwardOutcome("forwarded", "\n".join(lines) + "\n", _ms(started))
-    lines.append(error.strip() if error else "the forwarded connection was closed")
-    result = classify_connect("port-forward", 1, error) if error else "reset"
+    lines.append(error.strip())
+    result = classify_connect("port-forward", 1, error)
     return ForwardOutcome(result, "\n".join(lines) + "\n", _ms(started))

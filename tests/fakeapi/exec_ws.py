@@ -96,7 +96,8 @@ class ExecScript:
         self.on(detect, "".join(f"{n}\n" for n in names), pod=pod, container=container)
 
     def forward(self, namespace: str, pod: str, port: int, mode: str = "echo") -> None:
-        """A port-forward to this pod port: "echo" its data back, or "refuse" it."""
+        """A port-forward to this pod port: "echo" its data back, "close" it at once after
+        accepting (no error), or "refuse" it (the kubelet's dial error)."""
         self.forwards[(namespace, pod, port)] = mode
 
     def reply(self, call: ExecCall) -> Reply:
@@ -226,7 +227,7 @@ async def _port_forward(
         if mode == "refuse":
             text = REFUSED.format(port=port, uid=meta.get("uid", ""))
             await ws.send_bytes(bytes([2 * i + 1]) + text.encode())
-    if all(m == "refuse" for m in modes):
+    if all(m in ("refuse", "close") for m in modes):  # "close": accepted, then closed
         await ws.close()
         return ws
     async for msg in ws:
