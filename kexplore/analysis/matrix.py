@@ -189,11 +189,6 @@ class Row:
     open: PortSet
     exceptions: dict[int, PortSet]
 
-    def at(self, target: int, isolated: set[int]) -> PortSet:
-        if target in self.exceptions:
-            return self.exceptions[target]
-        return NONE if target in isolated else self.open
-
 
 class SparseSides:
     """Per-class egress and ingress maps from NetworkPolicy rules alone (no admin tiers)."""

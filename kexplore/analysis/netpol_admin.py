@@ -42,10 +42,6 @@ class AdminMatch:
     action: str  # Allow, Deny or Pass (Accept is reported as Allow)
     ports: PortSet
 
-    def describe(self, verb_ports: str = "") -> str:
-        verbs = {"Allow": "allows", "Deny": "denies", "Pass": "passes"}
-        return f"{self.ref} {verbs[self.action]}{verb_ports}"
-
 
 @dataclass(frozen=True)
 class TieredPolicy:

@@ -26,11 +26,6 @@ class IPRange:
         """The single address `ip`; None when it is not an IP address."""
         return _single(ip)
 
-    @classmethod
-    def whole(cls, version: int) -> IPRange:
-        """Every address of an IP version."""
-        return cls(version, 0, _MAX[version])
-
     def describe(self) -> str:
         """`10.0.0.0-10.255.255.255` (np-guard's form), or one address."""
         make = ipaddress.IPv4Address if self.version == 4 else ipaddress.IPv6Address
@@ -111,15 +106,4 @@ def atoms(ranges: Iterable[IPRange]) -> list[IPRange]:
     for version in sorted(cuts):
         points = sorted(cuts[version])
         out.extend(IPRange(version, a, b - 1) for a, b in itertools.pairwise(points))
-    return out
-
-
-def merge_adjacent(ranges: list[IPRange]) -> list[IPRange]:
-    """Join ranges that touch (same version, consecutive addresses)."""
-    out: list[IPRange] = []
-    for r in sorted(ranges):
-        if out and out[-1].version == r.version and out[-1].hi + 1 == r.lo:
-            out[-1] = IPRange(r.version, out[-1].lo, r.hi)
-        else:
-            out.append(r)
     return out

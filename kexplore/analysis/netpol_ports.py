@@ -64,16 +64,6 @@ class PortSet:
         self._hash: int | None = None
 
     @classmethod
-    def all(cls) -> PortSet:
-        """Every port of every protocol ("All Connections")."""
-        return ALL
-
-    @classmethod
-    def none(cls) -> PortSet:
-        """The empty set."""
-        return NONE
-
-    @classmethod
     def of(cls, protocol: str, low: int, high: int | None = None) -> PortSet:
         """One port, or an inclusive range, of one protocol."""
         return cls({protocol: [(low, low if high is None else high)]})

@@ -135,4 +135,3 @@ class ClusterNetworkPolicy(K8s, frozen=True):
 
 
 AdminKind = AdminNetworkPolicy | BaselineAdminNetworkPolicy | ClusterNetworkPolicy
-ADMIN_POLICY_KEYS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
