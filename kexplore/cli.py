@@ -188,6 +188,19 @@ def run_matrix_cmd(args: argparse.Namespace) -> int:
     return run_matrix(state, list(args.namespaces), args.output, Console(highlight=False))
 
 
+def run_snapshot(args: argparse.Namespace) -> int:
+    """`kexplore snapshot OUT_DIR`: save the cluster in the format --snapshot reads."""
+    from kexplore.sources.record import write_snapshot
+
+    state = load_state(args)
+    out = write_snapshot(state, args.out_dir)
+    count = sum(len(objs) for objs in state.objects.values())
+    print(f"saved {count} objects to {out}")
+    for kind, reason in sorted(state.meta.unreadable.items()):
+        print(f"not saved: {kind}: {reason}", file=sys.stderr)
+    return 0
+
+
 def run_tui(args: argparse.Namespace) -> int:
     """The TUI on the chosen source."""
     from kexplore.ui.app import make_app
@@ -207,9 +220,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_transcript(args)
     if args.command == "matrix":
         return run_matrix_cmd(args)
-    if args.command is None:
-        return run_tui(args)
-    raise UsageError(f"{args.command}: not available yet in this build")
+    if args.command == "snapshot":
+        return run_snapshot(args)
+    return run_tui(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

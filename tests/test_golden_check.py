@@ -66,3 +66,18 @@ def test_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--demo", "shop/deploy/nope", "cart:8080"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nope" in err
+
+
+def test_snapshot_of_the_demo_reads_back_with_the_same_verdicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "snap"
+    assert main(["--demo", "snapshot", str(out)]) == 0
+    assert "saved" in capsys.readouterr().out
+    for source, target in EDGES.values():
+        args = ["check", "--snapshot", str(out), source, target, "-o", "json"]
+        demo_args = ["check", "--demo", source, target, "-o", "json"]
+        assert main(args) == main(demo_args)
+        from_snapshot, from_demo = capsys.readouterr().out.split("\n}\n", 1)
+        assert from_snapshot + "\n}\n" == from_demo
+    assert main(["--demo", "snapshot", str(out)]) == 2  # never overwrites

@@ -164,6 +164,10 @@ def _source_of_kind(
     if isinstance(obj, Service):
         selector = obj.spec.selector or {}
         pods = state.pods_matching(namespace, selector) if selector else []
-        return SourceSpec(namespace, "Service", name, pods)
+        return SourceSpec(namespace, "Service", name, sorted(pods, key=_pod_name))
     assert isinstance(obj, Workload)
-    return SourceSpec(namespace, obj.kind, name, state.pods_of_workload(obj))
+    return SourceSpec(namespace, obj.kind, name, sorted(state.pods_of_workload(obj), key=_pod_name))
+
+
+def _pod_name(pod: Pod) -> str:
+    return pod.name
