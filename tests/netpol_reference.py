@@ -2,11 +2,13 @@
 
 It reads the Kubernetes documentation literally, one pod pair and one (protocol, port) at a
 time, with no indexes, classes or port sets. ipBlock peers never match pods (the engine's
-documented choice, np-guard's behaviour).
+documented choice, np-guard's behaviour); hostNetwork pods are node traffic: never
+isolated, matched only by an ipBlock holding their (node) IP.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 Obj = dict[str, Any]
@@ -48,10 +50,21 @@ def selects(policy: Obj, pod: Obj) -> bool:
     )
 
 
+def in_block(block: Obj, ip: str) -> bool:
+    """ip in the CIDR and in none of the excepts."""
+    addr = ipaddress.ip_address(ip)
+    if addr not in ipaddress.ip_network(block["cidr"]):
+        return False
+    return not any(addr in ipaddress.ip_network(e) for e in block.get("except") or [])
+
+
 def peer_matches(
     peer: Obj, policy_ns: str, other: Obj, ns_labels: dict[str, dict[str, str]]
 ) -> bool:
+    host = other["spec"].get("hostNetwork", False)
     if "ipBlock" in peer:
+        return host and in_block(peer["ipBlock"], other["status"]["podIP"])
+    if host:
         return False
     other_ns = other["metadata"]["namespace"]
     if "namespaceSelector" in peer:
@@ -93,6 +106,8 @@ def direction_allows(
     protocol: str,
     port: int,
 ) -> bool:
+    if subject["spec"].get("hostNetwork", False):
+        return True  # node traffic: never isolated
     key, peers_key = ("ingress", "from") if kind == "Ingress" else ("egress", "to")
     isolated = False
     for policy in policies:

@@ -37,6 +37,7 @@ peer = st.one_of(
     st.builds(lambda s: {"namespaceSelector": s}, selector),
     st.builds(lambda n, p: {"namespaceSelector": n, "podSelector": p}, selector, selector),
     st.just({"ipBlock": {"cidr": "10.0.0.0/8"}}),
+    st.just({"ipBlock": {"cidr": "10.0.0.0/24", "except": ["10.0.0.2/31"]}}),
 )
 port_entry = st.one_of(
     st.builds(lambda p: {"protocol": p}, st.sampled_from(PROTOCOLS)),
@@ -95,6 +96,7 @@ def cluster(draw: st.DrawFn) -> World:
             draw(labels),
             f"10.0.0.{i + 1}",
             draw(container_ports()),
+            host_network=draw(st.sampled_from((False, False, False, True))),
         )
         for i in range(count)
     ]
