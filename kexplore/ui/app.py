@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import threading
 import time
@@ -28,7 +29,7 @@ from kexplore.transcript import Transcript
 from kexplore.ui.commands import Commands
 from kexplore.ui.drill.pane import DrillPane
 from kexplore.ui.explorer import Explorer
-from kexplore.ui.graph.scene import EdgeKey, build_scene, neighbourhood, overview_scene
+from kexplore.ui.graph.scene import EdgeKey, Scene, build_scene, neighbourhood, overview_scene
 from kexplore.ui.graph.view import GraphView, Item
 from kexplore.ui.ladder import LadderPane
 from kexplore.ui.messages import (
@@ -42,6 +43,7 @@ from kexplore.ui.messages import (
 from kexplore.ui.navigator import Navigator
 from kexplore.ui.style import plain
 
+SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
 SWEEP_LIMIT = 400  # check every edge in the background when there are at most this many
 
 
@@ -92,10 +94,14 @@ class KexploreApp(App[None]):
         switch_context: Callable[[str], None] | None = None,
         sweep: bool = True,
         check_delay: float = 0.2,
+        theme: str | None = None,
     ) -> None:
         super().__init__()
+        if theme:
+            self.theme = theme
         self.check_delay = check_delay
         self._check_timer: Timer | None = None
+        self._overview: Scene | None = None
         self.ex = Explorer(state)  # empty until the graph is built (see build_explorer)
         self.freshness = freshness
         self.contexts = contexts
@@ -144,7 +150,10 @@ class KexploreApp(App[None]):
         self.ladder.message(Text("building the graph…", "italic"), "")
         if self.freshness is not None:
             self.set_interval(1.0, self._update_top)
-        self.build_explorer(self.ex.state)
+        # Worker threads (graph build, checks) share the GIL with the UI: a short switch
+        # interval lets the UI thread back in quickly, so keys stay responsive during checks.
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        self.call_after_refresh(self.build_explorer, self.ex.state)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="build")
     def build_explorer(self, state: ClusterState) -> None:
@@ -155,6 +164,7 @@ class KexploreApp(App[None]):
         """The graph is built (at start, or after new data): show it where the view was."""
         first = not self.ex.view
         self.ex = message.explorer
+        self._overview = None
         self.query_one(Navigator).load(self.ex.state, self.ex.view)
         self._show_scene(self.focus_node, None if first else self.graph_view.selected)
         if first:
@@ -177,7 +187,9 @@ class KexploreApp(App[None]):
         self.focus_node = focus
         view = self.ex.view
         if focus is None:
-            scene = overview_scene(view, self.ex.state.namespace_names())
+            if self._overview is None:
+                self._overview = overview_scene(view, self.ex.state.namespace_names())
+            scene = self._overview
         else:
             nodes = neighbourhood(view, focus, self.radius)
             if focus.startswith("Namespace:") and not selected:
@@ -186,6 +198,7 @@ class KexploreApp(App[None]):
         if selected is None and focus is not None and focus in scene.nodes:
             selected = ("node", focus)
         self.graph_view.verdicts = self.ex.verdicts()
+        self.graph_view.failing_layers = self.ex.failing_layers()
         self.graph_view.show(scene, selected)
         self._update_top()
         self.transcript.record("navigate", focus=focus or "overview", radius=self.radius)
@@ -297,7 +310,8 @@ class KexploreApp(App[None]):
 
     def on_navigator_picked(self, message: Navigator.Picked) -> None:
         self.go(message.node)
-        self.graph_view.focus()
+        if not message.node.startswith("Namespace:"):
+            self.graph_view.focus()
 
     def on_ladder_pane_layer_chosen(self, message: LadderPane.LayerChosen) -> None:
         if self.ladder.report is not None:
@@ -375,7 +389,7 @@ class KexploreApp(App[None]):
         else:
             self.ex.reports[key] = message.report
         self.transcript.record_check(message.report)
-        self.graph_view.set_verdicts(self.ex.verdicts())
+        self.graph_view.set_verdicts(self.ex.verdicts(), self.ex.failing_layers())
         if key == self.current:
             texts = self.ex.edge_texts(key)
             label = f"{texts[0]} → {texts[1]}" if texts else ""
@@ -461,12 +475,14 @@ def make_app(
     switch_context: Callable[[str], None] | None = None,
     sweep: bool = True,
     check_delay: float = 0.2,
+    theme: str | None = None,
 ) -> KexploreApp:
     """The TUI on one ClusterState. `transcript_path`: the session's JSON Lines file (a temp
     file when None); `freshness`: text for the header ("live, 2s ago"), polled every second;
     `contexts`/`switch_context`: what `:ctx` lists and does; `sweep`: check every edge in
     the background (small clusters) so verdicts show in the graph; `check_delay`: seconds the
-    selection must rest on an edge before its check starts (0: at once, as tests want)."""
+    selection must rest on an edge before its check starts (0: at once, as tests want);
+    `theme`: a Textual theme name (e.g. "textual-light"); the palette can change it later."""
     return KexploreApp(
         state,
         transcript_path=transcript_path,
@@ -475,4 +491,5 @@ def make_app(
         switch_context=switch_context,
         sweep=sweep,
         check_delay=check_delay,
+        theme=theme,
     )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import SystemCommand
 from textual.widgets import Input
 
-from kexplore.graph import node_id
+from kexplore.graph import node_id, units
 from kexplore.render.transcript_out import session_html, session_markdown
 from kexplore.transcript import read_transcript
 from kexplore.ui.screens import ContextScreen, HelpScreen, MatrixScreen
@@ -127,8 +127,6 @@ class Commands:
         if found is None and "Pod" in kinds:
             pods = [p for p in self.app.ex.state.pods if p.name == name or p.name.startswith(name)]
             if pods:
-                from kexplore.graph import units
-
                 found = units(self.app.ex.state).get(
                     node_id("Pod", pods[0].namespace, pods[0].name)
                 )

@@ -54,6 +54,9 @@ class Explorer:
     def verdicts(self) -> dict[EdgeKey, Status]:
         return {k: r.verdict for k, r in self.reports.items()}
 
+    def failing_layers(self) -> dict[EdgeKey, str]:
+        return {k: r.failing_layer for k, r in self.reports.items() if r.failing_layer}
+
     def failing(self) -> list[EdgeKey]:
         """Checked edges whose verdict is fail, in edge order."""
         return [k for k in self.talks() if k in self.reports and self.reports[k].failing_layer]

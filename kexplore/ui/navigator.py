@@ -57,6 +57,16 @@ def rows_of(state: ClusterState, view: nx.MultiDiGraph) -> list[Row]:
     return rows
 
 
+EXPAND_ALL = 300  # start with every namespace open when there are at most this many objects
+MAX_ROWS = 2000
+
+
+def _option(row: Row) -> Option:
+    prompt = Text(f"  {_short(row[1]):<7}", "dim") + plain(row[3])
+    prompt.no_wrap, prompt.overflow = True, "ellipsis"
+    return Option(prompt, id=row[0])
+
+
 class Navigator(Vertical):
     """Namespaces with their objects; enter focuses the graph on the chosen one."""
 
@@ -70,38 +80,64 @@ class Navigator(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.rows: list[Row] = []
+        self.by_ns: dict[str, list[Row]] = {}
         self.namespace_labels: dict[str, dict[str, str]] = {}
+        self.expanded: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: text label=value !term", id="nav-filter")
         yield OptionList(id="nav-list")
 
+    @property
+    def listing(self) -> OptionList:
+        return self.query_one("#nav-list", OptionList)
+
     def load(self, state: ClusterState, view: nx.MultiDiGraph) -> None:
-        """Fill from the data."""
-        self.rows = rows_of(state, view)
+        """Fill from the data; namespaces start expanded when the whole list is short."""
+        by_ns: dict[str, list[Row]] = defaultdict(list)
+        for row in rows_of(state, view):
+            by_ns[row[2]].append(row)
+        self.by_ns = {ns: sorted(rows, key=lambda r: (r[1], r[3])) for ns, rows in by_ns.items()}
         self.namespace_labels = {ns: state.namespace_labels(ns) for ns in state.namespace_names()}
+        total = sum(len(rows) for rows in self.by_ns.values())
+        self.expanded = set(self.namespace_labels) if total <= EXPAND_ALL else set()
         self.refilter()
 
-    def refilter(self) -> None:
+    def refilter(self, keep: str | None = None) -> None:
+        """Rebuild the visible rows: the filter's matches, or namespaces with the expanded ones'
+        objects. At most MAX_ROWS rows are listed (the list renders only what is visible)."""
         query = self.query_one("#nav-filter", Input).value
         test = row_matches(query)
-        by_ns: dict[str, list[Row]] = defaultdict(list)
-        for row in self.rows:
-            if test(row):
-                by_ns[row[2]].append(row)
-        for ns, labels in self.namespace_labels.items():
-            ns_row: Row = (f"Namespace:{ns}", "Namespace", ns, ns, labels)
-            if query and ns not in by_ns and test(ns_row):
-                by_ns[ns] = []
         options: list[Option] = []
-        for ns in sorted(by_ns):
-            options.append(Option(Text("▾ ", "bold") + plain(ns, "bold"), id=f"Namespace:{ns}"))
-            for node, kind, _, name, _ in sorted(by_ns[ns], key=lambda r: (r[1], r[3])):
-                prompt = Text(f"  {_short(kind):<7}", "dim") + plain(name)
-                prompt.no_wrap, prompt.overflow = True, "ellipsis"
-                options.append(Option(prompt, id=node))
-        self.query_one("#nav-list", OptionList).set_options(options)
+        hidden = 0
+        for ns in sorted(self.namespace_labels.keys() | self.by_ns.keys()):
+            ns_row: Row = (
+                f"Namespace:{ns}",
+                "Namespace",
+                ns,
+                ns,
+                self.namespace_labels.get(ns, {}),
+            )
+            shown = [r for r in self.by_ns.get(ns, []) if test(r)] if query else []
+            if query and not shown and not test(ns_row):
+                continue
+            is_open = bool(query) or ns in self.expanded
+            if not query and is_open:
+                shown = self.by_ns.get(ns, [])
+            if len(options) + len(shown) >= MAX_ROWS:
+                hidden += len(shown) + 1
+                continue
+            marker = "▾ " if is_open else "▸ "
+            options.append(Option(Text(marker, "bold") + plain(ns, "bold"), id=ns_row[0]))
+            options += [_option(row) for row in shown]
+        if hidden:
+            options.append(
+                Option(Text(f"… {hidden} more rows: refine the filter", "dim"), disabled=True)
+            )
+        self.listing.set_options(options)
+        if keep is not None:
+            index = next((i for i, o in enumerate(options) if o.id == keep), None)
+            self.listing.highlighted = index
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -112,9 +148,16 @@ class Navigator(Vertical):
         self.query_one("#nav-list", OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter: a namespace opens or closes (and the graph shows it); an object is shown."""
         event.stop()
-        if event.option.id:
-            self.post_message(self.Picked(event.option.id))
+        node = event.option.id
+        if not node:
+            return
+        if node.startswith("Namespace:") and not self.query_one("#nav-filter", Input).value:
+            ns = node.split(":", 1)[1]
+            self.expanded ^= {ns}
+            self.refilter(keep=node)
+        self.post_message(self.Picked(node))
 
     def action_filter(self) -> None:
         box = self.query_one("#nav-filter", Input)

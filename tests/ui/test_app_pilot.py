@@ -226,3 +226,38 @@ def test_small_terminal_still_shows_graph_ladder_and_drill(demo_app: KexploreApp
         assert not app.query_one("#nav").display or app.query_one("#nav").region.width == 0
 
     run(demo_app, scenario, size=(80, 24))
+
+
+def test_mouse_click_selects_a_node_and_double_click_follows(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await command(pilot, "deploy cart")
+        view = app.graph_view
+        target = next(n for n in view.scene.nodes.values() if n.title == "redis")
+        offset = (target.x + 2 - int(view.scroll_x) + 1, target.y + 1 - int(view.scroll_y) + 1)
+        await pilot.click("#graph", offset=offset)
+        assert view.selected == ("node", target.id)
+        await pilot.double_click("#graph", offset=offset)
+        await settle(pilot)
+        assert app.focus_node == target.id
+
+    run(demo_app, scenario)
+
+
+def test_light_theme_renders_the_same_views(tmp_path: Path) -> None:
+    from kexplore.sources.demo import load_demo
+    from kexplore.ui.app import make_app
+
+    app = make_app(
+        load_demo(), transcript_path=tmp_path / "s.jsonl", check_delay=0, theme="textual-light"
+    )
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert pilot.app.theme == "textual-light"
+        assert not pilot.app.current_theme.dark
+        await command(pilot, "deploy frontend")
+        assert isinstance(pilot.app, KexploreApp)
+        assert pilot.app.graph_view.scene.nodes
+
+    run(app, scenario)

@@ -60,7 +60,8 @@ class Canvas:
 
 def draw(scene: Scene, glyphs: dict[int, str]) -> Canvas:
     """Edges first (index in scene.edges owns its cells), boxes on top; `glyphs` puts a
-    status glyph before an edge's arrowhead, so the verdict reads without colour."""
+    marker before an edge's arrowhead (`np✗`: the failing layer and the verdict's glyph),
+    so the verdict reads without colour; it is cut to the room the line has."""
     canvas = Canvas(scene.width + 2, scene.height + 1)
     lanes: dict[int, dict[str, int]] = defaultdict(dict)
     for index, edge in enumerate(scene.edges):
@@ -74,7 +75,7 @@ def draw(scene: Scene, glyphs: dict[int, str]) -> Canvas:
 def _lane(lanes: dict[int, dict[str, int]], gap_x: int, key: str) -> int:
     slots = lanes[gap_x]
     if key not in slots:
-        slots[key] = len(slots) % (GAP - 4)
+        slots[key] = len(slots) % (GAP - 6)
     return gap_x + 1 + slots[key]
 
 
@@ -99,7 +100,11 @@ def _route(
     canvas.hline(lane, end, b.mid(), owner)
     canvas.put(end, b.mid(), arrow, owner)
     if glyph:
-        canvas.put(end - 1 if arrow == "▶" else end + 1, b.mid(), glyph, owner)
+        room = abs(end - lane) - 1
+        text = glyph[-room:] if room > 0 else ""
+        first = end - len(text) if arrow == "▶" else end + 1
+        for offset, char in enumerate(text):
+            canvas.put(first + offset, b.mid(), char, owner)
 
 
 def _box(canvas: Canvas, node: SceneNode) -> None:

@@ -19,6 +19,18 @@ from kexplore.ui.graph.canvas import Canvas, draw
 from kexplore.ui.graph.scene import EdgeKey, Scene, SceneEdge, SceneNode
 
 Item = tuple[str, str | EdgeKey]
+LAYER_TAGS = {
+    "pods": "pod",
+    "service": "svc",
+    "dns": "dns",
+    "reachability": "rch",
+    "mesh": "msh",
+    "networkpolicy": "np",
+    "ports": "prt",
+    "health": "hlt",
+    "network": "net",
+    "cluster": "cls",
+}
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
 
 
@@ -74,6 +86,7 @@ class GraphView(ScrollView, can_focus=True):
         self.canvas = Canvas(1, 1)
         self.selected: Item | None = None
         self.verdicts: dict[EdgeKey, Status] = {}
+        self.failing_layers: dict[EdgeKey, str] = {}
         self.marked: set[str] = set()
         self._strips: dict[int, Strip] = {}
         self._styles: dict[object, Style] = {}
@@ -91,9 +104,12 @@ class GraphView(ScrollView, can_focus=True):
         self._announce()
         self._scroll_to_selected()
 
-    def set_verdicts(self, verdicts: dict[EdgeKey, Status]) -> None:
-        """Edge colours and glyphs by the verdict of their check."""
+    def set_verdicts(
+        self, verdicts: dict[EdgeKey, Status], failing: dict[EdgeKey, str] | None = None
+    ) -> None:
+        """Edge colours and glyphs by the verdict of their check, tags by failing layer."""
         self.verdicts = verdicts
+        self.failing_layers = failing or {}
         self.redraw()
 
     def redraw(self) -> None:
@@ -101,7 +117,7 @@ class GraphView(ScrollView, can_focus=True):
         for index, edge in enumerate(self.scene.edges):
             status = self.edge_status(edge)
             if status is not None:
-                glyphs[index] = GLYPH[status]
+                glyphs[index] = self._layer_tag(edge) + GLYPH[status]
         self.canvas = draw(self.scene, glyphs)
         self.virtual_size = Size(self.canvas.width, self.canvas.height)
         self._restyle()
@@ -114,6 +130,11 @@ class GraphView(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
+
+    def _layer_tag(self, edge: SceneEdge) -> str:
+        """Short name of the edge's failing layer (`np`), or "" when none fails."""
+        layer = self.failing_layers.get(edge.ident, "")
+        return LAYER_TAGS.get(layer, layer[:3])
 
     def edge_status(self, edge: SceneEdge) -> Status | None:
         """The verdict of an edge, or the worst verdict of the edges it stands for."""
