@@ -93,7 +93,9 @@ def test_socket_table_showing_loopback_only_fails_on_the_probe_basis() -> None:
     result = probed("loopback-only")
     assert result.status is Status.FAIL and result.basis == "probe"
     assert "127.0.0.1" in result.summary and "0.0.0.0" in (result.hint or "")
-    assert "probe listen 10.0.0.3:8080" in result.commands
+    assert (
+        "kubectl exec --namespace shop pod/cart-1 -- probe listen 10.0.0.3:8080" in result.commands
+    )
 
 
 def test_socket_table_showing_the_listener_keeps_the_static_verdict() -> None:

@@ -138,4 +138,5 @@ def test_recorded_probes_are_replayed_without_a_prober() -> None:
     )
     reach = _run(st, None)["reachability"]
     assert reach.status is Status.FAIL and reach.basis == "recorded"
-    assert "nc -zv -w 3 10.0.0.3 8080" in reach.commands
+    assert "kubectl exec --namespace shop pod/web-1 -- nc -zv -w 3 10.0.0.3 8080" in reach.commands
+    assert "| timed out" in reach.evidence[0].detail  # the raw output travels with the evidence

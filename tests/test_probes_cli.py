@@ -64,14 +64,18 @@ def test_check_probe_runs_every_probe_and_passes(
     assert report["verdict"] == "pass", [(k, v["status"], v["summary"]) for k, v in layers.items()]
     reach = layers["reachability"]
     assert reach["status"] == "pass" and reach["basis"] == "probe"
+    exec_web = "kubectl exec --namespace shop pod/web-1 -c web --"
     assert reach["commands"] == [
-        f"nc -zv -w 2 {CART_SVC_IP} 80",
-        f"nc -zv -w 2 {CART_IP} 8080",
+        f"{exec_web} nc -zv -w 2 {CART_SVC_IP} 80",
+        f"{exec_web} nc -zv -w 2 {CART_IP} 8080",
     ]
     assert layers["network"]["status"] == "pass"
     assert "kubectl port-forward --namespace shop pod/cart-1 :8080" in layers["network"]["commands"]
-    assert "nslookup cart" in layers["dns"]["commands"]
-    assert "cat /proc/net/tcp /proc/net/tcp6" in layers["ports"]["commands"]
+    assert f"{exec_web} nslookup cart" in layers["dns"]["commands"]
+    assert (
+        "kubectl exec --namespace shop pod/cart-1 -c app -- cat /proc/net/tcp /proc/net/tcp6"
+        in layers["ports"]["commands"]
+    )
     ran = {(c.pod, c.argv[0]) for c in script.calls}
     assert ran == {
         ("web-1", "sh"),

@@ -5,7 +5,11 @@ from __future__ import annotations
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.probing import judge, run_all, skipped
 from kexplore.checks.result import LayerResult
-from kexplore.probes.base import ProbeRequest
+from kexplore.probes.base import ProbeRequest, ProbeResult
+
+
+def _any_failed(results: list[ProbeResult]) -> bool:
+    return any(not r.ok and not r.mechanism_failed for r in results)
 
 
 def check(ctx: EdgeContext) -> LayerResult:
@@ -22,13 +26,15 @@ def check(ctx: EdgeContext) -> LayerResult:
     if not results:
         return skipped(ctx, "network", what)
     # A port-forward goes through the kubelet into the pod: policies, mesh and the service
-    # path do not apply, so only the pod's own state can explain a failure.
+    # path do not apply, so only the pod's own state can explain a failure. It dials
+    # localhost inside the pod, so a loopback-only listener (a ports failure) still answers:
+    # success contradicts only the pods and health layers.
     return judge(
         ctx,
         "network",
         results,
         what,
-        explaining=("pods", "ports", "health"),
+        explaining=("pods", "ports", "health") if _any_failed(results) else ("pods", "health"),
         unexplained_hint="nothing accepts connections on that port inside the pod although "
         "it looks healthy: read the app's log, check its socket table (ports layer probe), "
         "and make the readiness probe exercise the real listener",

@@ -4,7 +4,7 @@ socket table (ports), merged into the static result."""
 from __future__ import annotations
 
 from kexplore.checks.context import EdgeContext
-from kexplore.checks.probing import evidence_of, run_all
+from kexplore.checks.probing import evidence_of, reproduce, run_all
 from kexplore.checks.result import LayerResult, Status
 from kexplore.probes.base import ProbeRequest, ProbeResult
 
@@ -39,7 +39,7 @@ def merge(static: LayerResult, probes: list[ProbeResult], what: str, hint: str) 
     if not probes:
         return static
     static.evidence.extend(evidence_of(p) for p in probes)
-    static.commands.extend(" ".join(p.command) for p in probes)
+    static.commands.extend(reproduce(p) for p in probes)
     observed = [p for p in probes if not p.ok and not p.mechanism_failed]
     if not observed or static.status is Status.FAIL:
         return static

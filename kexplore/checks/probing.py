@@ -5,6 +5,7 @@ from __future__ import annotations
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.probes.base import ProbeRequest, ProbeResult
+from kexplore.probes.commands import kubectl_exec
 
 # Config layers that can explain a failing probe, in display order.
 CONFIG_LAYERS = ("pods", "service", "dns", "mesh", "networkpolicy", "ports", "health", "cluster")
@@ -61,11 +62,31 @@ def skipped(ctx: EdgeContext, layer_id: str, what: str) -> LayerResult:
     )
 
 
+UNKNOWN_HINTS = {
+    "forbidden": "ask for RBAC `create` on the pods/exec (or pods/portforward) subresource",
+    "no-tool": "the image has no probe tool: rerun with --debug-image to use an ephemeral "
+    "debug container (it cannot be removed from the pod afterwards)",
+    "not-running": "the container is not running: see the pods layer",
+}
+OUTPUT_TAIL = 3
+
+
 def evidence_of(result: ProbeResult) -> Evidence:
-    """A probe as evidence: where it ran and what it printed."""
+    """A probe as evidence: where it ran, its command, result, and the end of its output."""
     req = result.request
     ref = f"{result.basis} {req.probe} from pod {req.namespace}/{req.pod} to {req.target}"
-    return Evidence(ref, result.describe())
+    tail = [line.strip() for line in result.output.splitlines() if line.strip()][-OUTPUT_TAIL:]
+    detail = result.describe() + "".join(f"\n  | {line}" for line in tail)
+    return Evidence(ref, detail)
+
+
+def reproduce(result: ProbeResult) -> str:
+    """The command a user can run by hand: `kubectl exec … -- argv` or the port-forward."""
+    argv = result.command
+    if argv[:1] != ["kubectl"]:
+        req = result.request
+        argv = kubectl_exec(req.namespace, req.pod, req.container, argv)
+    return " ".join(argv)
 
 
 def judge(
@@ -76,64 +97,40 @@ def judge(
     explaining: tuple[str, ...] = CONFIG_LAYERS,
     unexplained_hint: str = OUTSIDE_HINT,
 ) -> LayerResult:
-    """pass / fail (explained_by a failing config layer) / unknown (probe could not run)."""
-    basis = results[0].basis
-    evidence = [evidence_of(r) for r in results]
-    commands = [" ".join(r.command) for r in results]
-    broken = [r for r in results if r.mechanism_failed]
-    failed = [r for r in results if not r.ok and not r.mechanism_failed]
-    blocker = static_blocker(ctx, explaining)
-    if failed:
-        first = failed[0]
-        summary = f"{what}: {first.request.target} {first.result}"
-        if len(failed) > 1:
-            summary += f" ({len(failed)} of {len(results)} probes failed)"
-        if blocker is not None:
-            return LayerResult(
-                layer_id,
-                Status.FAIL,
-                f"{summary}, as {blocker.id} predicts",
-                basis,
-                evidence,
-                commands,
-                blocker.hint,
-                explained_by=blocker.id,
-            )
-        return LayerResult(
-            layer_id,
-            Status.FAIL,
-            f"{summary}, though every config layer predicts success",
-            basis,
-            evidence,
-            commands,
-            unexplained_hint,
-        )
-    if broken:
-        reason = broken[0].output.strip().splitlines()[-1:] or [broken[0].result]
-        return LayerResult(
-            layer_id,
-            Status.UNKNOWN,
-            f"the probe could not run: {reason[0]}",
-            basis,
-            evidence,
-            commands,
-            "grant pods/exec, or use a debug container (--debug-image)",
-        )
-    if blocker is not None:
-        return LayerResult(
-            layer_id,
-            Status.WARN,
-            f"{what}: connected, though {blocker.id} predicts failure — the config layer may "
-            "be wrong or the data stale",
-            basis,
-            evidence,
-            commands,
-        )
-    return LayerResult(
+    """pass / fail (explained_by a failing config layer of `explaining`) / unknown (the probe
+    could not run) / warn (it worked though a config layer of `explaining` predicts failure)."""
+    base = LayerResult(
         layer_id,
         Status.PASS,
         f"{what}: all {len(results)} probes succeeded",
-        basis,
-        evidence,
-        commands,
+        results[0].basis,
+        [evidence_of(r) for r in results],
+        [reproduce(r) for r in results],
     )
+    failed = [r for r in results if not r.ok and not r.mechanism_failed]
+    broken = [r for r in results if r.mechanism_failed]
+    blocker = static_blocker(ctx, explaining)
+    if failed:
+        first = failed[0]
+        base.status = Status.FAIL
+        base.summary = f"{what}: {first.request.target} {first.result}"
+        if len(failed) > 1:
+            base.summary += f" ({len(failed)} of {len(results)} probes failed)"
+        if blocker is not None:
+            base.summary += f", as {blocker.id} predicts"
+            base.hint, base.explained_by = blocker.hint, blocker.id
+        else:
+            base.summary += ", though every config layer predicts success"
+            base.hint = unexplained_hint
+    elif broken:
+        lines = broken[0].output.strip().splitlines()
+        base.status = Status.UNKNOWN
+        base.summary = f"the probe could not run: {lines[-1] if lines else broken[0].result}"
+        base.hint = UNKNOWN_HINTS.get(broken[0].result, "read the probe's output below")
+    elif blocker is not None:
+        base.status = Status.WARN
+        base.summary = (
+            f"{what}: connected, though {blocker.id} predicts failure — the config layer may "
+            "be wrong or the data stale"
+        )
+    return base
