@@ -108,6 +108,23 @@ def direction_allows(
 ) -> bool:
     if subject["spec"].get("hostNetwork", False):
         return True  # node traffic: never isolated
+    isolated, admitted = np_direction(
+        policies, ns_labels, subject, other, dst, kind, protocol, port
+    )
+    return admitted or not isolated
+
+
+def np_direction(
+    policies: list[Obj],
+    ns_labels: dict[str, dict[str, str]],
+    subject: Obj,
+    other: Obj,
+    dst: Obj,
+    kind: str,
+    protocol: str,
+    port: int,
+) -> tuple[bool, bool]:
+    """(some policy isolates the subject in this direction, some rule admits the traffic)."""
     key, peers_key = ("ingress", "from") if kind == "Ingress" else ("egress", "to")
     isolated = False
     for policy in policies:
@@ -121,8 +138,8 @@ def direction_allows(
                 continue
             ports = rule.get("ports") or []
             if not ports or any(port_matches(e, dst, protocol, port) for e in ports):
-                return True
-    return not isolated
+                return True, True
+    return isolated, False
 
 
 def allowed(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-from netpol_builders import namespace, netpol, pod
+from netpol_builders import admin, namespace, netpol, pod
 
 World = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 
@@ -102,3 +102,60 @@ def cluster(draw: st.DrawFn) -> World:
     ]
     policies = [draw(policy(i)) for i in range(draw(st.integers(0, 4)))]
     return nss, pods, policies
+
+
+admin_peer = st.one_of(
+    st.builds(lambda s: {"namespaces": s}, selector),
+    st.builds(
+        lambda n, p: {"pods": {"namespaceSelector": n, "podSelector": p}}, selector, selector
+    ),
+)
+admin_port = st.one_of(
+    st.builds(
+        lambda pr, n: {"portNumber": {"protocol": pr, "port": n}},
+        st.sampled_from(PROTOCOLS),
+        st.sampled_from(PORTS),
+    ),
+    st.builds(
+        lambda n: {"portRange": {"protocol": "TCP", "start": n, "end": n + 1}},
+        st.sampled_from(PORTS),
+    ),
+    st.builds(lambda name: {"namedPort": name}, st.sampled_from(PORT_NAMES)),
+)
+
+
+@st.composite
+def admin_rules(draw: st.DrawFn, peers_key: str, actions: tuple[str, ...]) -> list[dict[str, Any]]:
+    out = []
+    for _ in range(draw(st.integers(0, 2))):
+        rule: dict[str, Any] = {
+            "action": draw(st.sampled_from(actions)),
+            peers_key: draw(st.lists(admin_peer, min_size=1, max_size=2)),
+        }
+        if draw(st.booleans()):
+            rule["ports"] = draw(st.lists(admin_port, min_size=1, max_size=2))
+        out.append(rule)
+    return out
+
+
+@st.composite
+def admin_policies(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """0-2 AdminNetworkPolicies and an optional BaselineAdminNetworkPolicy."""
+    admins = []
+    for i in range(draw(st.integers(0, 2))):
+        spec = {
+            "priority": draw(st.integers(1, 3)),
+            "subject": draw(admin_peer),
+            "ingress": draw(admin_rules("from", ("Allow", "Deny", "Pass"))),
+            "egress": draw(admin_rules("to", ("Allow", "Deny", "Pass"))),
+        }
+        admins.append(admin("AdminNetworkPolicy", f"anp{i}", spec))
+    baselines = []
+    if draw(st.booleans()):
+        spec = {
+            "subject": draw(admin_peer),
+            "ingress": draw(admin_rules("from", ("Allow", "Deny"))),
+            "egress": draw(admin_rules("to", ("Allow", "Deny"))),
+        }
+        baselines.append(admin("BaselineAdminNetworkPolicy", "default", spec))
+    return admins, baselines

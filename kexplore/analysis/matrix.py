@@ -121,6 +121,8 @@ class Matrix:
         got = self._cache.get(key)
         if got is None:
             a, b = self.peers[src].endpoint(), self.peers[dst].endpoint()
+            if src == dst and b.pod is not None:
+                b = Endpoint.of_pod(_twin(b.pod))  # another pod of the class, not itself
             got = self._cache[key] = allowed_connections(self.state, a, b)
         return got
 
@@ -382,3 +384,9 @@ def _merge(
         known = out.get(k)
         out[k] = conn if known is None else known | conn
     return out
+
+
+def _twin(pod: Pod) -> Pod:
+    """A stand-in for another pod of the same class (same labels, namespace and ports)."""
+    meta = msgspec.structs.replace(pod.metadata, name=f"{pod.metadata.name}~twin")
+    return msgspec.structs.replace(pod, metadata=meta)
