@@ -464,3 +464,12 @@ def test_selector_misses_explain_and_versus_or() -> None:
         "networkpolicy shop/a ingress[0] from[1]: namespaceSelector team=ops does not match "
         "namespace other of other/client",
     ]
+
+
+def test_dual_stack_host_network_pod_matches_an_ipv6_block() -> None:
+    host = pod("kube-system", "agent", {"app": "agent"}, "192.168.1.5", host_network=True)
+    host["status"]["podIPs"] = [{"ip": "192.168.1.5"}, {"ip": "fd00:1::5"}]
+    allow = netpol("shop", "v6-nodes", _ing({"from": [{"ipBlock": {"cidr": "fd00:1::/64"}}]}))
+    state = state_of(*NAMESPACES, WEB, host, allow)
+    agent, web = _p(state, "kube-system", "agent"), _p(state, "shop", "web")
+    assert verdict(state, agent, web, "TCP", 8080).allowed

@@ -57,14 +57,14 @@ class Endpoint:
         """The pod that pod/namespace selectors can match (not a hostNetwork pod)."""
         return None if self.pod is None or self.pod.spec.host_network else self.pod
 
-    def block_address(self) -> IPRange | None:
-        """The address ipBlocks are matched against: external IPs and hostNetwork node IPs."""
+    def block_addresses(self) -> list[IPRange]:
+        """What ipBlocks are matched against: an external range, or a hostNetwork pod's node
+        IPs (both families on dual-stack nodes); never a pod-network IP."""
         if self.pod is None:
-            return self.ip
+            return [self.ip] if self.ip is not None else []
         if self.pod.spec.host_network:
-            ips = self.pod.ips()
-            return IPRange.of_ip(ips[0]) if ips else None
-        return None
+            return [r for ip in self.pod.ips() if (r := IPRange.of_ip(ip)) is not None]
+        return []
 
     def label(self) -> str:
         if self.pod is not None:
@@ -169,8 +169,8 @@ class PolicyIndex:
     def peer_matches(self, peer: NetworkPolicyPeer, policy_ns: str, other: Endpoint) -> bool:
         """One from/to element against the other side (selectors in one element are ANDed)."""
         if peer.ip_block is not None:
-            addr = other.block_address()
-            return addr is not None and block_contains(peer.ip_block, addr)
+            block = peer.ip_block
+            return any(block_contains(block, addr) for addr in other.block_addresses())
         pod = other.selectable()
         if pod is None:
             return False
