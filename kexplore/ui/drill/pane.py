@@ -18,6 +18,7 @@ from kexplore.ui.explorer import Explorer
 from kexplore.ui.style import badge, plain
 
 TABS = ("describe", "yaml", "logs", "events", "probes", "policy", "evidence")
+TAB_LABELS = {"describe": "desc"}
 LOG_LINES = 5000
 
 
@@ -66,7 +67,7 @@ class DrillPane(Vertical):
     def compose(self) -> ComposeResult:
         with TabbedContent(id="drill-tabs"):
             for tab in TABS:
-                with TabPane(tab, id=f"tab-{tab}"):
+                with TabPane(TAB_LABELS.get(tab, tab), id=f"tab-{tab}"):
                     if tab == "logs":
                         yield LogView(id="drill-logs")
                     else:
