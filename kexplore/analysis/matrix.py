@@ -137,59 +137,24 @@ class Matrix:
             return self._classes
         return self._classes + self.targets_external
 
-    def rows(self) -> Iterator[Row]:
-        """The matrix row by row, compressed: work proportional to what policies select."""
+    def pairs(self) -> Iterator[tuple[int, int, PortSet]]:
+        """Every ordered pair with some allowed traffic (no external-to-external pairs), in
+        no particular order; without admin tiers the work follows the allowed pairs."""
         sources = self._classes + self.sources_external
         if self._sparse is not None:
-            yield from self._sparse.rows(sources)
+            yield from self._sparse.pairs(sources)
             return
         for s in sources:
-            yield Row(s, NONE, {d: self.allowed(s, d) for d in self.targets_of(s)})
-
-    def isolated_targets(self) -> set[int]:
-        """Classes some policy isolates for ingress (every target is listed in dense rows)."""
-        if self._sparse is None:
-            return set(self.classes())
-        return self._sparse.isolated()
-
-    def pairs(self) -> Iterator[tuple[int, int, PortSet]]:
-        """Every ordered pair with some allowed traffic (no external-to-external pairs)."""
-        isolated = self.isolated_targets()
-        open_targets = {
-            external: [d for d in self.targets_of(self._any(external)) if d not in isolated]
-            for external in (False, True)
-        }
-        for row in self.rows():
-            if not row.open.is_empty():
-                listed = row.exceptions
-                for d in open_targets[self.peers[row.source].external]:
-                    if d not in listed:
-                        yield row.source, d, row.open
-            for d, conn in row.exceptions.items():
+            for d in self.targets_of(s):
+                conn = self.allowed(s, d)
                 if not conn.is_empty():
-                    yield row.source, d, conn
-
-    def _any(self, external: bool) -> int:
-        """Some source of that kind (targets_of depends only on the kind)."""
-        if external:
-            return self.sources_external[0] if self.sources_external else -1
-        return self._classes[0] if self._classes else -1
+                    yield s, d, conn
 
     def count_allowed(self) -> int:
         """How many ordered pairs allow some traffic, without expanding the rows."""
         if self._sparse is not None:
             return self._sparse.count(self._classes + self.sources_external)
         return sum(1 for _ in self.pairs())
-
-
-@dataclass
-class Row:
-    """One source's row: `open` to every target no policy isolates for ingress, nothing to
-    isolated ones, except where `exceptions` says otherwise."""
-
-    source: int
-    open: PortSet
-    exceptions: dict[int, PortSet]
 
 
 class SparseSides:
@@ -221,29 +186,28 @@ class SparseSides:
             self._isolated = {k for k in self._classes if self.side(INGRESS, k) is not None}
         return self._isolated
 
-    def rows(self, sources: list[int]) -> Iterator[Row]:
-        """Rows from the egress maps and the inverted ingress maps (sparse work)."""
-        admitted: dict[int, dict[int, PortSet]] = defaultdict(dict)
+    def pairs(self, sources: list[int]) -> Iterator[tuple[int, int, PortSet]]:
+        """Open sources to open targets, egress maps to open targets, then isolated targets
+        column by column (side maps hold no empty port sets, see _merge)."""
         isolated = self.isolated()
+        egress = {s: self.side(EGRESS, s) for s in sources}
+        open_classes = [k for k in self._classes if k not in isolated]
+        with_ranges = open_classes + self._externals[EGRESS]
+        for s, out in egress.items():
+            if out is None:
+                for d in open_classes if self.peers[s].external else with_ranges:
+                    yield s, d, ALL
+            else:
+                yield from ((s, d, conn) for d, conn in out.items() if d not in isolated)
         for d in isolated:
             ingress = self.side(INGRESS, d)
             assert ingress is not None
             for s, conn in ingress.items():
-                admitted[s][d] = conn
-        for s in sources:
-            egress = self.side(EGRESS, s)
-            mine = admitted.get(s, {})
-            if egress is None:
-                yield Row(s, ALL, dict(mine))
-                continue
-            yield Row(
-                s,
-                NONE,
-                {
-                    d: conn & mine.get(d, NONE) if d in isolated else conn
-                    for d, conn in egress.items()
-                },
-            )
+                out = egress[s]
+                if out is None:
+                    yield s, d, conn
+                elif d in out and not (both := out[d] & conn).is_empty():
+                    yield s, d, both
 
     def allowed(self, src: int, dst: int) -> PortSet:
         egress = self.side(EGRESS, src)
