@@ -75,7 +75,7 @@ def decode_vs_floor(workload: str) -> Metric:
             "kexplore": lambda: read_snapshot(workload_dir(workload)),
             "decode_list": lambda: [decode_list(p.read_bytes()) for _, p in files],
         },
-        repeat=3 if workload == "W2" else 5,
+        repeat=2 if workload == "W2" else 4,
         clock=time.process_time,
     )
     stdlib = best_of(gc_paused(lambda: [json.loads(p.read_bytes()) for _, p in files]), 1)
@@ -110,7 +110,7 @@ def client_vs_kexplore(workload: str = "W1") -> Metric:
                 "client": lambda: [api.deserialize(s, t, "application/json") for t, s in samples],
                 "kexplore": lambda: read_snapshot(Path(tmp)),
             },
-            repeat=3,
+            repeat=2,
             clock=time.process_time,
         )
     client, ours = times["client"], times["kexplore"]

@@ -86,7 +86,7 @@ def tui(workload: str = "W2") -> list[Metric]:
     with tempfile.TemporaryDirectory(prefix="kx-bench-") as tmp:
         app = make_app(state, transcript_path=Path(tmp) / "session.jsonl")
         first, lat = asyncio.run(_drive(app, KEYS))
-    table_first, table_lat = asyncio.run(_drive(_datatable_app(_rows(state)), ["down"] * 40))
+    table_first, table_lat = asyncio.run(_drive(_datatable_app(_rows(state)), ["down"] * 20))
     paint_notes = [
         f"{len(state.pods)} pods at {SIZE[0]}×{SIZE[1]}; Textual DataTable of the same pods: "
         f"first paint {table_first:.2f} s (kexplore ÷ DataTable = {first / table_first:.2f}×)"
