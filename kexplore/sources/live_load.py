@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from kexplore.sources.live_client import (
 from kexplore.sources.live_discovery import Discovery, ServedResource, discover
 
 PAGE_SIZE = 500
+FREEZE_AT = 10_000
 T = TypeVar("T", bound=K8s)
 # Structs kinds.py post-processes after decoding (kind filled in, events converted).
 NEEDS_FINISH: tuple[type[K8s], ...] = (EventsV1, OpaqueObject)
@@ -78,6 +80,10 @@ class KindResult:
 class _ListMeta(msgspec.Struct, frozen=True, rename="camel"):
     resource_version: str = ""
     continue_: str = msgspec.field(default="", name="continue")
+
+
+class _ContinueOnly(msgspec.Struct):
+    metadata: _ListMeta = _ListMeta()
 
 
 class _RawPage(msgspec.Struct):
@@ -144,30 +150,49 @@ def decode_page(data: bytes, res: ServedResource) -> Page:
     return page
 
 
+def _fetch(conn: Connection, api: Any, target: Target, path: str, token: str) -> bytes:
+    paging: tuple[str, str] = ("continue", token) if token else ("resourceVersion", "0")
+    return get_bytes(conn, api, path, [("limit", PAGE_SIZE), paging], target.accept)
+
+
+def _pages(
+    conn: Connection, api: Any, target: Target, path: str, fetcher: ThreadPoolExecutor
+) -> tuple[list[K8s], str, list[str]] | None:
+    """One pass over the pages; the next page downloads while this one decodes.
+
+    None when the continue token expired (410) and the list must start again.
+    """
+    objects: list[K8s] = []
+    problems: list[str] = []
+    token = ""
+    pending = fetcher.submit(_fetch, conn, api, target, path, token)
+    while True:
+        try:
+            data = pending.result()
+        except HttpFailure as e:
+            if e.status == 410 and token:
+                return None
+            raise
+        token = msgspec.json.decode(data, type=_ContinueOnly).metadata.continue_
+        if token:
+            pending = fetcher.submit(_fetch, conn, api, target, path, token)
+        page = decode_page(data, target.res)
+        objects += page.objects
+        problems += page.problems
+        if not token:
+            return objects, page.resource_version, problems
+
+
 def list_scope(
     conn: Connection, api: Any, target: Target, namespace: str | None
 ) -> tuple[list[K8s], str, list[str]]:
     """Every object of a collection, page by page; an expired continue token restarts it."""
     path = target.res.path(namespace)
-    for _restart in range(3):
-        objects: list[K8s] = []
-        problems: list[str] = []
-        token = ""
-        while True:
-            paging: tuple[str, str] = ("continue", token) if token else ("resourceVersion", "0")
-            query: list[tuple[str, str | int]] = [("limit", PAGE_SIZE), paging]
-            try:
-                data = get_bytes(conn, api, path, query, target.accept)
-            except HttpFailure as e:
-                if e.status == 410 and token:
-                    break  # the continue token expired: list again from the start
-                raise
-            page = decode_page(data, target.res)
-            objects += page.objects
-            problems += page.problems
-            token = page.continue_token
-            if not token:
-                return objects, page.resource_version, problems
+    with ThreadPoolExecutor(max_workers=1) as fetcher:  # `api` is used by this thread only
+        for _restart in range(3):
+            listed = _pages(conn, api, target, path, fetcher)
+            if listed is not None:
+                return listed
     raise HttpFailure(410, "Expired", f"listing {target.res.full_name} kept expiring while paging")
 
 
@@ -256,6 +281,27 @@ def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _load_all(
+    conn: Connection,
+    targets: list[Target],
+    namespaces: Sequence[str],
+    memo: RulesMemo,
+    workers: int,
+) -> list[KindResult]:
+    """Load every target in parallel, with the cyclic GC paused (as the snapshot reader does)."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # decoding allocates many acyclic containers: GC passes only cost
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
+            results = list(pool.map(lambda t: load_kind(conn, t, namespaces, memo), targets))
+        if sum(len(r.objects) for r in results) >= FREEZE_AT:
+            gc.freeze()  # long-lived: keep the GC from walking them again and again
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return results
+
+
 def load_state(
     conn: Connection, namespaces: Sequence[str] = (), workers: int = 12
 ) -> tuple[ClusterState, list[Listed]]:
@@ -268,8 +314,7 @@ def load_state(
         raise explain(e, conn, "reading API discovery") from e
     targets = targets_for(disc)
     memo = RulesMemo(conn)
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
-        results = list(pool.map(lambda t: load_kind(conn, t, namespaces, memo), targets))
+    results = _load_all(conn, targets, namespaces, memo, workers)
     errors = [r.error for r in results if r.error is not None]
     if results and len(errors) == len(results) and errors[0] is not None:
         raise explain(errors[0], conn, "listing objects") from errors[0]

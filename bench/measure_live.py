@@ -1,0 +1,218 @@
+"""Issue 6 live metrics: loading W2 from a replaying API server (20 ms per request).
+
+Beside kexplore's full load and first paint, the same run measures the network+parse
+floor (the same list pages fetched with the same parallelism and decoded by msgspec into
+minimal Structs) and, when kubectl is installed, `kubectl get` of the same kinds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import urllib3
+import yaml
+
+from bench.common import Measure, Metric, Skip, best_of, race
+from bench.floor import FLOOR_TYPES, list_decoder
+from bench.live_replay import SERVED, Served
+
+WORKLOAD = "W2"
+LATENCY_MS = 20
+WORKERS = 12  # kexplore.sources.live_load.load_state's default
+
+
+class _Page(msgspec.Struct):
+    metadata: dict[str, Any] = {}
+    items: list[msgspec.Raw] = []
+
+
+class _Continue(msgspec.Struct):
+    metadata: dict[str, Any] = {}
+
+
+class Replay:
+    """The replay server as a child process, and a kubeconfig that reaches it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.live_replay", WORKLOAD, str(LATENCY_MS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url:
+            raise Skip("the replay server did not start")
+        self.kubeconfig = directory / "kubeconfig"
+        self.kubeconfig.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "current-context": "replay",
+                    "clusters": [{"name": "replay", "cluster": {"server": self.url}}],
+                    "users": [{"name": "replay", "user": {"token": "bench"}}],
+                    "contexts": [
+                        {"name": "replay", "context": {"cluster": "replay", "user": "replay"}}
+                    ],
+                }
+            )
+        )
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(30)
+
+
+def _floor_collection(pool: urllib3.PoolManager, url: str, served: Served) -> int:
+    decoder = list_decoder(served.kind) if served.kind in FLOOR_TYPES else None
+    token, count = "", 0
+    while True:
+        query = f"limit=500&continue={token}" if token else "limit=500&resourceVersion=0"
+        data = pool.request("GET", f"{url}{served.path}?{query}").data
+        if decoder is not None:
+            count += len(decoder.decode(data).items)
+        else:
+            count += len(msgspec.json.decode(data, type=_Page).items)
+        token = msgspec.json.decode(data, type=_Continue).metadata.get("continue") or ""
+        if not token:
+            return count
+
+
+def floor(url: str) -> Callable[[], object]:
+    """Every collection's pages over keep-alive HTTP, decoded into the floor Structs."""
+
+    def run() -> object:
+        pool = urllib3.PoolManager(maxsize=WORKERS)
+        with ThreadPoolExecutor(WORKERS) as ex:
+            return sum(ex.map(lambda s: _floor_collection(pool, url, s), SERVED))
+
+    return run
+
+
+def kexplore_load(kubeconfig: Path) -> Callable[[], object]:
+    from kexplore.sources.live import LiveSource
+
+    LiveSource(kubeconfig=str(kubeconfig))  # imports the client once, outside the timing
+    return lambda: LiveSource(kubeconfig=str(kubeconfig)).load()
+
+
+def kubectl_get(kubeconfig: Path, cache: Path) -> Callable[[], object] | None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        return None
+    kinds = ",".join(s.plural + (f".{s.group}" if s.group else "") for s in SERVED)
+    cmd = [
+        kubectl,
+        "--kubeconfig",
+        str(kubeconfig),
+        "--cache-dir",
+        str(cache),
+        "get",
+        kinds,
+        "-A",
+        "-o",
+        "json",
+        "--chunk-size=500",
+    ]
+    return lambda: subprocess.run(cmd, check=True, capture_output=True)
+
+
+def first_paint(kubeconfig: Path) -> float:
+    """Seconds from nothing to the TUI's first paint of the live state (one run)."""
+    from kexplore.sources.live import LiveSource
+    from kexplore.ui.app import make_app
+
+    async def session() -> float:
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            state = LiveSource(kubeconfig=str(kubeconfig)).load()
+            app = make_app(state, transcript_path=Path(tmp) / "s.jsonl", sweep=False)
+            async with app.run_test(size=(120, 36)) as pilot:
+                await pilot.pause()
+                return time.perf_counter() - start
+
+    return asyncio.run(session())
+
+
+def live_metrics() -> list[Metric]:
+    with tempfile.TemporaryDirectory() as tmp:
+        replay = Replay(Path(tmp))
+        try:
+            contenders: dict[str, Callable[[], object]] = {
+                "floor": floor(replay.url),
+                "kexplore": kexplore_load(replay.kubeconfig),
+            }
+            best = race(contenders, repeat=3)
+            kubectl = kubectl_get(replay.kubeconfig, Path(tmp) / "kube-cache")
+            if kubectl is not None:  # minutes per run at W2: timed once
+                best["kubectl"] = best_of(kubectl, repeat=1)
+            paint = first_paint(replay.kubeconfig)
+        finally:
+            replay.close()
+    return _metrics(best, paint)
+
+
+def _metrics(best: dict[str, float], paint: float) -> list[Metric]:
+    note = (
+        f"{WORKLOAD} over loopback, {LATENCY_MS} ms per request: kexplore "
+        f"{best['kexplore']:.2f} s, floor {best['floor']:.2f} s"
+    )
+    out = [
+        Metric(
+            f"live {WORKLOAD} full load ÷ network+parse floor",
+            best["kexplore"] / best["floor"],
+            1.25,
+            "lower",
+            notes=[note],
+        ),
+        Metric(
+            f"live {WORKLOAD} first paint ÷ network+parse floor",
+            paint / best["floor"],
+            1.25,
+            "lower",
+            notes=[f"load + TUI first paint {paint:.2f} s (one run)"],
+        ),
+    ]
+    if "kubectl" in best:
+        out.append(
+            Metric(
+                f"live {WORKLOAD} full load ÷ kubectl get -o json",
+                best["kexplore"] / best["kubectl"],
+                1.0,
+                "lower",
+                notes=[f"kubectl get (same kinds, --chunk-size=500) {best['kubectl']:.2f} s"],
+            )
+        )
+    return out
+
+
+_CACHE: list[Metric] = []
+
+
+def _metric(index: int) -> Metric:
+    if not _CACHE:
+        _CACHE.extend(live_metrics())
+    if index >= len(_CACHE):
+        raise Skip("kubectl is not installed")
+    return _CACHE[index]
+
+
+def measures() -> list[Measure]:
+    return [
+        ("live full load", lambda: _metric(0)),
+        ("live first paint", lambda: _metric(1)),
+        ("live vs kubectl", lambda: _metric(2)),
+    ]
