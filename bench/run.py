@@ -51,7 +51,12 @@ def _show(metric: Metric) -> None:
 def run_module(name: str, title: str, results: dict[str, Metric]) -> bool:
     """Run one module's measurements into `results`; False when one of them crashed."""
     print(f"\n{title} [{name}]")
-    module = _import(name)
+    try:
+        module = _import(name)
+    except Exception:
+        print(f"  FAILED to import {name}:")
+        print("      " + traceback.format_exc().rstrip().replace("\n", "\n      "))
+        return False
     if module is None:
         print(f"  skipped: {name.replace('.', '/')}.py is not written yet")
         return True
