@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, Log, OptionList, Static
 
 from kexplore.graph import node_id
 from kexplore.ui.app import KexploreApp
@@ -261,3 +261,43 @@ def test_light_theme_renders_the_same_views(tmp_path: Path) -> None:
         assert pilot.app.graph_view.scene.nodes
 
     run(app, scenario)
+
+
+def test_policy_view_highlights_the_deciding_rule(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        key = edge_key(app, "shop/deploy/checkout", "pg.data.svc.cluster.local:5432")
+        app.go(key[0], ("edge", key))
+        await settle(pilot)
+        report = app.ladder.report
+        assert report is not None
+        layer = report.layer("networkpolicy")
+        assert layer is not None
+        app.drill.show_layer(app.ex, report, layer)
+        text = str(app.query_one("#drill-policy", Static).render())
+        hot = [line for line in text.splitlines() if line.startswith("▶")]
+        assert "networkpolicy data/pg-allow-clients" in text
+        assert hot and hot[0].startswith("▶ ingress[0]:")
+        assert all("from[1]" not in line for line in hot)
+
+    run(demo_app, scenario)
+
+
+def test_log_search_filters_the_bounded_buffer(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await command(pilot, "deploy recommendations")
+        app.drill.open("logs")
+        await pilot.pause()
+        log = app.query_one("#log-lines", Log)
+        assert len(log.lines) > 1
+        app.query_one("#log-lines", Log).focus()
+        await pilot.press("slash")
+        assert app.focused is app.query_one("#log-search", Input)
+        await pilot.press(*"model")
+        lines = app.query_one("#log-lines", Log).lines
+        assert lines and all("model" in line.lower() for line in lines)
+
+    run(demo_app, scenario)

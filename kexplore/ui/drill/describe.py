@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -153,41 +154,67 @@ def _drop_empty(value: Any) -> Any:
     return value
 
 
-_RULE_REF = re.compile(r"\b(ingress|egress)\[(\d+)\]")
+_RULE_REF = re.compile(r"\b(ingress|egress)\[(\d+)\](?:\s+(?:from|to)\[(\d+)\])?")
 
 
-def deciding_rule(refs: list[str]) -> tuple[str, str, str] | None:
-    """(namespace/name, direction, index) named by evidence like
-    `networkpolicy shop/allow-web ingress[0]`."""
-    for ref in refs:
+@dataclass(frozen=True)
+class Decision:
+    """What an evidence line says decided: a policy, and its rule (and peer) when named."""
+
+    policy: str  # namespace/name
+    direction: str = ""  # ingress | egress | "" (unknown)
+    rule: int | None = None
+    peer: int | None = None
+
+
+def deciding_rules(evidence: list[tuple[str, str]]) -> list[Decision]:
+    """Decisions named by evidence (ref, detail) like `networkpolicy shop/allow ingress[0]
+    from[1] ports[0]`; without an index, the direction is read from the detail."""
+    out: list[Decision] = []
+    for ref, detail in evidence:
         parts = ref.split()
-        if len(parts) >= 2 and parts[0].lower() in ("networkpolicy", "netpol"):
-            match = _RULE_REF.search(ref)
-            return parts[1], match[1] if match else "", match[2] if match else ""
-    return None
+        if len(parts) < 2 or parts[0].lower() not in ("networkpolicy", "netpol"):
+            continue
+        match = _RULE_REF.search(ref)
+        if match:
+            peer = int(match[3]) if match[3] else None
+            decision = Decision(parts[1], match[1], int(match[2]), peer)
+        else:
+            text = detail.lower()
+            direction = "ingress" if "ingress" in text else "egress" if "egress" in text else ""
+            decision = Decision(parts[1], direction)
+        if decision not in out:
+            out.append(decision)
+    return out
 
 
-def policy_lines(policy: NetworkPolicy, rule: tuple[str, str] | None) -> list[Line]:
-    """The policy as describe-style lines; the lines of `rule` (direction, index) highlighted."""
+def policy_lines(policy: NetworkPolicy, decision: Decision | None) -> list[Line]:
+    """The policy as describe-style lines; what decided is highlighted: the rule (and its
+    peer) when named, else the direction's isolation line."""
+    d = decision or Decision("")
     out: list[Line] = [
         (_field("PodSelector", _selector(policy.spec.pod_selector)), False),
-        (_field("PolicyTypes", ", ".join(policy.effective_types())), False),
+        (
+            _field("PolicyTypes", ", ".join(policy.effective_types())),
+            d.direction != "" and d.rule is None,
+        ),
     ]
     for direction in ("ingress", "egress"):
         rules = getattr(policy.spec, direction) or []
         if direction.capitalize() not in policy.effective_types():
             continue
         if not rules:
-            out.append((f"{direction}: none allowed (isolated)", rule == (direction, "")))
+            out.append((f"{direction}: none allowed (isolated)", d.direction == direction))
         for i, r in enumerate(rules):
-            hot = rule == (direction, str(i))
+            hot = d.direction == direction and d.rule == i
             peers = (r.from_ if direction == "ingress" else r.to) or []
+            word = "from" if direction == "ingress" else "to"
             out.append((f"{direction}[{i}]:", hot))
             out.append(("  ports: " + _ports(r.ports), hot))
-            word = "from" if direction == "ingress" else "to"
             if not peers:
                 out.append((f"  {word}: <any>", hot))
-            out += [(f"  {word}: {_peer(p)}", hot) for p in peers]
+            for j, p in enumerate(peers):
+                out.append((f"  {word}[{j}]: {_peer(p)}", hot and d.peer in (None, j)))
     return out
 
 

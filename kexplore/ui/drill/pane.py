@@ -13,7 +13,14 @@ from kexplore.checks.result import EdgeReport, LayerResult, Status
 from kexplore.model.policies import NetworkPolicy
 from kexplore.model.recorded import RecordedLog, RecordedProbe
 from kexplore.render.sanitize import strip_controls
-from kexplore.ui.drill.describe import deciding_rule, describe, event_rows, policy_lines, to_yaml
+from kexplore.ui.drill.describe import (
+    Decision,
+    deciding_rules,
+    describe,
+    event_rows,
+    policy_lines,
+    to_yaml,
+)
 from kexplore.ui.explorer import Explorer
 from kexplore.ui.style import badge, plain
 
@@ -122,7 +129,7 @@ class DrillPane(Vertical):
         keys = {(p.namespace, p.name) for p in pods}
         self._show_probes([p for p in ex.state.recorded_probes if (p.namespace, p.pod) in keys])
         if isinstance(obj, NetworkPolicy):
-            self._show_policy(obj, None)
+            self._show_policies([(obj, None)])
 
     def show_edge(self, ex: Explorer, report: EdgeReport, layer: LayerResult | None) -> None:
         """The target's describe/logs, the edge's probes, the chosen layer's evidence
@@ -161,18 +168,27 @@ class DrillPane(Vertical):
         parts += [plain(f"$ {cmd}", "italic") for cmd in layer.commands]
         parts.append(Text(f"basis: {layer.basis}", "dim"))
         self._set("evidence", Group(*parts), layer.commands[0] if layer.commands else "")
-        rule = deciding_rule([ev.ref for ev in layer.evidence])
-        if rule is not None:
-            ns, _, name = rule[0].partition("/")
+        decisions = deciding_rules([(ev.ref, ev.detail) for ev in layer.evidence])
+        shown: list[tuple[NetworkPolicy, Decision | None]] = []
+        for decision in decisions:
+            ns, _, name = decision.policy.partition("/")
             policy = ex.state.get("NetworkPolicy", ns, name)
             if isinstance(policy, NetworkPolicy):
-                self._show_policy(policy, (rule[1], rule[2]))
+                shown.append((policy, decision))
+        if shown:
+            self._show_policies(shown)
 
-    def _show_policy(self, policy: NetworkPolicy, rule: tuple[str, str] | None) -> None:
-        text = plain(f"networkpolicy {policy.namespace}/{policy.name}\n", "bold")
-        for line, hot in policy_lines(policy, rule):
-            text.append_text(plain(("▶ " if hot else "  ") + line + "\n", "reverse" if hot else ""))
-        cmd = f"kubectl get networkpolicy -n {policy.namespace} {policy.name} -o yaml"
+    def _show_policies(self, policies: list[tuple[NetworkPolicy, Decision | None]]) -> None:
+        """Each deciding policy with what decided highlighted (▶ and reverse video)."""
+        text = Text()
+        for policy, decision in policies:
+            text.append_text(plain(f"networkpolicy {policy.namespace}/{policy.name}\n", "bold"))
+            for line, hot in policy_lines(policy, decision):
+                text.append_text(
+                    plain(("▶ " if hot else "  ") + line + "\n", "reverse" if hot else "")
+                )
+        first = policies[0][0]
+        cmd = f"kubectl get networkpolicy -n {first.namespace} {first.name} -o yaml"
         self._set("policy", text, cmd)
 
     def _show_logs(self, logs: list[RecordedLog], pods: set[tuple[str, str]], ns: str) -> None:
