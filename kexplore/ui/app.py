@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, Static, Tabs
 from textual.worker import get_current_worker
 
 from kexplore.checks.ladder import LAYERS, check_edge
@@ -249,7 +249,7 @@ class KexploreApp(App[None]):
     def action_focus_pane(self, pane: str) -> None:
         widget = {"nav": "#nav-list", "graph": "#graph", "ladder": "#ladder-rows"}.get(pane)
         if widget is None:
-            self.query_one("#drill-tabs").focus()
+            self.drill.query_one(Tabs).focus()
         else:
             self.query_one(widget).focus()
 
