@@ -155,6 +155,9 @@ class KexploreApp(App[None]):
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.call_after_refresh(self.build_explorer, self.ex.state)
 
+    def on_unmount(self) -> None:
+        self.transcript.close()
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="build")
     def build_explorer(self, state: ClusterState) -> None:
         """Build the graph off the UI thread: the screen paints at once and fills in after."""

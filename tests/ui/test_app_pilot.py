@@ -301,3 +301,26 @@ def test_log_search_filters_the_bounded_buffer(demo_app: KexploreApp) -> None:
         assert lines and all("model" in line.lower() for line in lines)
 
     run(demo_app, scenario)
+
+
+def test_palette_lists_every_action_and_session_end_is_recorded(
+    demo_app: KexploreApp, tmp_path: Path
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        titles = {c.title for c in pilot.app.get_system_commands(pilot.app.screen)}
+        assert {
+            "Overview",
+            "Back",
+            "Next failing edge",
+            "Mark source",
+            "Mark target and check",
+            "Copy kubectl command",
+            "Matrix",
+            "Export transcript",
+            "Contexts",
+            "Keys",
+        } <= titles
+
+    run(demo_app, scenario)
+    last = (tmp_path / "session.jsonl").read_text().splitlines()[-1]
+    assert json.loads(last)["type"] == "session-end"
