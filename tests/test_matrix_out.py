@@ -9,7 +9,7 @@ import pytest
 from netpol_builders import namespace, netpol, pod, state_of
 from rich.console import Console
 
-from kexplore.errors import NotFoundError
+from kexplore.errors import NotFoundError, SourceError
 from kexplore.model.state import ClusterState
 from kexplore.render.matrix_out import run_matrix
 
@@ -89,3 +89,11 @@ def test_control_sequences_are_stripped() -> None:
     state = state_of(namespace("shop"), pod("shop", "evil\x1b[2J", {}, "10.0.0.1"))
     out = _run(state, "connlist")
     assert "\x1b" not in out and "shop/evil[Pod]" in out
+
+
+def test_unreadable_policies_are_a_source_error() -> None:
+    state = _state()
+    state.meta.unreadable["NetworkPolicy"] = "forbidden: list networkpolicies"
+    with pytest.raises(SourceError, match="NetworkPolicy objects could not be read") as err:
+        _run(state, "connlist")
+    assert err.value.exit_code == 3

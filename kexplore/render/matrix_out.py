@@ -11,11 +11,19 @@ from rich.text import Text
 
 from kexplore.analysis.matrix import Matrix
 from kexplore.analysis.matrix_workloads import Connection, connlist, workload_groups
-from kexplore.errors import NotFoundError, UsageError
+from kexplore.errors import NotFoundError, SourceError, UsageError
 from kexplore.model.state import ClusterState
 from kexplore.render.sanitize import strip_controls
 
 OUTPUTS = ("text", "json", "connlist")
+POLICY_KINDS = (
+    "NetworkPolicy",
+    "AdminNetworkPolicy",
+    "BaselineAdminNetworkPolicy",
+    "ClusterNetworkPolicy",
+    "Namespace",
+    "Pod",
+)
 MAX_GRID = 30
 
 
@@ -23,6 +31,13 @@ def run_matrix(state: ClusterState, namespaces: list[str], output: str, console:
     """Print the allowed connections between the workloads of `namespaces` (all when empty)."""
     if output not in OUTPUTS:
         raise UsageError(f"--output {output!r}: expected one of {', '.join(OUTPUTS)}")
+    unreadable = {k: v for k, v in state.meta.unreadable.items() if k in POLICY_KINDS}
+    if unreadable:
+        kind, why = sorted(unreadable.items())[0]
+        raise SourceError(
+            f"{kind} objects could not be read ({why}): a matrix without them would be wrong",
+            fix=f"grant list on {kind.lower()}s (kubectl auth can-i list {kind.lower()}s -A)",
+        )
     known = set(state.namespace_names())
     missing = [n for n in namespaces if n not in known]
     if missing:
@@ -54,8 +69,6 @@ def warnings(state: ClusterState) -> list[str]:
             f"{len(cni)} CNI policy object(s) (Cilium/Calico) were not evaluated: "
             "traffic shown as allowed may still be blocked"
         )
-    if "NetworkPolicy" in state.meta.unreadable:
-        out.append(f"NetworkPolicies could not be read: {state.meta.unreadable['NetworkPolicy']}")
     return out
 
 
