@@ -233,3 +233,11 @@ def test_host_network_target_is_node_traffic() -> None:
     result = _layer(state, "data/node-agent:9100")
     assert result.status is Status.PASS
     assert any("uses hostNetwork" in e.detail for e in result.evidence)
+
+
+def test_unreadable_namespaces_lower_a_pass_to_warn() -> None:
+    state = state_of(*BASE)
+    state.meta.unreadable["Namespace"] = "forbidden: list namespaces"
+    result = _layer(state, "data/svc/pg:80")
+    assert result.status is Status.WARN
+    assert result.evidence[0].ref == "kind Namespace"

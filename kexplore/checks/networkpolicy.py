@@ -133,7 +133,7 @@ def _result(ctx: EdgeContext, verdicts: list[Verdict]) -> LayerResult:
         how = f" (by {', '.join(decided[:3])})" if decided else " (no policy isolates them)"
         summary = f"allowed: {len(verdicts)} pod pair(s) on {_what(verdicts)}{how}"
         result = LayerResult(LAYER, Status.PASS, summary, evidence=evidence, commands=commands)
-        return _with_cni(ctx.state, result)
+        return _with_gaps(ctx.state, _with_cni(ctx.state, result))
     first = denied[0]
     blocked = [d for d in (first.egress, first.ingress) if not d.allowed]
     side = blocked[0]
@@ -145,7 +145,7 @@ def _result(ctx: EdgeContext, verdicts: list[Verdict]) -> LayerResult:
     result = LayerResult(
         LAYER, status, summary, evidence=evidence, commands=commands, hint=_hint(first, side)
     )
-    return _with_cni(ctx.state, result)
+    return _with_gaps(ctx.state, _with_cni(ctx.state, result))
 
 
 def _what(verdicts: list[Verdict]) -> str:
@@ -238,6 +238,27 @@ def _with_cni(state: ClusterState, result: LayerResult) -> LayerResult:
         result.status = Status.WARN
         result.summary = f"{result.summary}; but {len(cni)} CNI policy object(s) were not evaluated"
         result.hint = result.hint or "review the Cilium/Calico policies by hand or probe the edge"
+    return result
+
+
+def _with_gaps(state: ClusterState, result: LayerResult) -> LayerResult:
+    """Namespace labels unreadable: selectors on other labels than the automatic name label
+    cannot match, so a pass is only a warning."""
+    why = state.meta.unreadable.get("Namespace")
+    if why is None:
+        return result
+    result.evidence.insert(
+        0,
+        Evidence(
+            "kind Namespace",
+            f"namespace labels could not be read ({why}); namespaceSelectors were matched "
+            "on the automatic kubernetes.io/metadata.name label only",
+        ),
+    )
+    if result.status is Status.PASS:
+        result.status = Status.WARN
+        result.summary = f"{result.summary}; namespace labels were not readable"
+        result.hint = result.hint or "grant list on namespaces to judge namespaceSelectors"
     return result
 
 
