@@ -241,3 +241,29 @@ def test_unreadable_namespaces_lower_a_pass_to_warn() -> None:
     result = _layer(state, "data/svc/pg:80")
     assert result.status is Status.WARN
     assert result.evidence[0].ref == "kind Namespace"
+
+
+def test_selectorless_service_to_an_external_address_is_judged_by_egress() -> None:
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "legacy-db", "namespace": "data"},
+        "spec": {"clusterIP": "10.96.0.77", "ports": [{"port": 5432, "protocol": "TCP"}]},
+    }
+    slice_ = {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": "legacy-db-1",
+            "namespace": "data",
+            "labels": {"kubernetes.io/service-name": "legacy-db"},
+        },
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": ["203.0.113.40"], "conditions": {"ready": True}}],
+        "ports": [{"port": 5432, "protocol": "TCP"}],
+    }
+    deny_egress = netpol("api", "no-egress", {"podSelector": {}, "policyTypes": ["Egress"]})
+    state = state_of(*BASE, svc, slice_, deny_egress)
+    result = _layer(state, "data/svc/legacy-db:5432")
+    assert result.status is Status.FAIL
+    assert "to 203.0.113.40[External]" in result.summary

@@ -12,6 +12,7 @@ from kexplore.analysis.netpol_explain import (
     dns_egress_verdicts,
     verdict,
 )
+from kexplore.analysis.netpol_ipblocks import IPRange
 from kexplore.analysis.netpol_peers import EGRESS, Endpoint
 from kexplore.analysis.services import Backend
 from kexplore.checks.common import no_pods_gate, target_gate, unreadable, unreadable_result
@@ -84,6 +85,8 @@ def _pairs(ctx: EdgeContext) -> list[Pair] | None:
         targets: list[tuple[Pod | Endpoint, int]] = [
             (b.pod, port) for (_, _, port), b in sorted(seen.items())
         ]
+    elif manual := _manual_endpoints(ctx):
+        targets = manual
     elif ctx.resolution.kind in (IP, EXTERNAL) and ctx.resolution.ip:
         port = ctx.dialed_port
         if port is None:
@@ -94,6 +97,18 @@ def _pairs(ctx: EdgeContext) -> list[Pair] | None:
     else:
         return []
     return [Pair(src, dst, protocol, port) for src in ctx.source.pods for dst, port in targets]
+
+
+def _manual_endpoints(ctx: EdgeContext) -> list[tuple[Pod | Endpoint, int]]:
+    """Endpoints of a selector-less service outside the pod network (a VM, a database):
+    judged as external addresses (egress ipBlocks apply). Addresses of pods missing from
+    the data are not external and are left out."""
+    found = ctx.backend_set.external if ctx.backend_set is not None else []
+    return [
+        (Endpoint.of_ip(e.ip), e.port)
+        for e in found
+        if e.port is not None and not e.missing_pod and IPRange.of_ip(e.ip) is not None
+    ]
 
 
 def _external_name(ctx: EdgeContext) -> LayerResult:
