@@ -18,6 +18,7 @@ def pod(
     ports: list[tuple[str, int, str]] | None = None,
     host_network: bool = False,
     owner: tuple[str, str] | None = None,
+    ready: bool = True,
 ) -> Obj:
     """A running pod; ports are (name, number, protocol) on one container."""
     container = {
@@ -32,7 +33,11 @@ def pod(
         "kind": "Pod",
         "metadata": meta,
         "spec": {"containers": [container], "hostNetwork": host_network},
-        "status": {"phase": "Running", "podIP": ip},
+        "status": {
+            "phase": "Running",
+            "podIP": ip,
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+        },
     }
 
 

@@ -267,3 +267,21 @@ def test_selectorless_service_to_an_external_address_is_judged_by_egress() -> No
     result = _layer(state, "data/svc/legacy-db:5432")
     assert result.status is Status.FAIL
     assert "to 203.0.113.40[External]" in result.summary
+
+
+def test_only_routable_backends_are_judged() -> None:
+    stale = pod(
+        "data", "pg-1", {"app": "pg", "gen": "old"}, "10.2.0.8", [("pg", 5432, "TCP")], ready=False
+    )
+    only_current = netpol(
+        "data",
+        "pg-current",
+        {
+            "podSelector": {"matchLabels": {"gen": "old"}},
+            "ingress": [],
+            "policyTypes": ["Ingress"],
+        },
+    )
+    result = _run(stale, only_current)
+    assert result.status is Status.PASS
+    assert result.summary.startswith("allowed: 1 pod pair(s)")

@@ -76,7 +76,8 @@ def check(ctx: EdgeContext) -> LayerResult:
 def _pairs(ctx: EdgeContext) -> list[Pair] | None:
     """Source pods × backends at their target port; None for a name with no address."""
     protocol = ctx.target.protocol
-    backends = [b for b in ctx.backends if b.port is not None]
+    routable = ctx.backend_set.routable() if ctx.backend_set is not None else []
+    backends = routable or [b for b in ctx.backends if b.port is not None]
     if backends:
         seen: dict[tuple[str, str, int], Backend] = {}
         for b in backends:
