@@ -45,6 +45,8 @@ from kexplore.ui.style import plain
 
 SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
 SWEEP_LIMIT = 400  # check every edge in the background when there are at most this many
+SCENE_SWEEP = 40  # else: at most this many edges of the scene on screen
+SWEEP_PAUSE = 0.005  # seconds between background checks
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class KexploreApp(App[None]):
         self.check_delay = check_delay
         self._check_timer: Timer | None = None
         self._overview: Scene | None = None
+        self._sweep_scenes = False
         self.ex = Explorer(state)  # empty until the graph is built (see build_explorer)
         self.freshness = freshness
         self.contexts = contexts
@@ -172,7 +175,9 @@ class KexploreApp(App[None]):
         self._show_scene(self.focus_node, None if first else self.graph_view.selected)
         if first:
             self.ladder.message(Text("select an edge (tab, arrows) to check it"), "")
-        self._start_sweep(self.ex.talks())
+        talks = self.ex.talks()
+        self._sweep_scenes = len(talks) > SWEEP_LIMIT
+        self._start_sweep(talks)
 
     def _update_top(self) -> None:
         meta = self.ex.state.meta
@@ -203,6 +208,7 @@ class KexploreApp(App[None]):
         self.graph_view.verdicts = self.ex.verdicts()
         self.graph_view.failing_layers = self.ex.failing_layers()
         self.graph_view.show(scene, selected)
+        self._sweep_scene(scene)
         self._update_top()
         self.transcript.record("navigate", focus=focus or "overview", radius=self.radius)
 
@@ -373,10 +379,18 @@ class KexploreApp(App[None]):
             except KexploreError:
                 continue
             self.post_message(CheckDone(key, report))
+            time.sleep(SWEEP_PAUSE)  # let the UI thread take the GIL between checks
 
     def _start_sweep(self, keys: list[EdgeKey]) -> None:
+        """Every edge of a small cluster; on a big one, the edges of each scene shown."""
         if self.sweep_enabled and keys and len(keys) <= SWEEP_LIMIT:
             self.sweep(keys)
+
+    def _sweep_scene(self, scene: Scene) -> None:
+        if not self._sweep_scenes or self.focus_node is None:
+            return
+        keys = [e.ident for e in scene.edges if e.type in ("talks-to", "adhoc")]
+        self._start_sweep([k for k in keys if k not in self.ex.reports][:SCENE_SWEEP])
 
     def on_layer_done(self, message: LayerDone) -> None:
         if message.key == self.current and self.ladder.report is None:
