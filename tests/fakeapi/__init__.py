@@ -5,7 +5,6 @@ from .handler import FakeApiHandler
 from .rbac import Rule, User, admin, namespaced, without
 from .server import FakeApiServer
 from .store import FakeCluster
-from .streams import ExecRequest, ExecResult, ForwardRequest, echo
 
 __all__ = [
     "ADMIN_NETWORK_POLICY",
@@ -13,17 +12,13 @@ __all__ = [
     "CALICO",
     "CILIUM",
     "ISTIO",
-    "ExecRequest",
-    "ExecResult",
     "FakeApiHandler",
     "FakeApiServer",
     "FakeCluster",
-    "ForwardRequest",
     "ResourceType",
     "Rule",
     "User",
     "admin",
-    "echo",
     "namespaced",
     "without",
 ]

@@ -16,7 +16,7 @@ from kmock._internal import rendering
 
 from . import catalog, exec_ws, rbac
 from .catalog import ResourceType
-from .logs import pick_container, serve_log
+from .logs import serve_log
 from .responses import (
     ResourcePath,
     decode_continue,
@@ -29,10 +29,8 @@ from .responses import (
     status,
 )
 from .store import FakeCluster
-from .streams import ExecHandler, ForwardHandler, serve_exec, serve_port_forward
 
 NAMESPACE_LIST = re.compile(r"/api/v1/namespaces/?")
-STREAMED = ("exec", "attach", "portforward")
 REVIEWS = ("selfsubjectaccessreviews", "selfsubjectrulesreviews")
 
 
@@ -46,8 +44,6 @@ class FakeApiHandler(kmock.RawHandler):
     cluster: FakeCluster = attrs.field(factory=FakeCluster)
     users: dict[str, rbac.User] = attrs.field(factory=lambda: {"admin": rbac.admin()})
     bookmark_interval: float = 0.2
-    exec_handlers: list[ExecHandler] = attrs.field(factory=list)
-    forward_handlers: list[ForwardHandler] = attrs.field(factory=list)
     _watch_generation: int = 0
 
     async def __call__(self, raw_request: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
@@ -141,8 +137,6 @@ class FakeApiHandler(kmock.RawHandler):
     async def _read(
         self, request: rendering.Request, user: rbac.User, rtype: ResourceType, rpath: ResourcePath
     ) -> aiohttp.web.StreamResponse:
-        if rpath.subresource in STREAMED and rpath.name and rpath.namespace:
-            return await self._stream(request, user, rtype, rpath)
         watching = request.params.get("watch") in ("true", "1")
         if rpath.subresource == "log":
             verb = "get"
@@ -162,29 +156,6 @@ class FakeApiHandler(kmock.RawHandler):
             obj = self.cluster.get(rtype, rpath.namespace or "", rpath.name)
             return ok(obj) if obj else not_found(f'{rtype.plural} "{rpath.name}"')
         return self._list(request, rtype, rpath.namespace)
-
-    # --- exec and port-forward ------------------------------------------------------------
-    async def _stream(
-        self, request: rendering.Request, user: rbac.User, rtype: ResourceType, rpath: ResourcePath
-    ) -> aiohttp.web.StreamResponse:
-        assert rpath.namespace is not None and rpath.name is not None and rpath.subresource
-        assert request._raw_request is not None
-        resource = f"pods/{rpath.subresource}"
-        if not user.allows("create", "", resource, rpath.namespace):
-            return status(403, "Forbidden", user.forbid("create", rtype, rpath.namespace, resource))
-        pod = self.cluster.get(rtype, rpath.namespace, rpath.name)
-        if pod is None:
-            return not_found(f'pods "{rpath.name}"')
-        if rpath.subresource == "portforward":
-            return await serve_port_forward(
-                request._raw_request, rpath.namespace, rpath.name, self.forward_handlers
-            )
-        container, error = pick_container(pod, request.params.get("container", ""))
-        if container is None:
-            return status(400, "BadRequest", error)
-        return await serve_exec(
-            request._raw_request, rpath.namespace, rpath.name, container, self.exec_handlers
-        )
 
     # --- lists ----------------------------------------------------------------------------
     def _list(

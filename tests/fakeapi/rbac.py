@@ -45,15 +45,12 @@ class User:
             return True  # system:basic-user lets everyone ask what they may do
         return any(r.allows(verb, group, resource, namespace) for r in self.rules)
 
-    def forbid(
-        self, verb: str, rtype: ResourceType, namespace: str | None, resource: str = ""
-    ) -> str:
+    def forbid(self, verb: str, rtype: ResourceType, namespace: str | None) -> str:
         """The API server's 403 message."""
         scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
-        resource = resource or rtype.plural
         return (
             f'{rtype.plural} is forbidden: User "{self.name}" cannot {verb} resource '
-            f'"{resource}" in API group "{rtype.group}" {scope}'
+            f'"{rtype.plural}" in API group "{rtype.group}" {scope}'
         )
 
 

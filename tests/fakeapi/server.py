@@ -15,7 +15,6 @@ import yaml
 from . import rbac
 from .handler import FakeApiHandler
 from .store import FakeCluster
-from .streams import ExecHandler, ForwardHandler
 
 T = TypeVar("T")
 
@@ -193,14 +192,6 @@ class FakeApiServer:
 
         self.on_loop(script)
         return release
-
-    def on_exec(self, handler: ExecHandler) -> None:
-        """Answer exec requests with `handler` (returning None passes to the next one)."""
-        self.handler.exec_handlers.append(handler)
-
-    def on_port_forward(self, handler: ForwardHandler) -> None:
-        """Answer port-forwarded bytes with `handler` (None passes; none answering: refused)."""
-        self.handler.forward_handlers.append(handler)
 
     def end_watches(self) -> None:
         """Close every open watch stream, as a restarting API server would."""
