@@ -153,3 +153,26 @@ def test_stop_ends_every_thread(tmp_path: Path) -> None:
         wait_for(lambda: len(w.watcher.freshness()) > 0, "watches started")
     assert all(r.status == "stopped" for r in w.watcher.freshness())
     assert not [t for t in threading.enumerate() if t.name.startswith("watch-") and t.is_alive()]
+
+
+def test_unreadable_watch_stream_is_reported_and_retried(tmp_path: Path) -> None:
+    cluster = base_cluster()
+    with FakeApiServer(cluster) as api, watching(api, tmp_path) as w:
+        served: list[bool] = []
+
+        def garbage_once() -> bytes:
+            if served:
+                raise NotImplementedError  # then the default API answers
+            served.append(True)
+            return b"<html>proxy error</html>\n"
+
+        api.on_loop(lambda: api.handler["get /api/v1/pods"][is_watch] << garbage_once)
+        api.end_watches()
+        cluster.add(o.pod("shop", "later"))
+        wait_for(lambda: "later" in w.pod_names(), "recovery after the unreadable stream")
+    retrying = [r for r in w.reports if r.key == "Pod" and r.status == "retrying"]
+    assert retrying and "unreadable" in retrying[0].detail
+
+
+def is_watch(request: kmock.Request) -> bool:
+    return request.params.get("watch") in ("1", "true")

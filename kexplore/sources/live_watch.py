@@ -143,12 +143,16 @@ class StateWatcher:
                     return
                 else:
                     attempt = self._backoff(listed, e, attempt)
+            except (msgspec.DecodeError, msgspec.ValidationError) as e:
+                if self._stop.is_set():
+                    break  # a stream cut by stop() ends mid-line
+                attempt = self._backoff(listed, e, attempt)
             except Exception as e:
                 if self._stop.is_set():
                     break
-                if not is_api_failure(e):
+                if not is_api_failure(e):  # a bug: say so in the header, never crash the UI
                     self._report(listed, "stopped", f"watch failed: {e!r}")
-                    raise
+                    return
                 attempt = self._backoff(listed, e, attempt)
         self._report(listed, "stopped")
 
@@ -157,7 +161,10 @@ class StateWatcher:
         wait = min(MAX_BACKOFF, self._conn.retry.backoff(attempt))
         if isinstance(exc, HttpFailure) and exc.retry_after is not None:
             wait = max(wait, min(exc.retry_after, MAX_BACKOFF))
-        reason = explain(exc, self._conn).message
+        if isinstance(exc, (msgspec.DecodeError, msgspec.ValidationError)):
+            reason = f"the watch stream sent something unreadable ({exc})"
+        else:
+            reason = explain(exc, self._conn).message
         self._report(listed, "retrying", f"{reason}; retrying in {wait:.0f} s")
         self._stop.wait(wait)
         return attempt
