@@ -10,7 +10,7 @@ import yaml
 from fakeapi import FakeApiServer, FakeCluster, admin
 from fakeapi import objects as o
 
-from kexplore.errors import CredentialsError, UsageError
+from kexplore.errors import CredentialsError, InputError, UsageError
 from kexplore.sources.live import LiveSource
 from kexplore.sources.live_client import list_contexts
 
@@ -90,3 +90,11 @@ def test_no_kubeconfig_outside_a_pod(tmp_path: Path, monkeypatch: pytest.MonkeyP
         LiveSource()
     assert "no kubeconfig found" in err.value.message and "--snapshot" in err.value.fix
     assert err.value.exit_code == 3
+
+
+def test_broken_kubeconfig_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "kc"
+    path.write_text("apiVersion: v1\nclusters:\n- name: a\n  cluster: {server: [\n")
+    with pytest.raises(InputError) as err:
+        LiveSource(kubeconfig=str(path))
+    assert f"kubeconfig {path}:" in err.value.message and err.value.exit_code == 2

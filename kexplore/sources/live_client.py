@@ -20,6 +20,7 @@ from kexplore.errors import (
     ApiForbiddenError,
     ApiUnreachableError,
     CredentialsError,
+    InputError,
     SourceError,
     UsageError,
 )
@@ -118,11 +119,26 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str]:
     paths = [p for p in kubeconfig_paths(kubeconfig) if p.is_file()]
     if not paths:
         return [], ""
+    for path in paths:
+        _check_yaml(path)
     try:
         contexts, _ = config.list_kube_config_contexts(os.pathsep.join(map(str, paths)))
-    except (config.ConfigException, OSError, yaml.YAMLError) as e:
-        raise CredentialsError(f"cannot read kubeconfig: {_one_line(e)}", _KUBECONFIG_FIX) from e
+    except (config.ConfigException, OSError) as e:
+        raise InputError(f"cannot read kubeconfig: {_one_line(e)}", _KUBECONFIG_FIX) from e
     return [str(c["name"]) for c in contexts], _current_context(paths)
+
+
+def _check_yaml(path: Path) -> None:
+    """A kubeconfig that is not YAML is bad input: name the file and line."""
+    try:
+        yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(e, "problem", None) or "not valid YAML"
+        raise InputError(f"kubeconfig {where}: {problem}", _KUBECONFIG_FIX) from e
+    except OSError as e:
+        raise InputError(f"kubeconfig {path}: {e.strerror}", _KUBECONFIG_FIX) from e
 
 
 _KUBECONFIG_FIX = "check the file with `kubectl config view`, or pass --kubeconfig"
