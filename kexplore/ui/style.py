@@ -19,9 +19,14 @@ _VARIABLE = {
 }
 
 
+_VARIABLES: dict[str, dict[str, str]] = {}
+
+
 def status_style(app: App[object], status: Status) -> Style:
     """The theme's colour for a status (fail bold), so light and dark themes both read."""
-    colour = app.get_css_variables().get(_VARIABLE[status], "")
+    if app.theme not in _VARIABLES:
+        _VARIABLES[app.theme] = app.get_css_variables()  # costly: once per theme
+    colour = _VARIABLES[app.theme].get(_VARIABLE[status], "")
     try:
         style = Style.parse(colour.split()[0]) if colour else Style()
     except Exception:  # a theme variable that is not a plain colour
