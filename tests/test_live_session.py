@@ -26,8 +26,9 @@ def test_updates_arrive_as_independent_copies(tmp_path: Path) -> None:
 
     with FakeApiServer(cluster) as api:
         source = LiveSource(kubeconfig=str(api.write_kubeconfig(tmp_path / "kc")))
-        session = LiveSession(source, on_change, min_interval=0.05)
-        first = session.start()
+        session = LiveSession(source, min_interval=0.05)
+        first = session.load()
+        session.watch(on_change)
         cluster.add(o.pod("shop", "b"), o.pod("shop", "c"))
         try:
             assert got.wait(60), [len(c.pods) for c in copies]

@@ -166,32 +166,32 @@ class LiveSource:
 class LiveSession:
     """A live source loaded, then watched, handing the UI consistent copies of the state.
 
-    `on_change` gets a fresh copy after changes, at most once per `min_interval` seconds
-    (bursts of events are coalesced), on the session's own thread.
+    `load()` first (build the UI on its result), then `watch(on_change)`: `on_change` gets a
+    fresh copy after changes, at most once per `min_interval` seconds (bursts of events are
+    coalesced), on the session's own thread. `stop()` at the end.
     """
 
-    def __init__(
-        self,
-        source: LiveSource,
-        on_change: Callable[[ClusterState], None],
-        min_interval: float = 1.0,
-    ) -> None:
+    def __init__(self, source: LiveSource, min_interval: float = 1.0) -> None:
         self.source = source
-        self._on_change = on_change
         self._min_interval = min_interval
         self._state = ClusterState()
+        self._on_change: Callable[[ClusterState], None] | None = None
         self._watcher: StateWatcher | None = None
         self._dirty = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._deliver, name="live-session", daemon=True)
         self._seen: dict[tuple[str, str | None], int] = {}
 
-    def start(self) -> ClusterState:
-        """Load, start watching, and return the first copy of the state."""
+    def load(self) -> ClusterState:
+        """List everything; returns a copy the caller owns."""
         self._state = self.source.load()
+        return copy_state(self._state, threading.RLock())
+
+    def watch(self, on_change: Callable[[ClusterState], None]) -> None:
+        """Keep the state current and report changes to `on_change`."""
+        self._on_change = on_change
         self._watcher = self.source.watch(self._state, on_update=self._heard)
         self._thread.start()
-        return copy_state(self._state, self._watcher.lock)
 
     def freshness(self) -> str:
         """How current the data is, for the header (`live, updated 2s ago`)."""
@@ -215,7 +215,7 @@ class LiveSession:
     def _deliver(self) -> None:
         while not self._stop.is_set():
             self._dirty.wait()
-            if self._stop.is_set() or self._watcher is None:
+            if self._stop.is_set() or self._watcher is None or self._on_change is None:
                 return
             self._dirty.clear()
             self._on_change(copy_state(self._state, self._watcher.lock))
