@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-READ_VERBS = ("get", "list", "watch")
 RW_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 
 
@@ -24,14 +23,6 @@ class ResourceType:
     @property
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def group_version(self) -> str:
-        return self.api_version
-
-    @property
-    def base_path(self) -> str:
-        return f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
 
 
 def _core(plural: str, kind: str, namespaced: bool = True, **kw: Any) -> ResourceType:
