@@ -176,3 +176,19 @@ def test_unreadable_watch_stream_is_reported_and_retried(tmp_path: Path) -> None
 
 def is_watch(request: kmock.Request) -> bool:
     return request.params.get("watch") in ("1", "true")
+
+
+def test_secret_watch_asks_for_metadata_only(tmp_path: Path) -> None:
+    cluster = base_cluster()
+    cluster.add(o.secret("shop", "db"))
+    with FakeApiServer(cluster) as api, watching(api, tmp_path) as w:
+        wait_for(lambda: watches_of(api, "/api/v1/secrets") != [], "the secret watch")
+        [request, *_] = watches_of(api, "/api/v1/secrets")
+        cluster.add(o.secret("shop", "api-key"))
+        wait_for(lambda: w.state.get("Secret", "shop", "api-key") is not None, "secret ADDED")
+    accept = next(v for k, v in request.headers.items() if k.lower() == "accept")
+    assert accept.startswith("application/json;as=PartialObjectMetadata;")
+
+
+def watches_of(api: FakeApiServer, path: str) -> list[kmock.Request]:
+    return [r for r in api.requests(f"get {path}") if is_watch(r)]

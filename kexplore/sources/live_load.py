@@ -32,6 +32,9 @@ T = TypeVar("T", bound=K8s)
 NEEDS_FINISH: tuple[type[K8s], ...] = (EventsV1, OpaqueObject)
 # Secrets: ask for metadata only, so their values never cross the wire.
 SECRET_ACCEPT = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
+SECRET_WATCH_ACCEPT = (
+    "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json"
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,13 @@ class Target:
 
     @property
     def accept(self) -> str:
+        """The Accept header of a list (Secrets: metadata only)."""
         return SECRET_ACCEPT if self.key == "Secret" else "application/json"
+
+    @property
+    def watch_accept(self) -> str:
+        """The Accept header of a watch (Secrets: each event's object as metadata only)."""
+        return SECRET_WATCH_ACCEPT if self.key == "Secret" else "application/json"
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,8 @@ class StateWatcher:
             ("timeoutSeconds", timeouts.watch),
         ]
         path = listed.target.res.path(listed.namespace)
-        resp = open_stream(self._conn, api, path, query, timeouts.watch + 30, listed.target.accept)
+        accept = listed.target.watch_accept
+        resp = open_stream(self._conn, api, path, query, timeouts.watch + 30, accept)
         with self._guard:
             self._open.add(resp)
         try:
