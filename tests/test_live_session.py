@@ -36,6 +36,7 @@ def test_updates_arrive_as_independent_copies(tmp_path: Path) -> None:
         finally:
             session.stop()
     assert [p.metadata.name for p in first.pods] == ["a"]  # earlier copies never change
+    assert copies[-1].meta.time >= first.meta.time and copies[-1].meta.context == "fake"
     assert header.startswith("live, updated")
 
 

@@ -24,7 +24,7 @@ from kexplore.sources.live_client import (
     open_stream,
 )
 from kexplore.sources.live_discovery import ServedResource
-from kexplore.sources.live_load import Listed, decode_page, load_state
+from kexplore.sources.live_load import Listed, decode_page, load_state, now_rfc3339
 from kexplore.sources.live_watch import (
     Freshness,
     OnUpdate,
@@ -218,7 +218,9 @@ class LiveSession:
             if self._stop.is_set() or self._watcher is None or self._on_change is None:
                 return
             self._dirty.clear()
-            self._on_change(copy_state(self._state, self._watcher.lock))
+            copy = copy_state(self._state, self._watcher.lock)
+            copy.meta.time = now_rfc3339()  # "recent" is judged against the data's time
+            self._on_change(copy)
             self._stop.wait(self._min_interval)
 
 
