@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import yaml
 from fakeapi import FakeApiServer, FakeCluster
 from fakeapi import objects as o
 
@@ -60,3 +61,39 @@ def test_freshness_line() -> None:
         "live, updated 3s ago; not watched: Secret: forbidden: cannot watch secrets"
     )
     assert freshness_text([], NOW) == "live (not watching)"
+
+
+def test_switching_context_replaces_the_data_and_the_watches(tmp_path: Path) -> None:
+    one, two = FakeCluster(), FakeCluster()
+    one.add(o.pod("shop", "from-one"))
+    two.add(o.pod("shop", "from-two"))
+    copies: list[ClusterState] = []
+    switched = threading.Event()
+    errors: list[str] = []
+
+    def on_change(state: ClusterState) -> None:
+        copies.append(state)
+        if "from-two-later" in {p.metadata.name for p in state.pods}:
+            switched.set()
+
+    with FakeApiServer(one) as api_one, FakeApiServer(two) as api_two:
+        kubeconfig = api_one.kubeconfig(context="one")
+        other = api_two.kubeconfig(context="two")
+        for item in ("clusters", "users", "contexts"):
+            kubeconfig[item] += other[item]
+        path = tmp_path / "kc"
+        path.write_text(yaml.safe_dump(kubeconfig))
+        session = LiveSession(LiveSource(kubeconfig=str(path)), min_interval=0.05)
+        first = session.load()
+        session.watch(on_change)
+        try:
+            session.switch_context("nope", on_error=lambda e: errors.append(e.one_line())).join(60)
+            session.switch_context("two").join(60)
+            two.add(o.pod("shop", "from-two-later"))
+            assert switched.wait(60), [sorted(p.metadata.name for p in c.pods) for c in copies]
+        finally:
+            session.stop()
+    assert [p.metadata.name for p in first.pods] == ["from-one"]
+    assert copies[-1].meta.context == "two" and session.source.context == "two"
+    assert {p.metadata.name for p in copies[-1].pods} == {"from-two", "from-two-later"}
+    assert errors and "'nope' is not in the kubeconfig" in errors[0]

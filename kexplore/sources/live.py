@@ -181,6 +181,7 @@ class LiveSession:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._deliver, name="live-session", daemon=True)
         self._seen: dict[tuple[str, str | None], int] = {}
+        self._lock = threading.RLock()  # shared by every watcher of this session
 
     def load(self) -> ClusterState:
         """List everything; returns a copy the caller owns."""
@@ -190,8 +191,41 @@ class LiveSession:
     def watch(self, on_change: Callable[[ClusterState], None]) -> None:
         """Keep the state current and report changes to `on_change`."""
         self._on_change = on_change
-        self._watcher = self.source.watch(self._state, on_update=self._heard)
+        self._watcher = self.source.watch(self._state, self._heard, self._lock)
         self._thread.start()
+
+    def switch_context(
+        self, context: str, on_error: Callable[[KexploreError], None] | None = None
+    ) -> threading.Thread:
+        """Load `context` in the background; on success its data replaces this one's (through
+        `on_change`) and is watched instead. On failure `on_error` gets the error and the
+        current context stays."""
+        thread = threading.Thread(
+            target=self._switch, args=(context, on_error), name="live-switch", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _switch(self, context: str, on_error: Callable[[KexploreError], None] | None) -> None:
+        old = self.source
+        try:
+            source = LiveSource(context, None, old.kubeconfig, old.namespaces, old.conn.timeouts)
+            state = source.load()
+        except KexploreError as e:
+            if on_error is not None:
+                on_error(e)
+            return
+        if self._stop.is_set():
+            return
+        previous = self._watcher
+        with self._lock:
+            self._seen.clear()
+            self.source, self._state = source, state
+        if self._on_change is not None:
+            self._watcher = source.watch(state, self._heard, self._lock)
+        if previous is not None:
+            previous.stop()
+        self._dirty.set()
 
     def freshness(self) -> str:
         """How current the data is, for the header (`live, updated 2s ago`)."""
@@ -215,10 +249,10 @@ class LiveSession:
     def _deliver(self) -> None:
         while not self._stop.is_set():
             self._dirty.wait()
-            if self._stop.is_set() or self._watcher is None or self._on_change is None:
+            if self._stop.is_set() or self._on_change is None:
                 return
             self._dirty.clear()
-            copy = copy_state(self._state, self._watcher.lock)
+            copy = copy_state(self._state, self._lock)
             copy.meta.time = now_rfc3339()  # "recent" is judged against the data's time
             self._on_change(copy)
             self._stop.wait(self._min_interval)
