@@ -160,6 +160,9 @@ def test_deny_policy_gives_403() -> None:
     assert result.status is Status.FAIL
     assert "RBAC: access denied" in result.summary
     assert "authorizationpolicy shop/deny-web rules[0]" in refs(result)
+    # An ALLOW rule cannot override a DENY: the hint must change the DENY rule itself.
+    assert result.hint is not None and "add an ALLOW" not in result.hint
+    assert "from the DENY rule authorizationpolicy shop/deny-web rules[0]" in result.hint
 
 
 def test_allow_policy_for_someone_else_on_a_tcp_port_closes_the_connection() -> None:
@@ -176,6 +179,8 @@ def test_allow_policy_for_someone_else_on_a_tcp_port_closes_the_connection() -> 
     result = run(cluster(allow, ports=tcp))
     assert result.status is Status.FAIL
     assert "TCP RBAC" in result.summary
+    assert result.hint is not None and "to an ALLOW policy" in result.hint
+    assert "authorizationpolicy shop/allow-batch" in result.hint
 
 
 def test_plaintext_peer_has_no_principal_for_allow_rules() -> None:

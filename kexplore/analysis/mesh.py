@@ -373,6 +373,18 @@ def _passthrough(
         )
 
 
+def _denied_hint(facts: list[Fact], who: str, port: int) -> str:
+    """The minimal fix: a DENY rule wins over every ALLOW rule, so it must change itself."""
+    deny = next((f for f in facts if f.detail.startswith("DENY rule matches")), None)
+    if deny is not None:
+        return (
+            f"remove {who} from the DENY rule {deny.ref} (DENY is evaluated before ALLOW: no "
+            "ALLOW rule can override it), or delete that policy if the deny is stale"
+        )
+    refs = ", ".join(f.ref for f in facts) or "the ALLOW policies"
+    return f"add a rule admitting {who} on port {port} to an ALLOW policy ({refs})"
+
+
 def _authorize(
     state: ClusterState,
     verdict: MeshVerdict,
@@ -395,7 +407,7 @@ def _authorize(
     who = principal or f"an unauthenticated peer from {client.pod.namespace} (no mTLS)"
     if decision.outcome == DENIED:
         title = f"AuthorizationPolicy denies {who} on {server.label()} port {port}"
-        hint = "add an ALLOW rule for this principal/namespace and port, or fix the DENY rule"
+        hint = _denied_hint(decision.facts, who, port)
         verdict.add(MeshIssue(FAIL, title, RBAC_HTTP if http else RBAC_TCP, decision.facts, hint))
     elif decision.outcome == CUSTOM:
         verdict.add(
