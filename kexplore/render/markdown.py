@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from kexplore.checks.result import EdgeReport, LayerResult
 from kexplore.render.sanitize import strip_controls
 from kexplore.render.style import badge
@@ -15,10 +17,23 @@ def md_escape(text: str) -> str:
     return text
 
 
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
 def _code(text: str) -> str:
+    """A code span that untrusted text cannot close early (CommonMark: the closing run of
+    backticks must be exactly as long as the opening one)."""
     text = strip_controls(text).replace("\n", " ")
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text}{fence}"
+    fence = "`" * (_longest_backtick_run(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def code_block(lines: list[str], info: str = "") -> list[str]:
+    """A fenced block whose fence is longer than any backtick run in its lines."""
+    fence = "`" * max(3, _longest_backtick_run("\n".join(lines)) + 1)
+    return [fence + info, *lines, fence]
 
 
 def layer_markdown(layer: LayerResult) -> list[str]:
@@ -32,7 +47,7 @@ def layer_markdown(layer: LayerResult) -> list[str]:
     if layer.hint:
         lines += [f"**Hint:** {md_escape(layer.hint)}", ""]
     if layer.commands:
-        lines += ["```sh", *(strip_controls(c) for c in layer.commands), "```", ""]
+        lines += [*code_block([strip_controls(c) for c in layer.commands], "sh"), ""]
     return lines
 
 

@@ -34,8 +34,12 @@ def _node_id(label: str) -> str:
     return "n_" + _MERMAID_ID.sub("_", label)
 
 
+_MERMAID_ENTITY = {'"': "#quot;", "`": "#96;", "<": "#lt;", ">": "#gt;"}
+
+
 def _mermaid_text(text: str) -> str:
-    return strip_controls(text).replace('"', "'")
+    """A quoted Mermaid label: no quote, backtick (a fence) or tag can leave the label."""
+    return "".join(_MERMAID_ENTITY.get(ch, ch) for ch in strip_controls(text).replace("\n", " "))
 
 
 def mermaid(reports: list[EdgeReport]) -> list[str]:

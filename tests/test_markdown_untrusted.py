@@ -1,0 +1,46 @@
+"""Markdown and Mermaid output keep untrusted names inside their code spans, fences and labels."""
+
+from __future__ import annotations
+
+import pytest
+from markdown_it import MarkdownIt
+
+from kexplore.checks.result import EdgeReport, LayerResult, SourceRef, Status, TargetRef
+from kexplore.render.markdown import report_markdown
+from kexplore.render.transcript_out import mermaid
+
+HOSTILE = ["web|`x`", "`lead", "a``b", "```", "x ```sh\nrm -rf /"]
+
+
+def _report(name: str, command: str = "kubectl get pods") -> EdgeReport:
+    layer = LayerResult("pods", Status.FAIL, "down", commands=[command])
+    return EdgeReport(
+        SourceRef("shop", "Pod", name, [name]),
+        TargetRef("shop", "Service", "cart", 80, "TCP", "cart:80"),
+        [layer],
+        Status.FAIL,
+        "pods",
+    )
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_name_with_backticks_stays_inside_its_code_span(name: str) -> None:
+    tokens = MarkdownIt().parse(report_markdown(_report(name)))
+    heading = next(t for t in tokens if t.type == "inline")
+    spans = [c.content for c in heading.children or [] if c.type == "code_inline"]
+    assert spans[0] == f"shop/pod/{name}".replace("\n", " ")
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_command_with_a_fence_stays_inside_its_code_block(name: str) -> None:
+    command = f"kubectl describe pod {name}".replace("\n", " ")
+    tokens = MarkdownIt().parse(report_markdown(_report("web", command)))
+    blocks = [t for t in tokens if t.type == "fence"]
+    assert [(b.info, b.content) for b in blocks] == [("sh", command + "\n")]
+
+
+def test_mermaid_labels_cannot_close_the_fence_or_the_label() -> None:
+    lines = mermaid([_report('a"] --> evil["x```<b>')])
+    body = "\n".join(lines[1:-1])
+    assert "```" not in body and "<b>" not in body
+    assert body.count('"') == 6  # three quoted labels, nothing else
