@@ -31,9 +31,11 @@ def _state() -> ClusterState:
     )
 
 
-def _run(state: ClusterState, output: str, namespaces: list[str] | None = None) -> str:
+def _run(
+    state: ClusterState, output: str, namespaces: list[str] | None = None, width: int = 160
+) -> str:
     buf = io.StringIO()
-    console = Console(file=buf, width=160, color_system=None)
+    console = Console(file=buf, width=width, color_system=None)
     assert run_matrix(state, namespaces or [], output, console) == 0
     return buf.getvalue()
 
@@ -64,6 +66,13 @@ def test_text_grid() -> None:
     assert "1 shop/db[StatefulSet]" in text
     row = next(line for line in text.splitlines() if "2 shop/web-7d9[ReplicaSet]" in line)
     assert "TCP 5432" in row and "=" in row and "all" in row
+
+
+def test_text_grid_is_not_squashed_by_a_narrow_console() -> None:
+    """Piped output is 80 columns wide; cells must keep their text, not be cut to nothing."""
+    text = _run(_state(), "text", width=30)
+    row = next(line for line in text.splitlines() if "2 shop/web-7d9[ReplicaSet]" in line)
+    assert "TCP 5432" in row and "all" in row
 
 
 def test_cni_policies_warn_in_text_and_json() -> None:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -112,13 +113,25 @@ def render_grid(
     table = Table(title="allowed connections (row → column)", show_lines=False)
     table.add_column("from \\ to", no_wrap=True)
     for index in range(len(peers)):
-        table.add_column(str(index + 1), justify="center")
+        table.add_column(str(index + 1), justify="center", no_wrap=True)
     for index, src in enumerate(peers):
         row = [Text(f"{index + 1} {strip_controls(src)}")]
         for dst in peers:
             row.append(_cell(cells, src, dst))
         table.add_row(*row)
-    console.print(table)
+    _print_unsquashed(table, console)
+
+
+def _print_unsquashed(table: Table, console: Console) -> None:
+    """At its natural width: squeezed into a narrow console (80 columns when piped) the
+    cells would be cut to nothing."""
+    natural = Measurement.get(console, console.options.update(max_width=10**6), table).maximum
+    width = console.width
+    console.width = max(width, natural)
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = width
 
 
 def _cell(cells: dict[tuple[str, str], Any], src: str, dst: str) -> Text:
