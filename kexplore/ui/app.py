@@ -25,6 +25,7 @@ from kexplore.checks.ladder import LAYERS, check_edge
 from kexplore.checks.result import LAYER_IDS, EdgeReport
 from kexplore.errors import KexploreError
 from kexplore.model.state import ClusterState
+from kexplore.render.sanitize import safe
 from kexplore.transcript import Transcript
 from kexplore.ui.commands import Commands
 from kexplore.ui.drill.pane import DrillPane
@@ -148,6 +149,14 @@ class KexploreApp(App[None]):
         return self.query_one(DrillPane)
 
     def on_mount(self) -> None:
+        titles = {
+            "#nav": "1 objects",
+            "#graph": "2 graph",
+            "#ladder": "3 ladder",
+            "#drill": "4 drill-down",
+        }
+        for selector, title in titles.items():
+            self.query_one(selector).border_title = title
         self.graph_view.focus()
         self._update_top()
         self.ladder.message(Text("building the graph…", "italic"), "")
@@ -184,8 +193,6 @@ class KexploreApp(App[None]):
         parts = [meta.source or "data", meta.context, meta.time]
         fresh = self.freshness() if self.freshness is not None else ""
         title = Text("kexplore ", "bold") + plain("  ".join(p for p in (*parts, fresh) if p))
-        where = self.focus_node or "overview"
-        title.append_text(plain(f"   [{where} r={self.radius}]", "dim"))
         if self.marked_source:
             title.append_text(plain(f"   source: {self.marked_source}", "italic"))
         self.query_one("#top", Static).update(title)
@@ -208,6 +215,8 @@ class KexploreApp(App[None]):
         self.graph_view.verdicts = self.ex.verdicts()
         self.graph_view.failing_layers = self.ex.failing_layers()
         self.graph_view.show(scene, selected)
+        where = "overview" if focus is None else f"{focus}  radius {self.radius}"
+        self.graph_view.border_title = f"2 graph: {safe(where)}"
         self._sweep_scene(scene)
         self._update_top()
         self.transcript.record("navigate", focus=focus or "overview", radius=self.radius)
