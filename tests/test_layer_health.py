@@ -82,6 +82,12 @@ def test_probe_on_an_undeclared_port_name_fails() -> None:
     bad = container("app", [(8080, "http")], readiness="healthz")
     result = run(cart(containers=[bad]))
     assert result.status is Status.FAIL and "'healthz'" in result.summary
+    # The hint names the ports the probe could use; the evidence shows the broken probe.
+    assert result.hint == (
+        "point the readiness probe at a declared port (http 8080/TCP), or name a container "
+        "port 'healthz'"
+    )
+    assert any(e.ref.endswith("readinessProbe") and "healthz" in e.detail for e in result.evidence)
 
 
 def test_undeclared_numeric_probe_port_is_not_a_failure() -> None:
@@ -103,6 +109,9 @@ def test_only_the_container_serving_the_port_is_judged() -> None:
 def test_probe_failures_while_ready_warn() -> None:
     result = run(cart(), unhealthy())
     assert result.status is Status.WARN and "probe failures while Ready" in result.summary
+    # A warning still says what to do: the readiness probe flaps the pod out of endpoints.
+    assert result.hint is not None and result.hint.startswith("the readiness probe (")
+    assert "timeoutSeconds (1s)" in result.hint
 
 
 def test_events_of_other_containers_are_not_attributed() -> None:

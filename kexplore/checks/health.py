@@ -100,7 +100,8 @@ def _judge(ctx: EdgeContext, pod: Pod, container: Container, events: list[Event]
         why = event_text(probe_events[-1]) if probe_events else "not Ready"
         out.add(Status.FAIL, f"not Ready: {why}", _probe_hint(container))
     elif probe_events:
-        out.add(Status.WARN, f"probe failures while Ready: {event_text(probe_events[-1])}")
+        detail = f"probe failures while Ready: {event_text(probe_events[-1])}"
+        out.add(Status.WARN, detail, _flapping_hint(container, probe_events[-1]))
     last = status.last_state.terminated
     if status.restart_count and last is not None and is_recent(last.finished_at, ctx.state):
         detail = f"restarted {status.restart_count}x, last exit {last.reason or last.exit_code}"
@@ -125,14 +126,18 @@ def _judge_probes(out: Judged, container: Container) -> None:
         )
     for kind, probe in container.probes():
         port = probe.port()
+        out.evidence.append(Evidence(f"{out.ref} {kind}Probe", probe.describe()))
         if isinstance(port, str) and not port.isdigit() and port not in names:
+            declared = ", ".join(
+                f"{p.name} {p.container_port}/{p.protocol}" if p.name else str(p.container_port)
+                for p in container.ports
+            )
+            to = f"a declared port ({declared})" if declared else "a port number"
             out.add(
                 Status.FAIL,
                 f"{kind} probe uses port name {port!r}, which the container does not declare",
-                f"declare a container port named {port!r} or point the probe at a number",
+                f"point the {kind} probe at {to}, or name a container port {port!r}",
             )
-        else:
-            out.evidence.append(Evidence(f"{out.ref} {kind}Probe", probe.describe()))
 
 
 def _probe_hint(container: Container) -> str:
@@ -140,6 +145,19 @@ def _probe_hint(container: Container) -> str:
     if probe is None:
         return "the container is not Ready: read its log and events"
     return f"the readiness probe ({probe.describe()}) fails: check that endpoint answers"
+
+
+def _flapping_hint(container: Container, event: Event) -> str:
+    """Failing probes on a Ready pod: it flaps in and out of the endpoints (or restarts)."""
+    kind = next((k for k, _ in container.probes() if event.message.startswith(k.title())), "")
+    probe = dict(container.probes()).get(kind)
+    if probe is None:
+        return "the probe fails now and then: make it check local state only"
+    effect = "restarts the container" if kind == "liveness" else "takes the pod out of endpoints"
+    return (
+        f"the {kind} probe ({probe.describe()}) fails now and then and {effect}: make it "
+        f"check local state only, or raise its timeoutSeconds ({probe.timeout_seconds}s)"
+    )
 
 
 def _event_container(event: Event) -> str:
