@@ -10,6 +10,7 @@ from builders import endpoint, endpoint_slice, healthy_dns, pod, service, state
 from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.ladder import run_ladder
 from kexplore.checks.result import Status
+from kexplore.model.kinds import convert_object
 from kexplore.model.recorded import RecordedProbe
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import ProbeRequest, ProbeResult
@@ -140,3 +141,30 @@ def test_recorded_probes_are_replayed_without_a_prober() -> None:
     assert reach.status is Status.FAIL and reach.basis == "recorded"
     assert "kubectl exec --namespace shop pod/web-1 -- nc -zv -w 3 10.0.0.3 8080" in reach.commands
     assert "| timed out" in reach.evidence[0].detail  # the raw output travels with the evidence
+
+
+def test_a_source_without_pods_predicts_nothing_about_the_port_forward() -> None:
+    """The port-forward bypasses the source: its missing pods are no contradiction, and the
+    dns layer, unable to judge DNS egress, is explained by pods and says what to do."""
+    idle = convert_object(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "idle", "namespace": "shop"},
+            "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "idle"}}},
+        }
+    )
+    assert idle is not None
+    st = _cluster()
+    st.add(idle)
+    prober = ScriptedProber({("port-forward", "10.0.0.3:8080"): "connected"})
+    report = run_ladder(
+        st, resolve_source(st, "shop/deploy/idle"), parse_target("cart:80"), prober=prober
+    )
+    layers = {r.id: r for r in report.layers}
+    assert layers["pods"].status is Status.FAIL
+    assert layers["network"].status is Status.PASS
+    dns = layers["dns"]
+    assert dns.status is Status.UNKNOWN and dns.explained_by == "pods"
+    assert dns.summary == "DNS egress not judged: Deployment shop/idle has no pods"
+    assert dns.hint is not None and "pods layer" in dns.hint

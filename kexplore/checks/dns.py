@@ -35,6 +35,8 @@ def check(ctx: EdgeContext) -> LayerResult:
         result.commands.extend(c for c in part.commands if c not in result.commands)
     first = next((p for p in parts if p.status is result.status), name)
     result.summary, result.hint = first.summary, first.hint
+    if result.status is Status.UNKNOWN and not ctx.source.pods:
+        result.explained_by = "pods"
     return _with_lookup(ctx, result)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kexplore.checks.context import EdgeContext
+from kexplore.checks.pods import judge_side
 from kexplore.checks.probing import judge, run_all, skipped
-from kexplore.checks.result import LayerResult
+from kexplore.checks.result import LayerResult, Status
 from kexplore.probes.base import ProbeRequest, ProbeResult
 
 
@@ -28,13 +29,19 @@ def check(ctx: EdgeContext) -> LayerResult:
     # A port-forward goes through the kubelet into the pod: policies, mesh and the service
     # path do not apply, so only the pod's own state can explain a failure. It dials
     # localhost inside the pod, so a loopback-only listener (a ports failure) still answers:
-    # success contradicts only the pods and health layers.
+    # success contradicts only the pods and health layers. The source is not involved: a
+    # pods failure on the source side alone (e.g. scaled to 0) predicts nothing here.
+    explaining: tuple[str, ...] = (
+        ("pods", "ports", "health") if _any_failed(results) else ("pods", "health")
+    )
+    if judge_side(ctx.state, ctx.target_pods)[0] is not Status.FAIL:
+        explaining = tuple(layer for layer in explaining if layer != "pods")
     return judge(
         ctx,
         "network",
         results,
         what,
-        explaining=("pods", "ports", "health") if _any_failed(results) else ("pods", "health"),
+        explaining=explaining,
         unexplained_hint="nothing accepts connections on that port inside the pod although "
         "it looks healthy: read the app's log, check its socket table (ports layer probe), "
         "and make the readiness probe exercise the real listener",

@@ -290,8 +290,19 @@ def dns_egress_check(ctx: EdgeContext, dns_backends: list[Backend]) -> PartialCh
         ctx.state, ctx.source.pods, [(pod, k[2], k[3]) for k, pod in sorted(targets.items())]
     )
     udp, tcp = found["UDP"], found["TCP"]
-    if not ctx.source.pods or not (udp or tcp):
-        return PartialCheck(Status.UNKNOWN, "DNS egress not judged: no source pods or no DNS pods")
+    if not ctx.source.pods:
+        src = ctx.source
+        return PartialCheck(
+            Status.UNKNOWN,
+            f"DNS egress not judged: {src.kind} {src.namespace}/{src.name} has no pods",
+            hint="check the pods layer: the source must run pods to send DNS queries",
+        )
+    if not (udp or tcp):
+        return PartialCheck(
+            Status.UNKNOWN,
+            "DNS egress not judged: the cluster DNS service has no routable pods on port 53",
+            hint="see the cluster DNS pods and endpoints in this layer's evidence",
+        )
     for proto, verdicts in (("UDP", udp), ("TCP", tcp)):
         denied = [v for v in verdicts if not v.allowed]
         if not denied:
