@@ -48,6 +48,12 @@ def test_parse_target_forms(
     assert (spec.kind, spec.host, spec.port, spec.namespace) == (kind, host, port, namespace)
 
 
+def test_an_unbracketed_ipv6_target_says_how_to_write_the_port() -> None:
+    with pytest.raises(UsageError, match=r"\[ADDRESS\]:PORT"):
+        parse_target("fd00::5:443")
+    assert parse_target("fd00::5", default_port=443).host == "fd00::5"
+
+
 def test_default_port_fills_a_missing_port() -> None:
     assert parse_target("cart", default_port=80).port == 80
     with pytest.raises(UsageError, match="TARGET"):

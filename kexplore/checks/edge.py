@@ -112,6 +112,11 @@ def _split_host_port(text: str, arg: str, default_port: int | None) -> tuple[str
     else:
         host, _, port_text = text.partition(":")
     if not port_text:
+        if default_port is None and ":" in host:
+            raise UsageError(
+                f"{arg}: no port; an IPv6 address with a port is written [ADDRESS]:PORT "
+                "(e.g. [fd00::1]:8080), or pass --port"
+            )
         if default_port is None:
             raise UsageError(f"{arg}: no port; write {host}:PORT or pass --port")
         port_text = str(default_port)
