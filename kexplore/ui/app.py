@@ -294,7 +294,7 @@ class KexploreApp(App[None]):
             self.ladder.message(plain(node.split(":", 1)[1], "bold"), "enter opens this namespace")
         else:
             self.ladder.message(plain(node, "bold"), "a node: select an edge to check it")
-        self.drill.show_object(self.ex, node)
+        self.after_rest(lambda: self.drill.show_object(self.ex, node))
         self.transcript.record("select", node=node)
 
     def on_graph_view_edge_selected(self, message: GraphView.EdgeSelected) -> None:
@@ -345,15 +345,17 @@ class KexploreApp(App[None]):
             return
         ids = [layer_id for layer_id in LAYER_IDS if layer_id in {i for i, _ in LAYERS}]
         self.ladder.start(title, ids)
+        self.after_rest(lambda: self.run_check(key, source, target, adhoc))
+
+    def after_rest(self, action: Callable[[], object]) -> None:
+        """Run `action` once the selection has rested `check_delay` seconds (a newer selection
+        replaces it), so moving fast through the graph stays responsive."""
         if self._check_timer is not None:
             self._check_timer.stop()
         if self.check_delay <= 0:
-            self.run_check(key, source, target, adhoc)
-            return
-        # Start the check once the selection rests, so fast navigation stays responsive.
-        self._check_timer = self.set_timer(
-            self.check_delay, lambda: self.run_check(key, source, target, adhoc)
-        )
+            action()
+        else:
+            self._check_timer = self.set_timer(self.check_delay, action)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="check")
     def run_check(self, key: CheckKey, source: str, target: str, adhoc: bool) -> None:

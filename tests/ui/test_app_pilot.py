@@ -324,3 +324,36 @@ def test_palette_lists_every_action_and_session_end_is_recorded(
     run(demo_app, scenario)
     last = (tmp_path / "session.jsonl").read_text().splitlines()[-1]
     assert json.loads(last)["type"] == "session-end"
+
+
+def test_live_seams_state_updated_freshness_and_contexts(tmp_path: Path) -> None:
+    from kexplore.sources.demo import load_demo
+    from kexplore.ui.app import make_app
+    from kexplore.ui.messages import StateUpdated
+    from kexplore.ui.screens import ContextScreen
+
+    switched: list[str] = []
+    app = make_app(
+        load_demo(),
+        transcript_path=tmp_path / "s.jsonl",
+        check_delay=0,
+        freshness=lambda: "live · updated 2s ago",
+        contexts=lambda: ["prod", "staging"],
+        switch_context=switched.append,
+    )
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert isinstance(pilot.app, KexploreApp)
+        assert "live · updated 2s ago" in str(pilot.app.query_one("#top", Static).render())
+        newer = load_demo()
+        newer.remove("Service", "shop", "search")
+        pilot.app.post_message(StateUpdated(newer))
+        await settle(pilot)
+        assert node_id("Service", "shop", "search") not in pilot.app.ex.view
+        await command(pilot, "ctx")
+        assert isinstance(pilot.app.screen, ContextScreen)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+
+    run(app, scenario)
+    assert switched == ["staging"]
