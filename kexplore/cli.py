@@ -143,16 +143,22 @@ def run_check(args: argparse.Namespace) -> int:
 
         prober = prober_from_args(args, state)
     report = run_ladder(state, source, target, prober=prober)
+    _print_warnings(state)
     if args.output == "json":
         print(report_json(report))
     elif args.output == "markdown":
         print(report_markdown(report), end="")
     else:
-        console = Console(highlight=False)
-        for warning in state.warnings:
-            console.print(f"warning: {warning}", style="yellow", markup=False)
-        render_text(report, console)
+        render_text(report, Console(highlight=False))
     return 1 if report.verdict is Status.FAIL else 0
+
+
+def _print_warnings(state: ClusterState) -> None:
+    """What the snapshot reader skipped, one line each on stderr (stdout stays parseable)."""
+    from kexplore.render.sanitize import strip_controls
+
+    for warning in state.warnings:
+        print(f"warning: {strip_controls(warning)}".replace("\n", " "), file=sys.stderr)
 
 
 def run_transcript(args: argparse.Namespace) -> int:
@@ -185,6 +191,7 @@ def run_matrix_cmd(args: argparse.Namespace) -> int:
     from kexplore.render.matrix_out import run_matrix
 
     state = load_state(args)
+    _print_warnings(state)
     return run_matrix(state, list(args.namespaces), args.output, Console(highlight=False))
 
 
@@ -202,11 +209,45 @@ def run_snapshot(args: argparse.Namespace) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    """The TUI on the chosen source."""
+    """The TUI on the chosen source; a live source is watched and can switch context."""
     from kexplore.ui.app import make_app
 
-    state = load_state(args)
-    make_app(state, transcript_path=args.transcript).run()
+    if args.demo or args.snapshot:
+        make_app(load_state(args), transcript_path=args.transcript).run()
+        return 0
+    return _run_live_tui(args)
+
+
+def _run_live_tui(args: argparse.Namespace) -> int:
+    from kexplore.sources.live import LiveSession, LiveSource
+    from kexplore.ui.app import make_app
+    from kexplore.ui.messages import StateUpdated
+
+    session = LiveSession(LiveSource(args.context, None, args.kubeconfig, args.namespace or ()))
+    state = session.load()
+
+    def on_error(error: KexploreError) -> None:
+        app.call_from_thread(app.notify, error.one_line(), severity="error")
+
+    def switch(context: str) -> None:
+        session.switch_context(context, on_error=on_error)
+
+    app = make_app(
+        state,
+        transcript_path=args.transcript,
+        freshness=session.freshness,
+        contexts=lambda: session.source.contexts()[0],
+        switch_context=switch,
+    )
+
+    def on_change(new_state: ClusterState) -> None:
+        app.post_message(StateUpdated(new_state))
+
+    session.watch(on_change)
+    try:
+        app.run()
+    finally:
+        session.stop()
     return 0
 
 

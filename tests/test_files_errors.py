@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kexplore.cli import main
 from kexplore.errors import InputError
 from kexplore.sources.files import read_snapshot
 
@@ -108,3 +109,17 @@ def test_malformed_single_objects_are_skipped_the_rest_loads(tmp_path: Path) -> 
         f"{tmp_path / 'svc.json'}:1: Service default/s skipped: "
         "Expected `array`, got `int` - at `$.spec.ports`",
     ]
+
+
+@pytest.mark.parametrize("output", ["json", "markdown", "text"])
+def test_check_reports_skipped_objects_on_stderr_in_every_output(
+    output: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A skipped object is never silent (json too), and stdout stays parseable."""
+    assert main(["check", "--snapshot", str(BAD / "broken-item.json"), "ns1/good", "svc:80",
+                 "--output", output]) in (0, 1)  # fmt: skip
+    out, err = capsys.readouterr()
+    assert err.startswith("warning: ") and err.count("\n") == 1 and "Pod ns1/bad" in err
+    assert "warning" not in out
+    if output == "json":
+        json.loads(out)
