@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
@@ -232,7 +232,7 @@ class _Scanner:
         old = self.found.get(target)
         if old is not None:
             if where not in old.found_in:
-                self.found[target] = _with_place(old, where)
+                self.found[target] = replace(old, found_in=(*old.found_in, where))
             return
         if env_service is not None:
             node = node_id("Service", env_service.namespace, env_service.name)
@@ -252,20 +252,6 @@ class _Scanner:
             port=port,
             found_in=(where,),
         )
-
-
-def _with_place(edge: TalksTo, where: str) -> TalksTo:
-    return TalksTo(
-        edge.source,
-        edge.target,
-        edge.where,
-        edge.source_node,
-        edge.target_node,
-        edge.namespace,
-        edge.host,
-        edge.port,
-        (*edge.found_in, where),
-    )
 
 
 def _first_port(svc: Service) -> int | None:
