@@ -78,8 +78,27 @@ def run_module(name: str, title: str, results: dict[str, Metric]) -> bool:
     return ok
 
 
-def main() -> int:
-    """Run every module, write results.json; exit 1 only when a measurement crashed."""
+def _write(results: dict[str, Metric], partial: bool) -> None:
+    """results.json: replaced by a full run; a partial run updates only its own metrics."""
+    out: dict[str, object] = {}
+    if partial and BENCH_RESULTS.exists():
+        out = json.loads(BENCH_RESULTS.read_text())
+        print("(partial run: the other metrics in bench/results.json are from an earlier run)")
+    out.update({k: m.as_json() for k, m in results.items()})
+    BENCH_RESULTS.write_text(json.dumps(out, indent=2) + "\n")
+
+
+def main(argv: list[str]) -> int:
+    """`python -m bench.run [AREA ...]` (AREA: decode, load, netpol, tui, live; default all).
+
+    Writes bench/results.json; exits 1 only when a measurement crashed.
+    """
+    areas = [n.removeprefix("bench.measure_") for n, _ in MODULES]
+    unknown = [a for a in argv if a not in areas]
+    if unknown:
+        print(f"unknown area {', '.join(unknown)}; choose from {', '.join(areas)}")
+        return 2
+    modules = [(n, t) for n, t in MODULES if not argv or n.removeprefix("bench.measure_") in argv]
     print(f"kexplore benchmark — Python {platform.python_version()}, {os.cpu_count()} CPUs")
     print("Ratios are measured in this run against references on the same bytes and machine.")
     print(f"Load average at start: {_load()} (seconds-valued metrics grow on a busy machine)")
@@ -88,15 +107,13 @@ def main() -> int:
     else:
         print("W3 (150k pods, scalability limits) is skipped; run with BENCH_FULL=1 to include it.")
     results: dict[str, Metric] = {}
-    ok = all([run_module(name, title, results) for name, title in MODULES])
-    BENCH_RESULTS.write_text(
-        json.dumps({k: m.as_json() for k, m in results.items()}, indent=2) + "\n"
-    )
-    missed = [m.name for m in results.values() if not m.met()]
+    ok = all([run_module(name, title, results) for name, title in modules])
     print(f"\nLoad average at end: {_load()}")
-    print(f"\n{len(results)} metrics written to bench/results.json; {len(missed)} missed target")
+    _write(results, partial=len(modules) < len(MODULES))
+    missed = [m.name for m in results.values() if not m.met()]
+    print(f"{len(results)} metrics written to bench/results.json; {len(missed)} missed target")
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
