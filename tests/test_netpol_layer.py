@@ -192,6 +192,12 @@ def test_dns_egress_must_allow_the_dns_pods_target_port() -> None:
     blocked = _dns_check(_egress_dns(53, 53))
     assert blocked.status is Status.FAIL
     assert blocked.summary.startswith("DNS queries blocked: egress UDP 1053 denied")
+    # The hint writes out the rule: the policy to extend, the DNS pods and their real ports.
+    assert blocked.hint == (
+        "add to networkpolicy api/allow-dns an egress rule allowing UDP 1053 and TCP 1054 to "
+        "the DNS pods: namespaceSelector kubernetes.io/metadata.name=kube-system and podSelector "
+        "k8s-app=kube-dns in one `to` element"
+    )
 
 
 def test_dns_over_tcp_denied_is_a_warning() -> None:

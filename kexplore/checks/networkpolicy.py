@@ -242,6 +242,25 @@ def _hint(v: Verdict, side: DirectionVerdict) -> str:
     )
 
 
+def _dns_egress_hint(side: DirectionVerdict, dns_backends: list[Backend]) -> str:
+    """The rule to add, written out: to the DNS pods by their namespace and app label, on UDP
+    and TCP at the DNS pods' ports (what the Service's port 53 is translated to)."""
+    pod = dns_backends[0].pod
+    labels = {k: v for k, v in pod.labels.items() if k == "k8s-app"} or {
+        k: v for k, v in pod.labels.items() if k != "pod-template-hash"
+    }
+    selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    ports = " and ".join(
+        sorted({f"{b.protocol.upper()} {b.port}" for b in dns_backends if b.port}, reverse=True)
+    )
+    policy = _policy_ref(side) or "a policy selecting the source"
+    return (
+        f"add to {policy} an egress rule allowing {ports} to the DNS pods: namespaceSelector "
+        f"kubernetes.io/metadata.name={pod.namespace} and podSelector {selector} in one `to` "
+        "element"
+    )
+
+
 def _with_cni(state: ClusterState, result: LayerResult) -> LayerResult:
     """CNI policy objects kexplore does not evaluate: never a plain pass."""
     cni = state.cni_policies()
@@ -320,9 +339,10 @@ def dns_egress_check(ctx: EdgeContext, dns_backends: list[Backend]) -> PartialCh
                 f"DNS over TCP {first.port} denied (large answers fall back to TCP): {side.reason}"
             )
         evidence = _evidence(denied)
-        return PartialCheck(
-            status, summary, evidence, _commands(ctx.state, denied), _hint(first, side)
-        )
+        hint = _hint(first, side)
+        if side is first.egress and not side.decided_by:
+            hint = _dns_egress_hint(side, dns_backends)
+        return PartialCheck(status, summary, evidence, _commands(ctx.state, denied), hint)
     ports = ", ".join(sorted({f"{v.protocol} {v.port}" for v in udp + tcp}))
     status, summary = Status.PASS, f"DNS egress allowed ({ports} to the DNS pods)"
     if ctx.state.cni_policies():
