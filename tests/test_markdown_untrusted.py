@@ -1,4 +1,5 @@
-"""Markdown and Mermaid output keep untrusted names inside their code spans, fences and labels."""
+"""Untrusted text: Markdown and Mermaid keep names inside their code spans, fences and labels;
+the sanitizer drops controls that would change what the terminal shows."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from markdown_it import MarkdownIt
 
 from kexplore.checks.result import EdgeReport, LayerResult, SourceRef, Status, TargetRef
 from kexplore.render.markdown import report_markdown
+from kexplore.render.sanitize import strip_controls
 from kexplore.render.transcript_out import mermaid
 
 HOSTILE = ["web|`x`", "`lead", "a``b", "```", "x ```sh\nrm -rf /"]
@@ -44,3 +46,9 @@ def test_mermaid_labels_cannot_close_the_fence_or_the_label() -> None:
     body = "\n".join(lines[1:-1])
     assert "```" not in body and "<b>" not in body
     assert body.count('"') == 6  # three quoted labels, nothing else
+
+
+def test_bidi_overrides_are_stripped_with_terminal_controls() -> None:
+    """U+202E and friends reorder the text after them on screen (Trojan Source)."""
+    hostile = "pod-\u202egnp.exe\u2066x\u2069 \x1b]52;c;ZXZpbA==\x07\x1b[2Jok"
+    assert strip_controls(hostile) == "pod-gnp.exex ok"
