@@ -279,3 +279,22 @@ def test_every_static_layer_handles_every_kind_of_target(
         assert result.summary and "\n" not in result.summary
         if result.status in (Status.FAIL, Status.UNKNOWN, Status.WARN):
             assert result.hint or result.explained_by, (result.id, result.summary)
+
+
+def test_commands_holding_shell_syntax_from_the_data_are_withheld(
+    layers: Callable[..., None],
+) -> None:
+    """A hostile snapshot's name (`$(…)`, `;`, backticks) must never reach a printed command;
+    a clean command, and one quoted by shlex, are kept as they are."""
+    commands = [
+        "kubectl describe pod -n shop web$(touch /tmp/pwned)",
+        "kubectl logs -n shop web;id",
+        "kubectl get pods -n shop -o wide",
+        "kubectl exec --namespace shop pod/web -- bash -c 'exec 3<>/dev/tcp/$0/$1' 10.0.0.3 80",
+    ]
+
+    def check(ctx: EdgeContext) -> LayerResult:
+        return LayerResult("pods", Status.PASS, "ok", commands=list(commands))
+
+    layers(("pods", check))
+    assert run(shop()).layers[0].commands == [ladder.WITHHELD_COMMAND, *commands[2:]]

@@ -3,12 +3,14 @@ explained_by, unknown when the probe mechanism fails, recorded results replayed.
 
 from __future__ import annotations
 
+import shlex
 import threading
 
 from builders import endpoint, endpoint_slice, healthy_dns, pod, service, state
 
 from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.ladder import run_ladder
+from kexplore.checks.probing import reproduce
 from kexplore.checks.result import Status
 from kexplore.model.kinds import convert_object
 from kexplore.model.recorded import RecordedProbe
@@ -168,3 +170,13 @@ def test_a_source_without_pods_predicts_nothing_about_the_port_forward() -> None
     assert dns.status is Status.UNKNOWN and dns.explained_by == "pods"
     assert dns.summary == "DNS egress not judged: Deployment shop/idle has no pods"
     assert dns.hint is not None and "pods layer" in dns.hint
+
+
+def test_a_probe_script_is_reproduced_quoted_for_the_shell() -> None:
+    """`bash -c SCRIPT host port` must paste back as the same argv, not as split words."""
+    request = ProbeRequest("tcp", "shop", "web-1", "10.0.0.3:8080", container="app")
+    argv = ["bash", "-c", "exec 3<>/dev/tcp/$0/$1", "10.0.0.3", "8080"]
+    result = ProbeResult(request, argv, "", "connected", 0, 3.0)
+    pasted = shlex.split(reproduce(result))
+    assert pasted[-5:] == argv and pasted[:2] == ["kubectl", "exec"]
+    assert result.describe().startswith("$ bash -c 'exec 3<>/dev/tcp/$0/$1' 10.0.0.3 8080 ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -54,6 +55,8 @@ LAYERS: list[tuple[str, LayerCheck]] = [
     ("network", network.check),
 ]
 
+WITHHELD_COMMAND = "# withheld: a name in the data holds shell syntax (Kubernetes would reject it)"
+
 # The networkpolicy owner sets this to their DNS-egress judge (see checks/dns.py).
 DNS_EGRESS: DnsEgressCheck | None = networkpolicy.dns_egress_check
 
@@ -101,7 +104,9 @@ def _run_order(pair: tuple[str, LayerCheck]) -> tuple[bool, int]:
 def _run_layer(layer_id: str, check: LayerCheck, ctx: EdgeContext) -> LayerResult:
     """One layer; a crash in it is reported as `unknown`, never as a pass."""
     try:
-        return check(ctx)
+        result = check(ctx)
+        result.commands = list(dict.fromkeys(_shell_safe(c) for c in result.commands))
+        return result
     except Exception as e:  # a bug in one layer must not hide the others
         return LayerResult(
             layer_id,
@@ -109,6 +114,17 @@ def _run_layer(layer_id: str, check: LayerCheck, ctx: EdgeContext) -> LayerResul
             f"internal error in the {layer_id} layer: {type(e).__name__}: {e}",
             hint="this is a kexplore bug; please report it with the data that triggered it",
         )
+
+
+def _shell_safe(command: str) -> str:
+    """The command, unless pasting it would let the shell interpret something: names from a
+    snapshot are untrusted (a hostile dump can hold `$(…)` in a name the API server would
+    reject) and are interpolated unquoted, so a command must be its own canonical quoting."""
+    try:
+        canonical = shlex.join(shlex.split(command))
+    except ValueError:
+        canonical = ""
+    return command if canonical == command else WITHHELD_COMMAND
 
 
 def source_ref(source: SourceSpec) -> SourceRef:

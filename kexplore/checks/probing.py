@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.probes.base import ProbeRequest, ProbeResult
@@ -86,7 +88,7 @@ def reproduce(result: ProbeResult) -> str:
     if argv[:1] != ["kubectl"]:
         req = result.request
         argv = kubectl_exec(req.namespace, req.pod, req.container, argv)
-    return " ".join(argv)
+    return shlex.join(argv)
 
 
 def judge(
