@@ -129,7 +129,7 @@ def run_check(args: argparse.Namespace) -> int:
     target = _check_args(args)
     from rich.console import Console
 
-    from kexplore.checks.ladder import run_ladder
+    from kexplore.checks.ladder import require_named_target, run_ladder
     from kexplore.checks.result import Status
     from kexplore.render.json_out import report_json
     from kexplore.render.markdown import report_markdown
@@ -137,6 +137,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     state = load_state(args)
     source = resolve_source(state, args.source, (args.namespace or [""])[0])
+    require_named_target(state, target)
     prober = None
     if args.probe:
         from kexplore.probes.live import prober_from_args

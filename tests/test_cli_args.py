@@ -19,6 +19,9 @@ from kexplore.errors import UsageError
         (["check", "--demo", "shop/frontend", "cart"], "no port"),
         (["check", "--demo", "shop/frontend", "bad_name!:80"], "not a valid DNS name"),
         (["frobnicate"], "frobnicate"),
+        # an explicit object reference that does not exist is bad input, not a DNS finding
+        (["check", "--demo", "shop/deploy/frontend", "data/svc/nope:6379"], "no Service 'nope'"),
+        (["check", "--demo", "shop/deploy/frontend", "shop/nope-0:80"], "no Pod 'nope-0'"),
     ],
 )
 def test_usage_errors_are_one_line(

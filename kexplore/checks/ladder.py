@@ -165,13 +165,19 @@ def check_edge(
     explicitly (`NS/svc/NAME`, `NS/POD`) must exist (NotFoundError, exit 2)."""
     target = parse_target(target_text, protocol, port)
     source = resolve_source(state, source_text, namespace)
+    require_named_target(state, target)
+    return run_ladder(state, source, target, prober=prober, on_layer=on_layer, cancel=cancel)
+
+
+def require_named_target(state: ClusterState, target: TargetSpec) -> None:
+    """A TARGET naming an object explicitly (`NS/svc/NAME`, `NS/POD`) must exist: a typo in
+    an object reference is bad input (exit 2), unlike a DNS name, whose NXDOMAIN is a finding."""
     if (
         target.kind in ("Service", "Pod")
         and state.get(target.kind, target.namespace, target.host) is None
     ):
         raise NotFoundError(
-            f"TARGET {target_text!r}: no {target.kind} {target.host!r} in namespace "
+            f"TARGET {target.dialed!r}: no {target.kind} {target.host!r} in namespace "
             f"{target.namespace!r}",
             fix=f"kubectl get {target.kind.lower()}s -n {target.namespace}",
         )
-    return run_ladder(state, source, target, prober=prober, on_layer=on_layer, cancel=cancel)
