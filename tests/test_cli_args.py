@@ -55,6 +55,10 @@ def test_an_unbracketed_ipv6_target_says_how_to_write_the_port() -> None:
     with pytest.raises(UsageError, match=r"\[ADDRESS\]:PORT"):
         parse_target("fd00::5:443")
     assert parse_target("fd00::5", default_port=443).host == "fd00::5"
+    # the report shows what is dialed, port included, however the port was given
+    assert parse_target("fd00::5", default_port=443).dialed == "[fd00::5]:443"
+    assert parse_target("cart", default_port=80).dialed == "cart:80"
+    assert parse_target("cart:8080", default_port=80).dialed == "cart:8080"
 
 
 def test_default_port_fills_a_missing_port() -> None:

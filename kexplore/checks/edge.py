@@ -80,6 +80,8 @@ def parse_target(text: str, protocol: str = "TCP", default_port: int | None = No
         raise UsageError(f"--protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
     host, port_text = _split_host_port(text, arg, default_port)
     port = parse_port(port_text, arg)
+    if host == text.strip("[]"):  # the port came from --port: show what is really dialed
+        text = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     if "/" in host:
         parts = host.split("/")
         if len(parts) == 3 and parts[1].lower() in ("svc", "service"):
