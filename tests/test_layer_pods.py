@@ -59,6 +59,17 @@ def test_crash_loop_fails_with_previous_logs_hint() -> None:
     assert any("describe pod -n shop cart-1" in c for c in result.commands)
 
 
+def test_crash_loop_summary_counts_restarts_and_the_last_exit_not_the_back_off() -> None:
+    status = container_status(
+        "app", ready=False, waiting="CrashLoopBackOff", restarts=23, last_terminated="Error"
+    )
+    result = run(cart(ready=False, statuses=[status]))
+    assert result.summary == (
+        "target pod shop/cart-1 container app: waiting: CrashLoopBackOff (23 restarts, "
+        "last exit Error (exit code 137))"
+    )
+
+
 def test_image_pull_back_off_fails() -> None:
     result = run(
         cart(
@@ -146,6 +157,11 @@ def test_source_workload_without_pods_fails() -> None:
     assert deploy is not None
     result = run(cart(), deploy, source="shop/deploy/idle")
     assert result.status is Status.FAIL and "has no pods" in result.summary
+    # scaled to 0: the evidence says so and the hint is the command that fixes it
+    assert result.summary == "source Deployment shop/idle has no pods (scaled to 0)"
+    assert result.evidence[0].ref == "deployment shop/idle"
+    assert result.hint is not None
+    assert "kubectl scale deployment idle -n shop --replicas=1" in result.hint
 
 
 def test_external_target_judges_the_source_only() -> None:

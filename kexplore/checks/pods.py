@@ -21,8 +21,9 @@ from kexplore.checks.common import (
 )
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
-from kexplore.model.pods import ContainerStatus, Pod
+from kexplore.model.pods import ContainerStatus, Pod, StateDetail
 from kexplore.model.state import ClusterState
+from kexplore.model.workloads import Workload
 
 LAYER = "pods"
 BAD_WAITING = {
@@ -92,25 +93,35 @@ def _judge_container(
 ) -> None:
     ref = pod_ref(pod, status.name)
     waiting = status.state.waiting
+    last = status.last_state.terminated
     if waiting is not None and waiting.reason in BAD_WAITING:
+        logs = f"kubectl logs -n {pod.namespace} {pod.name} -c {status.name} --previous"
+        hint = BAD_WAITING[waiting.reason]
         detail = f"waiting: {waiting.reason}" + (
             f": {one_line(waiting.message)}" if waiting.message else ""
         )
-        logs = f"kubectl logs -n {pod.namespace} {pod.name} -c {status.name} --previous"
-        hint = BAD_WAITING[waiting.reason]
+        if waiting.reason == "CrashLoopBackOff":  # the back-off message is noise: say how
+            exits = f", last exit {_exit_text(last)}" if last is not None else ""
+            detail = f"waiting: CrashLoopBackOff ({status.restart_count} restarts{exits})"
         out.add(Status.FAIL, ref, detail, f"{hint} ({logs})" if "log" in hint else hint)
     elif waiting is not None and serving:
         out.add(Status.WARN, ref, f"waiting: {waiting.reason or 'not started'}")
     elif serving and status.state.running is not None and not status.ready:
         out.add(Status.FAIL, ref, "running but not Ready", "see the health layer (readiness probe)")
-    last = status.last_state.terminated
     if status.restart_count and last is not None:
-        detail = f"{status.restart_count} restarts; last exit {last.reason or last.exit_code}"
+        detail = f"{status.restart_count} restarts; last exit {_exit_text(last)}"
         if last.finished_at:
             detail += f" at {last.finished_at}"
         recent = is_recent(last.finished_at, state)
         hint = "raise the memory limit or fix the leak" if last.reason == "OOMKilled" else ""
         out.add(Status.WARN if recent else Status.PASS, ref, detail, hint)
+
+
+def _exit_text(last: StateDetail) -> str:
+    """`Error (exit code 2)`, `OOMKilled (exit code 137)`, or just the code."""
+    if last.reason and last.exit_code is not None:
+        return f"{last.reason} (exit code {last.exit_code})"
+    return last.reason or f"exit code {last.exit_code}"
 
 
 def judge_side(state: ClusterState, pods: list[Pod]) -> tuple[Status, list[PodJudgement]]:
@@ -139,9 +150,7 @@ def check(ctx: EdgeContext) -> LayerResult:
         (j for j in judged if j.status is not Status.PASS), key=lambda j: -ORDER.index(j.status)
     )
     if not ctx.source.pods:
-        src_name = f"{ctx.source.kind} {ctx.source.namespace}/{ctx.source.name}"
-        result.summary = f"source {src_name} has no pods"
-        result.hint = "scale it up or fix its selector: nothing runs to send traffic"
+        _no_source_pods(ctx, result)
     elif bad:
         result.summary = _side_of(bad[0], src) + bad[0].problem
         result.hint = bad[0].hint or f"inspect it: {describe_pod(bad[0].pod)}"
@@ -153,6 +162,33 @@ def check(ctx: EdgeContext) -> LayerResult:
         result.hint = result.hint or gate.hint
         result.evidence.extend(gate.evidence)
     return result
+
+
+def _no_source_pods(ctx: EdgeContext, result: LayerResult) -> None:
+    """Why the source runs nothing: scaled to 0 (say how to scale it), else its selector or
+    controller (say where to look)."""
+    src = ctx.source
+    kind = src.kind.lower()
+    result.summary = f"source {src.kind} {src.namespace}/{src.name} has no pods"
+    result.hint = "scale it up or fix its selector: nothing runs to send traffic"
+    workload = ctx.state.get(src.kind, src.namespace, src.name)
+    if isinstance(workload, Workload):
+        spec, status = workload.spec, workload.status
+        desired = "unset" if spec.replicas is None else str(spec.replicas)
+        result.evidence.insert(
+            0,
+            Evidence(
+                f"{kind} {src.namespace}/{src.name}",
+                f"spec.replicas {desired}, status.replicas {status.replicas}",
+            ),
+        )
+        if spec.replicas == 0:
+            result.summary += " (scaled to 0)"
+            result.hint = (
+                f"it is scaled to 0: kubectl scale {kind} {src.name} -n {src.namespace} "
+                "--replicas=1 (or as many as it needs)"
+            )
+    result.commands.insert(0, f"kubectl describe {kind} -n {src.namespace} {src.name}")
 
 
 def _side_of(judgement: PodJudgement, source: list[PodJudgement]) -> str:
