@@ -21,6 +21,7 @@ BORDERS = {
     "Name": "┌┐└┘┄┆",
 }
 DEFAULT_BORDER = "┌┐└┘─│"
+MAX_CHANNELS = 6  # rows below the boxes for edges that skip columns
 Owner = tuple[str, object] | None
 
 
@@ -35,17 +36,24 @@ class Canvas:
         self.chars = [[" "] * self.width for _ in range(self.height)]
         self.owners: list[list[Owner]] = [[None] * self.width for _ in range(self.height)]
         self.bits = [[0] * self.width for _ in range(self.height)]
+        self.marks: set[tuple[int, int]] = set()
 
     def put(self, x: int, y: int, char: str, owner: Owner) -> None:
         if 0 <= x < self.width and 0 <= y < self.height:
             self.chars[y][x] = char
             self.owners[y][x] = owner
 
+    def mark(self, x: int, y: int, char: str, owner: Owner) -> None:
+        """An arrowhead or status tag: later lines crossing the cell do not hide it."""
+        self.put(x, y, char, owner)
+        self.marks.add((x, y))
+
     def line(self, x: int, y: int, bits: int, owner: Owner) -> None:
         """Add line directions to a cell; the drawn character joins them."""
         if 0 <= x < self.width and 0 <= y < self.height:
             self.bits[y][x] |= bits
-            self.put(x, y, LINE[self.bits[y][x]], owner)
+            if (x, y) not in self.marks:
+                self.put(x, y, LINE[self.bits[y][x]], owner)
 
     def hline(self, x0: int, x1: int, y: int, owner: Owner) -> None:
         lo, hi = min(x0, x1), max(x0, x1)
@@ -61,15 +69,25 @@ class Canvas:
 def draw(scene: Scene, glyphs: dict[int, str]) -> Canvas:
     """Edges first (index in scene.edges owns its cells), boxes on top; `glyphs` puts a
     marker before an edge's arrowhead (`np✗`: the failing layer and the verdict's glyph),
-    so the verdict reads without colour; it is cut to the room the line has."""
-    canvas = Canvas(scene.width + 2, scene.height + 1)
+    so the verdict reads without colour; it is cut to the room the line has. An edge that
+    skips columns runs along a channel below the boxes, never behind them."""
+    skipping = [i for i, e in enumerate(scene.edges) if _skips(scene, e)]
+    channels = min(len(skipping), MAX_CHANNELS)
+    canvas = Canvas(scene.width + 2, scene.height + 1 + channels)
     lanes: dict[int, dict[str, int]] = defaultdict(dict)
     for index, edge in enumerate(scene.edges):
         a, b = scene.nodes[edge.source], scene.nodes[edge.target]
-        _route(canvas, edge, a, b, lanes, ("edge", index), glyphs.get(index))
+        channel = None
+        if index in skipping:
+            channel = scene.height + skipping.index(index) % max(channels, 1)
+        _route(canvas, edge, (a, b), lanes, ("edge", index), glyphs.get(index), channel)
     for node in scene.nodes.values():
         _box(canvas, node)
     return canvas
+
+
+def _skips(scene: Scene, edge: SceneEdge) -> bool:
+    return scene.nodes[edge.target].col > scene.nodes[edge.source].col + 1
 
 
 def _lane(lanes: dict[int, dict[str, int]], gap_x: int, key: str) -> int:
@@ -82,12 +100,13 @@ def _lane(lanes: dict[int, dict[str, int]], gap_x: int, key: str) -> int:
 def _route(
     canvas: Canvas,
     edge: SceneEdge,
-    a: SceneNode,
-    b: SceneNode,
+    ends: tuple[SceneNode, SceneNode],
     lanes: dict[int, dict[str, int]],
     owner: Owner,
     glyph: str | None,
+    channel: int | None,
 ) -> None:
+    a, b = ends
     if a.col < b.col:
         start, end, arrow = a.x + a.width, b.x - 1, "▶"
         lane = _lane(lanes, b.x - GAP, edge.target)
@@ -95,16 +114,23 @@ def _route(
         start = a.x - 1 if a.col > b.col else a.x + a.width
         end, arrow = b.x + b.width, "◀"
         lane = _lane(lanes, b.x + b.width, edge.target) + (1 if a.col > b.col else 2)
-    canvas.hline(start, lane, a.mid(), owner)
-    canvas.vline(lane, a.mid(), b.mid(), owner)
+    if channel is None:
+        canvas.hline(start, lane, a.mid(), owner)
+        canvas.vline(lane, a.mid(), b.mid(), owner)
+    else:
+        out = _lane(lanes, a.x + a.width, f"out {edge.target}")
+        canvas.hline(start, out, a.mid(), owner)
+        canvas.vline(out, a.mid(), channel, owner)
+        canvas.hline(out, lane, channel, owner)
+        canvas.vline(lane, channel, b.mid(), owner)
     canvas.hline(lane, end, b.mid(), owner)
-    canvas.put(end, b.mid(), arrow, owner)
+    canvas.mark(end, b.mid(), arrow, owner)
     if glyph:
         room = abs(end - lane) - 1
         text = glyph[-room:] if room > 0 else ""
         first = end - len(text) if arrow == "▶" else end + 1
         for offset, char in enumerate(text):
-            canvas.put(first + offset, b.mid(), char, owner)
+            canvas.mark(first + offset, b.mid(), char, owner)
 
 
 def _box(canvas: Canvas, node: SceneNode) -> None:
