@@ -75,6 +75,13 @@ def test_named_target_port_missing_on_every_pod_fails() -> None:
     result = run(cart_pod(ports=[8080]), cart_svc())
     assert result.status is Status.FAIL
     assert "targetPort 'http' (TCP) is not declared" in result.summary
+    # what the pod does declare is shown, and the hint points the targetPort at it
+    assert any(
+        e.ref == "pod shop/cart-1" and "declares unnamed 8080/TCP" in e.detail
+        for e in result.evidence
+    )
+    assert result.hint is not None
+    assert result.hint.startswith("set the service's targetPort to 8080 (the only TCP port")
 
 
 def test_named_target_port_missing_on_some_pods_warns() -> None:

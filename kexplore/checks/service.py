@@ -7,6 +7,7 @@ from kexplore.analysis.services import Backend, BackendSet
 from kexplore.checks.common import service_ref, slices_cmd, target_gate, unreadable
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
+from kexplore.model.pods import Pod
 from kexplore.model.services import Service, ServicePort
 
 LAYER = "service"
@@ -211,10 +212,35 @@ def _named_port(
         f"name a container port {target!r} with protocol {port.protocol} in the pod template, "
         "or use a numeric targetPort"
     )
+    _declared_ports(result, port, missing[0].pod, target)
     if len(missing) == total:
         result.status, result.summary = Status.FAIL, f"{where}: {text}: no endpoints"
     else:
         result.status, result.summary = Status.WARN, f"{where}: {text}"
+
+
+def _declared_ports(result: LayerResult, port: ServicePort, pod: Pod, target: object) -> None:
+    """What the pod does declare for that protocol; when it is one port, the fix is to point
+    the targetPort at it."""
+    declared = [
+        (c.name, p)
+        for c in pod.serving_containers()
+        for p in c.ports
+        if p.protocol == port.protocol
+    ]
+    shown = "; ".join(
+        f"container {c} declares {p.name or 'unnamed'} {p.container_port}/{p.protocol}"
+        for c, p in declared
+    )
+    ref = f"pod {pod.namespace}/{pod.name}"
+    result.evidence.append(Evidence(ref, shown or f"declares no {port.protocol} port"))
+    if len(declared) == 1:
+        only = declared[0][1]
+        result.hint = (
+            f"set the service's targetPort to {only.name or only.container_port!r} (the only "
+            f"{port.protocol} port the pod declares, {only.container_port}), or name that "
+            f"container port {target!r}"
+        )
 
 
 def _readiness(result: LayerResult, where: str, bs: BackendSet) -> None:
