@@ -11,6 +11,7 @@ from kexplore.probes.parse import (
     classify_listen,
     classify_lookup,
     dns_server_answered,
+    listeners,
     lookup_addresses,
     parse_socket_table,
     tool_missing,
@@ -244,3 +245,12 @@ def test_missing_and_unusable_tools() -> None:
     assert not tool_missing(1, "nc: connect to 10.0.0.3 port 8080 (tcp) failed: Connection refused")
     assert tool_unusable(1, "nc: invalid option -- 'z'\nBusyBox v1.36.1 multi-call binary.")
     assert not tool_unusable(0, "usage: whatever")
+
+
+def test_listeners_decodes_every_listening_address() -> None:
+    """What the pod does listen on, for a summary that says why nothing answers on the port."""
+    loopback = table(v4(0, "0100007F:2382"), v4(1, "0100007F:2382", "0100007F:C1A6", st="06"))
+    assert listeners(loopback) == "127.0.0.1:9090"
+    both = table(v4(0, "00000000:1F90"), six=(v6(0, "00000000000000000000000000000000:3AFC"),))
+    assert listeners(both) == "0.0.0.0:8080, [::]:15100"
+    assert listeners(table()) == "none"

@@ -7,6 +7,7 @@ from kexplore.checks.context import EdgeContext
 from kexplore.checks.probing import evidence_of, reproduce, run_all
 from kexplore.checks.result import LayerResult, Status
 from kexplore.probes.base import ProbeRequest, ProbeResult
+from kexplore.probes.parse import listeners
 
 _BAD_LISTEN = {
     "not-listening": "nothing listens on that port",
@@ -45,6 +46,8 @@ def merge(static: LayerResult, probes: list[ProbeResult], what: str, hint: str) 
         return static
     first = observed[0]
     detail = _BAD_LISTEN.get(first.result, first.result)
+    if first.request.probe == "listen":
+        detail += f"; listening: {listeners(first.output)}"
     static.status = Status.FAIL
     static.basis = first.basis
     static.summary = f"{what} on {first.request.target}: {detail} (static part: {static.summary})"

@@ -201,6 +201,12 @@ def classify_listen(sockets: list[Socket], ip: str, port: int) -> tuple[str, str
     return NOT_LISTENING, f"bound to {where}, not to {ip}"
 
 
+def listeners(output: str) -> str:
+    """Every address in LISTEN state in a socket table, decoded: `127.0.0.1:9090, [::]:8080`."""
+    bound = sorted({_show(s) for s in parse_socket_table(output) if s.listening})
+    return ", ".join(bound) or "none"
+
+
 def _accepts(sock: Socket, target: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
     """A client dialing `target` reaches this listener (`::` takes IPv4 too, 0.0.0.0 not IPv6)."""
     addr = _plain(sock.address)
