@@ -118,8 +118,8 @@ def _check_args(args: argparse.Namespace) -> TargetSpec:
         raise UsageError(f"--probe-timeout {args.probe_timeout:g}: expected a positive number")
     default_port = None
     if args.port is not None:
-        if not str(args.port).isdigit():
-            raise UsageError(f"--port {args.port!r}: expected a number")
+        if not str(args.port).isdigit() or not 1 <= int(args.port) <= 65535:
+            raise UsageError(f"--port {args.port!r}: expected a number from 1 to 65535")
         default_port = int(args.port)
     return parse_target(args.target, args.protocol, default_port)
 

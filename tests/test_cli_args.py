@@ -19,6 +19,8 @@ from kexplore.errors import UsageError
         (["check", "--demo", "shop/frontend", "cart"], "no port"),
         (["check", "--demo", "shop/frontend", "bad_name!:80"], "not a valid DNS name"),
         (["frobnicate"], "frobnicate"),
+        (["check", "--demo", "shop/frontend", "cart", "--port", "0"], "--port '0'"),
+        (["check", "--demo", "shop/frontend", "cart:80", "--port", "70000"], "--port '70000'"),
         # an explicit object reference that does not exist is bad input, not a DNS finding
         (["check", "--demo", "shop/deploy/frontend", "data/svc/nope:6379"], "no Service 'nope'"),
         (["check", "--demo", "shop/deploy/frontend", "shop/nope-0:80"], "no Pod 'nope-0'"),
