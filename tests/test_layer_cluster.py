@@ -60,6 +60,9 @@ def test_node_not_ready_fails() -> None:
 def test_network_unavailable_fails() -> None:
     result = run(node("node-1"), node("node-2", network_unavailable=True), *AGENTS)
     assert result.status is Status.FAIL and "NetworkUnavailable=True" in result.summary
+    # which pod of the edge sits on the broken node, and what to do about the node
+    assert result.summary.endswith("; it runs shop/cart-1 of this edge")
+    assert result.hint is not None and "kubectl drain node-2 --ignore-daemonsets" in result.hint
 
 
 def test_no_nodes_in_the_data_is_unknown() -> None:

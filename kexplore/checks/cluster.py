@@ -38,7 +38,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     pods = [p for p in [*ctx.source.pods, *ctx.target_pods] if not p.synthesized]
     nodes = sorted({p.spec.node_name for p in pods if p.spec.node_name})
     parts = [
-        node_part(ctx.state, nodes),
+        node_part(ctx.state, nodes, pods),
         cni_part(ctx.state, nodes),
         duplicate_ip_part(ctx.state, pods),
     ]
@@ -59,7 +59,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     return result
 
 
-def node_part(state: ClusterState, names: list[str]) -> PartialCheck:
+def node_part(state: ClusterState, names: list[str], pods: list[Pod] | None = None) -> PartialCheck:
     """The nodes of the pods involved are Ready and have their network configured."""
     commands = ["kubectl get nodes -o wide", *(f"kubectl describe node {n}" for n in names)]
     lost = unreadable(state, "Node")
@@ -95,6 +95,11 @@ def node_part(state: ClusterState, names: list[str]) -> PartialCheck:
             "include nodes in the snapshot (kubectl get nodes -o yaml)",
         )
     judged = [_judge_node(known[n]) for n in names]
+    for part, name in zip(judged, names, strict=True):
+        here = [f"{p.namespace}/{p.name}" for p in pods or [] if p.spec.node_name == name]
+        if part.status is not Status.PASS and here:
+            shown = ", ".join(here[:3]) + (f" (+{len(here) - 3} more)" if len(here) > 3 else "")
+            part.summary += f"; it runs {shown} of this edge"
     return _merge(judged, commands, f"{len(names)} node(s) Ready, network available")
 
 
@@ -116,7 +121,9 @@ def _judge_node(node: Node) -> PartialCheck:
             Status.FAIL,
             f"{ref} has NetworkUnavailable=True ({net.reason})",
             [Evidence(ref, f"NetworkUnavailable=True {net.reason} {net.message}".strip())],
-            hint="the CNI has not configured routes on this node: check the CNI agent pod there",
+            hint=f"the CNI has not configured routes on {node.name}: fix its CNI agent pod "
+            f"there (see the evidence), or cordon and drain {node.name} so the pods move "
+            f"(kubectl drain {node.name} --ignore-daemonsets)",
         )
     return PartialCheck(Status.PASS, f"{ref} Ready", [Evidence(ref, "Ready, network available")])
 
