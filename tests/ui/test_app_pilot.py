@@ -150,6 +150,8 @@ def test_command_mode_namespace_object_and_errors(demo_app: KexploreApp) -> None
         assert app.focus_node == node_id("Deployment", "kube-system", "coredns")
         await command(pilot, "ns nowhere")
         assert app.focus_node == node_id("Deployment", "kube-system", "coredns")
+        await command(pilot, "check shop/deploy/nope cart:8080")
+        assert "could not run" in str(app.query_one("#ladder-title", Static).render())
         await command(pilot, "check shop/deploy/frontend auth-api.auth:8080")
         assert app.ladder.report is not None
         assert app.ladder.report.source.name == "frontend"
