@@ -115,6 +115,8 @@ def test_strict_server_and_client_rule_disable_gives_503_uc() -> None:
     assert result.status is Status.FAIL
     assert "UC/URX" in result.summary
     assert "destinationrule shop/cart-dr trafficPolicy.tls.mode=DISABLE" in refs(result)
+    assert result.hint is not None
+    assert result.hint.startswith("remove tls.mode DISABLE from destinationrule shop/cart-dr ")
 
 
 def test_istio_mutual_toward_a_server_without_sidecar_gives_503_uf() -> None:

@@ -94,7 +94,12 @@ def _meshed_server(
             )
             return MeshIssue(FAIL, title, RESET, facts, hint)
         title = f"STRICT mTLS on {where}, but the client's sidecar sends plaintext"
-        hint = "remove tls.mode DISABLE from the client's DestinationRule (or use ISTIO_MUTUAL)"
+        rules = [" ".join(f.ref.split()[:2]) for f in facts if f.ref.startswith("destinationrule ")]
+        rule = rules[0] if rules else "the client's DestinationRule"
+        hint = (
+            f"remove tls.mode DISABLE from {rule} (delete its tls block for auto mTLS, or set "
+            "mode ISTIO_MUTUAL)"
+        )
         return MeshIssue(FAIL, title, UC_URX, facts, hint)
     if mode == STRICT and sends != ISTIO_MUTUAL:
         title = f"STRICT mTLS on {where}, but the client originates {sends} TLS with its own certs"
