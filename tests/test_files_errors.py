@@ -75,6 +75,21 @@ def test_no_kubernetes_objects(tmp_path: Path) -> None:
     assert "no Kubernetes objects found" in _error(tmp_path / "empty").message
 
 
+def test_only_broken_or_unused_objects_say_why_nothing_loaded(tmp_path: Path) -> None:
+    """Not "no objects found" when objects were there: the first skip, or the kinds ignored."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: 7}\n")
+    error = _error(broken)
+    assert error.message.startswith(f"no usable Kubernetes objects in {broken}: {broken}:1: ")
+    assert "Service default/s skipped" in error.message
+    roles = tmp_path / "roles.yaml"
+    roles.write_text("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\n")
+    assert _error(roles).message == (
+        f"no objects kexplore uses in {roles}: ignored 1 object of kinds kexplore does not use: "
+        "Role (1)"
+    )
+
+
 def test_broken_item_in_a_json_list_is_skipped_with_file_line_and_name() -> None:
     state = read_snapshot(BAD / "broken-item.json")
     assert set(state.objects["Pod"]) == {("ns1", "good")}

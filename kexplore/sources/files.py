@@ -57,6 +57,18 @@ def _read_all(path: str | Path) -> tuple[ClusterState, int]:
     collector = Collector(state)
     for where, read, explicit in _iter_inputs(Path(path)):
         read_file(where, read(), collector, explicit=explicit)
+    if collector.loaded == 0 and collector.ignored:
+        raise InputError(
+            f"no objects kexplore uses in {path}: {collector.ignored_summary()}",
+            "add pods, services, workloads or policies (kubectl get -A -o yaml pods,svc,"
+            "endpointslices,deploy,netpol)",
+        )
+    if collector.loaded == 0 and state.warnings:
+        more = f" (and {len(state.warnings) - 1} more)" if len(state.warnings) > 1 else ""
+        raise InputError(
+            f"no usable Kubernetes objects in {path}: {state.warnings[0]}{more}",
+            "fix the object at that line",
+        )
     if collector.loaded == 0:
         raise InputError(
             f"no Kubernetes objects found in {path}",
