@@ -81,3 +81,12 @@ def test_snapshot_of_the_demo_reads_back_with_the_same_verdicts(
         from_snapshot, from_demo = capsys.readouterr().out.split("\n}\n", 1)
         assert from_snapshot + "\n}\n" == from_demo
     assert main(["--demo", "snapshot", str(out)]) == 2  # never overwrites
+
+
+def test_text_details_leave_out_layers_another_layer_explains(demo: ClusterState) -> None:
+    """At 3am the failing layer's details come first: a layer left unjudged because the
+    service sends the port nowhere keeps its table row but not a details section."""
+    text = _text(check_edge(demo, "shop/deploy/frontend", "search:8080"))
+    assert "service: ✗ fail" in text
+    assert "(explained by service)" not in text and "\nmesh: " not in text
+    assert " ? unknown  mesh " in text

@@ -65,13 +65,16 @@ def layer_details(layer: LayerResult) -> Group:
 
 
 def render_text(report: EdgeReport, console: Console) -> None:
-    """Print the header, the ladder, and details of every layer that is not a plain pass."""
+    """Print the header, the ladder, and details of every layer that is not a plain pass
+    (nor a layer left unjudged because another explains it: its row says where to look)."""
     console.print(header(report))
     if report.source.pods:
         console.print(_plain("source pods: " + ", ".join(report.source.pods), "dim"))
     console.print(ladder_table(report))
     for layer in report.layers:
         if layer.status is Status.SKIPPED or (layer.status is Status.PASS and not layer.hint):
+            continue
+        if layer.status is Status.UNKNOWN and layer.explained_by:
             continue
         console.print()
         console.print(layer_details(layer))
