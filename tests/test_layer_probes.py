@@ -10,8 +10,9 @@ from builders import endpoint, endpoint_slice, healthy_dns, pod, service, state
 
 from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.ladder import run_ladder
+from kexplore.checks.probe_parts import merge
 from kexplore.checks.probing import reproduce
-from kexplore.checks.result import Status
+from kexplore.checks.result import LayerResult, Status
 from kexplore.model.kinds import convert_object
 from kexplore.model.recorded import RecordedProbe
 from kexplore.model.state import ClusterState
@@ -180,3 +181,22 @@ def test_a_probe_script_is_reproduced_quoted_for_the_shell() -> None:
     pasted = shlex.split(reproduce(result))
     assert pasted[-5:] == argv and pasted[:2] == ["kubectl", "exec"]
     assert result.describe().startswith("$ bash -c 'exec 3<>/dev/tcp/$0/$1' 10.0.0.3 8080 ")
+
+
+def test_a_recorded_lookup_replaces_the_static_command_running_the_same_thing() -> None:
+    static = LayerResult(
+        "dns",
+        Status.PASS,
+        "ok",
+        commands=[
+            "kubectl exec -n shop web-1 -- nslookup cart",
+            "kubectl exec -n shop web-1 -- cat /etc/resolv.conf",
+        ],
+    )
+    request = ProbeRequest("dns", "shop", "web-1", "cart", container="app")
+    lookup = ProbeResult(request, ["nslookup", "cart"], "", "resolved", 0, 3.0)
+    merged = merge(static, [lookup], "DNS lookup", "hint")
+    assert merged.commands == [
+        "kubectl exec -n shop web-1 -- cat /etc/resolv.conf",
+        "kubectl exec --namespace shop pod/web-1 -c app -- nslookup cart",
+    ]

@@ -3,6 +3,8 @@ socket table (ports), merged into the static result."""
 
 from __future__ import annotations
 
+import shlex
+
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.probing import evidence_of, reproduce, run_all
 from kexplore.checks.result import LayerResult, Status
@@ -40,7 +42,9 @@ def merge(static: LayerResult, probes: list[ProbeResult], what: str, hint: str) 
     if not probes:
         return static
     static.evidence.extend(evidence_of(p) for p in probes)
-    static.commands.extend(reproduce(p) for p in probes)
+    ran = [reproduce(p) for p in probes]
+    static.commands = [c for c in static.commands if not any(_same_exec(c, r) for r in ran)]
+    static.commands.extend(ran)
     observed = [p for p in probes if not p.ok and not p.mechanism_failed]
     if not observed or static.status is Status.FAIL:
         return static
@@ -53,3 +57,32 @@ def merge(static: LayerResult, probes: list[ProbeResult], what: str, hint: str) 
     static.summary = f"{what} on {first.request.target}: {detail} (static part: {static.summary})"
     static.hint = hint
     return static
+
+
+def _same_exec(a: str, b: str) -> bool:
+    """Two `kubectl exec` commands running the same argv in the same pod (`-n NS POD` and
+    `--namespace NS pod/POD` spell it differently)."""
+    try:
+        left, right = shlex.split(a), shlex.split(b)
+    except ValueError:
+        return False
+    if left[:2] != ["kubectl", "exec"] or right[:2] != ["kubectl", "exec"]:
+        return False
+    if "--" not in left or "--" not in right:
+        return False
+    i, j = left.index("--"), right.index("--")
+    return left[i + 1 :] == right[j + 1 :] and _pod(left[:i]) == _pod(right[:j])
+
+
+_VALUED_FLAGS = frozenset({"-n", "--namespace", "-c", "--container"})
+
+
+def _pod(words: list[str]) -> str:
+    """The pod of `kubectl exec [flags] POD` (flags with a value skipped with it)."""
+    rest = iter(words[2:])
+    for word in rest:
+        if word in _VALUED_FLAGS:
+            next(rest, None)
+        elif not word.startswith("-"):
+            return word.removeprefix("pod/")
+    return ""
