@@ -14,7 +14,7 @@ from kexplore.checks.probe_parts import merge
 from kexplore.checks.probing import reproduce
 from kexplore.checks.result import LayerResult, Status
 from kexplore.model.kinds import convert_object
-from kexplore.model.recorded import RecordedProbe
+from kexplore.model.recorded import RecordedLog, RecordedProbe
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import ProbeRequest, ProbeResult
 
@@ -200,3 +200,15 @@ def test_a_recorded_lookup_replaces_the_static_command_running_the_same_thing() 
         "kubectl exec -n shop web-1 -- cat /etc/resolv.conf",
         "kubectl exec --namespace shop pod/web-1 -c app -- nslookup cart",
     ]
+
+
+def test_an_unexplained_port_forward_failure_shows_the_target_log() -> None:
+    st = _cluster()
+    st.logs.append(
+        RecordedLog("shop", "cart-1", "app", "INFO up\nERROR accept4: too many open files\n")
+    )
+    prober = ScriptedProber({("port-forward", "10.0.0.3:8080"): "refused"})
+    net = _run(st, prober)["network"]
+    assert net.status is Status.FAIL and net.explained_by is None
+    assert net.evidence[-1].ref == "log shop/cart-1 container app"
+    assert "too many open files" in net.evidence[-1].detail

@@ -20,6 +20,7 @@ from kexplore.checks.common import (
     target_gate,
 )
 from kexplore.checks.context import EdgeContext
+from kexplore.checks.logs import log_evidence
 from kexplore.checks.pods import ORDER, worst
 from kexplore.checks.ports import serving_container
 from kexplore.checks.result import Evidence, LayerResult, Status
@@ -41,6 +42,7 @@ class Judged:
     summary: str = ""
     hint: str = ""
     evidence: list[Evidence] = field(default_factory=list)
+    container: str = ""
 
     def add(self, status: Status, detail: str, hint: str = "") -> None:
         self.evidence.append(Evidence(self.ref, detail))
@@ -66,6 +68,9 @@ def check(ctx: EdgeContext) -> LayerResult:
         events = recent_warnings(ctx.state, "Pod", pod.namespace, pod.name)
         judged += [_judge(ctx, pod, c, events) for c in containers]
     result = _combine(judged)
+    worst_one = next((j for j in judged if j.status is result.status), None)
+    if worst_one is not None and result.status in (Status.FAIL, Status.WARN):
+        result.evidence += log_evidence(ctx.state, worst_one.pod, worst_one.container)
     result.evidence.extend(events_note(ctx.state))
     return result
 
@@ -80,7 +85,7 @@ def _serving(pod: Pod, port: int | None, protocol: str) -> list[Container]:
 
 
 def _judge(ctx: EdgeContext, pod: Pod, container: Container, events: list[Event]) -> Judged:
-    out = Judged(pod_ref(pod, container.name), pod)
+    out = Judged(pod_ref(pod, container.name), pod, container=container.name)
     _judge_probes(out, container)
     if pod.synthesized:
         if out.status is Status.PASS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kexplore.checks.context import EdgeContext
+from kexplore.checks.logs import log_evidence
 from kexplore.checks.pods import judge_side
 from kexplore.checks.probing import judge, run_all, skipped
 from kexplore.checks.result import LayerResult, Status
@@ -36,7 +37,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     )
     if judge_side(ctx.state, ctx.target_pods)[0] is not Status.FAIL:
         explaining = tuple(layer for layer in explaining if layer != "pods")
-    return judge(
+    result = judge(
         ctx,
         "network",
         results,
@@ -46,3 +47,8 @@ def check(ctx: EdgeContext) -> LayerResult:
         "it looks healthy: read the app's log, check its socket table (ports layer probe), "
         "and make the readiness probe exercise the real listener",
     )
+    if result.status is Status.FAIL and result.explained_by is None:
+        failed = {r.request.pod for r in results if not r.ok and not r.mechanism_failed}
+        for pod in [p for p in ctx.target_pods if p.name in failed][:1]:
+            result.evidence += log_evidence(ctx.state, pod)
+    return result

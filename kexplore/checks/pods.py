@@ -20,6 +20,7 @@ from kexplore.checks.common import (
     target_gate,
 )
 from kexplore.checks.context import EdgeContext
+from kexplore.checks.logs import log_evidence
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.pods import ContainerStatus, Pod, StateDetail
 from kexplore.model.state import ClusterState
@@ -154,6 +155,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     elif bad:
         result.summary = _side_of(bad[0], src) + bad[0].problem
         result.hint = bad[0].hint or f"inspect it: {describe_pod(bad[0].pod)}"
+        result.evidence.extend(log_evidence(ctx.state, bad[0].pod))
     else:
         result.summary = _healthy_summary(ctx, src, tgt)
     if gate is not None and src_status is not Status.FAIL:
