@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from builders import endpoint, endpoint_slice, healthy_dns, node, pod, service, state
+from builders import _convert, endpoint, endpoint_slice, healthy_dns, node, pod, service, state
 
 from kexplore.checks import cluster, dns, health, ladder, pods, ports
 from kexplore.checks import service as service_layer
@@ -298,3 +298,27 @@ def test_commands_holding_shell_syntax_from_the_data_are_withheld(
 
     layers(("pods", check))
     assert run(shop()).layers[0].commands == [ladder.WITHHELD_COMMAND, *commands[2:]]
+
+
+@pytest.mark.parametrize("target", ["localhost:9000", "ip6-localhost:9000", "127.0.0.1:9000"])
+def test_loopback_never_leaves_the_pod(target: str) -> None:
+    """`localhost` comes from the pod's /etc/hosts (not NXDOMAIN), and an egress-isolated
+    pod still reaches its own loopback: NetworkPolicy does not apply inside a pod."""
+    deny_egress = _convert(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "deny-egress", "namespace": "shop"},
+            "spec": {"podSelector": {}, "policyTypes": ["Egress"]},
+        }
+    )
+    st = shop()
+    st.add(deny_egress)
+    report = run(st, target=target)
+    layers = {r.id: r for r in report.layers}
+    assert report.failing_layer is None, [(r.id, r.summary) for r in report.layers]
+    assert layers["networkpolicy"].status is Status.PASS
+    assert "own loopback" in layers["networkpolicy"].summary
+    if not target[0].isdigit():
+        assert layers["dns"].status is Status.PASS
+        assert "from the pod's /etc/hosts" in layers["dns"].summary

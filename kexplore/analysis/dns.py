@@ -25,6 +25,8 @@ IP = "IP"
 EXTERNAL_NAME = "ExternalName"
 EXTERNAL = "External"
 NXDOMAIN = "NXDOMAIN"
+# Names every pod's kubelet-managed /etc/hosts answers before any DNS query.
+HOSTS_FILE = {"localhost": "127.0.0.1", "ip6-localhost": "::1", "ip6-loopback": "::1"}
 
 
 @dataclass
@@ -158,6 +160,11 @@ def resolve_name(
         return _explicit_pod(state, target.namespace, target.host, setup, domain)
     if target.kind == "IP":
         return resolve_ip(state, target.host, setup)
+    if target.host in HOSTS_FILE:
+        result = resolve_ip(state, HOSTS_FILE[target.host], setup)
+        result.query = target.host
+        result.notes.insert(0, f"{target.host} is in the pod's /etc/hosts (written by the kubelet)")
+        return result
     absolute = target.dialed.split(":", 1)[0].endswith(".")
     return resolve_dns(state, target.host, setup, domain, source_namespace, absolute)
 
@@ -350,7 +357,10 @@ def resolve_ip(state: ClusterState, ip: str, setup: DnsSetup) -> NameResolution:
             result.notes.append(f"{ip} is a node IP shared by hostNetwork pods")
         return result
     result = NameResolution(IP, ip, setup, ip=ip)
-    result.notes.append(f"no pod or service in the data holds {ip}")
+    if ipaddress.ip_address(ip).is_loopback:
+        result.notes.append(f"{ip} is the source pod's own loopback: traffic never leaves it")
+    else:
+        result.notes.append(f"no pod or service in the data holds {ip}")
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 
 from kexplore.analysis.dns import EXTERNAL, EXTERNAL_NAME, IP
@@ -165,8 +166,11 @@ def external_target(ctx: EdgeContext) -> bool:
 
 def outside_text(ctx: EdgeContext) -> str:
     """Why an external target has no pods to judge, for summaries."""
-    if ctx.resolution.kind in (EXTERNAL, EXTERNAL_NAME, IP):
-        return f"{ctx.resolution.query} is outside the cluster's pods"
+    res = ctx.resolution
+    if res.kind == IP and res.ip and ipaddress.ip_address(res.ip).is_loopback:
+        return f"{res.query} is the source pod's own loopback ({res.ip}): it never leaves the pod"
+    if res.kind in (EXTERNAL, EXTERNAL_NAME, IP):
+        return f"{res.query} is outside the cluster's pods"
     return f"{ctx.resolution.query} routes to endpoint addresses no pod holds"
 
 

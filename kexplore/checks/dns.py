@@ -24,6 +24,11 @@ def check(ctx: EdgeContext) -> LayerResult:
     """Judge the name, the cluster DNS servers and (via the seam) DNS egress of the source."""
     if ctx.target.kind == "IP":
         return LayerResult(LAYER, Status.SKIPPED, f"no lookup: {ctx.target.host} is dialed by IP")
+    res = ctx.resolution
+    if res.kind == resolver.IP:  # a name from /etc/hosts: no DNS query is sent
+        summary = f"{res.query} resolves to {res.ip} from the pod's /etc/hosts, without DNS"
+        evidence = [Evidence(f"dns {res.query}", note) for note in res.notes]
+        return LayerResult(LAYER, Status.PASS, summary, evidence=evidence)
     name = name_part(ctx)
     parts = [name]
     if ctx.resolution.setup.cluster_dns and ctx.target.kind == "DNS":

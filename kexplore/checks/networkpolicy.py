@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from kexplore.analysis.dns import EXTERNAL, EXTERNAL_NAME, IP
@@ -56,6 +57,13 @@ def check(ctx: EdgeContext) -> LayerResult:
             f"not judged: {ctx.source.kind} {ctx.source.namespace}/{ctx.source.name} has no pods",
             hint="check the pods layer: the source must run pods for traffic to leave it",
             explained_by="pods",
+        )
+    res = ctx.resolution
+    if res.kind == IP and res.ip and ipaddress.ip_address(res.ip).is_loopback:
+        return LayerResult(
+            LAYER,
+            Status.PASS,
+            f"{res.query} is the pod's own loopback: NetworkPolicy never applies inside a pod",
         )
     pairs = _pairs(ctx)
     if pairs is None:
