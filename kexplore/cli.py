@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from kexplore import __version__
@@ -214,7 +214,7 @@ def run_tui(args: argparse.Namespace) -> int:
     from kexplore.ui.app import make_app
 
     if args.demo or args.snapshot:
-        make_app(load_state(args), transcript_path=args.transcript).run()
+        make_app(load_state(args), transcript_path=args.transcript, read_only=args.read_only).run()
         return 0
     return _run_live_tui(args)
 
@@ -233,12 +233,21 @@ def _run_live_tui(args: argparse.Namespace) -> int:
     def switch(context: str) -> None:
         session.switch_context(context, on_error=on_error)
 
+    def prober(confirm: Callable[[str], bool], on_result: Callable[[Any], None]) -> Any:
+        from kexplore.probes.live import LiveProber, ProbeSettings
+        from kexplore.sources.live_client import connect
+
+        settings = ProbeSettings(confirm=confirm, on_result=on_result)
+        return LiveProber(connect(args.context, None, args.kubeconfig), app.ex.state, settings)
+
     app = make_app(
         state,
         transcript_path=args.transcript,
         freshness=session.freshness,
         contexts=lambda: session.source.contexts()[0],
         switch_context=switch,
+        read_only=args.read_only,
+        prober_factory=None if args.read_only else prober,
     )
 
     def on_change(new_state: ClusterState) -> None:

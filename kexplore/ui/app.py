@@ -25,6 +25,7 @@ from kexplore.checks.ladder import LAYERS, check_edge
 from kexplore.checks.result import LAYER_IDS, EdgeReport
 from kexplore.errors import KexploreError
 from kexplore.model.state import ClusterState
+from kexplore.probes.base import ProbeResult
 from kexplore.render.sanitize import safe
 from kexplore.transcript import Transcript
 from kexplore.ui.commands import Commands
@@ -39,9 +40,11 @@ from kexplore.ui.messages import (
     CheckKey,
     ExplorerReady,
     LayerDone,
+    ProbeDone,
     StateUpdated,
 )
 from kexplore.ui.navigator import Navigator
+from kexplore.ui.probing import ProberFactory, Probing
 from kexplore.ui.style import plain
 
 SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
@@ -79,6 +82,7 @@ class KexploreApp(App[None]):
         Binding("y", "copy", "copy kubectl"),
         Binding("o", "overview", "overview", show=False),
         Binding("r", "recheck", "re-check", show=False),
+        Binding("p", "probe", "probe edge"),
         Binding("1", "focus_pane('nav')", "navigator", show=False),
         Binding("2", "focus_pane('graph')", "graph", show=False),
         Binding("3", "focus_pane('ladder')", "ladder", show=False),
@@ -98,6 +102,8 @@ class KexploreApp(App[None]):
         sweep: bool = True,
         check_delay: float = 0.2,
         theme: str | None = None,
+        read_only: bool = False,
+        prober_factory: ProberFactory | None = None,
     ) -> None:
         super().__init__()
         if theme:
@@ -119,6 +125,7 @@ class KexploreApp(App[None]):
         path = transcript_path or Path(tempfile.gettempdir()) / f"kexplore-{int(time.time())}.jsonl"
         self.transcript = Transcript(path, source=state.meta.source, context=state.meta.context)
         self.commands = Commands(self)
+        self.probing = Probing(self, prober_factory, read_only)
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -451,6 +458,70 @@ class KexploreApp(App[None]):
         key = failing[index % len(failing)]
         self.go(key[0], ("edge", key))
 
+    # -- live probes (with consent) -------------------------------------------------------
+    def action_probe(self) -> None:
+        """`p`: list the selected edge's probe commands; run them only on an explicit yes."""
+        edge = self.graph_view.selected_edge()
+        texts = self.ex.edge_texts(edge.ident) if edge is not None else None
+        if edge is None or texts is None:
+            self.notify("select an edge between a source and a target to probe it")
+            return
+        refusal = self.probing.refusal()
+        if refusal:
+            self.drill.open("probes")
+            self.notify(refusal, severity="warning")
+            return
+        self.probing.ask(edge.ident, *texts)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
+    def run_probes(self, key: CheckKey, source: str, target: str) -> None:
+        """The edge's ladder again, with the live prober (its results stream to the probes tab)."""
+        self.call_from_thread(self._start_probe_ladder, key, source, target)
+        worker = get_current_worker()
+        cancel = threading.Event()
+
+        def on_layer(result: Any) -> None:
+            if worker.is_cancelled:
+                cancel.set()
+            self.post_message(LayerDone(key, result))
+
+        prober = self.probing.prober()
+        try:
+            report = check_edge(
+                self.ex.state, source, target, prober=prober, on_layer=on_layer, cancel=cancel
+            )
+        except KexploreError as e:
+            self.post_message(CheckFailed(key, e.one_line()))
+            return
+        self.post_message(CheckDone(key, report))
+
+    def _start_probe_ladder(self, key: CheckKey, source: str, target: str) -> None:
+        self.current = key
+        self.ex.reports.pop(key, None)
+        ids = [layer_id for layer_id in LAYER_IDS if layer_id in {i for i, _ in LAYERS}]
+        self.ladder.start(plain(f"{source} → {target} (probing)", "bold"), ids)
+
+    def probe_result(self, result: ProbeResult) -> None:
+        """ProbeSettings.on_result: called in the probe worker's thread as each probe ends."""
+        self.post_message(ProbeDone(result))
+
+    def on_probe_done(self, message: ProbeDone) -> None:
+        r = message.result
+        self.transcript.record(
+            "probe",
+            probe=r.request.probe,
+            namespace=r.request.namespace,
+            pod=r.request.pod,
+            container=r.request.container,
+            target=r.request.target,
+            command=r.command,
+            output=r.output,
+            result=r.result,
+            exit_code=r.exit_code,
+            duration_ms=r.duration_ms,
+        )
+        self.drill.show_live_probe(r)
+
     # -- marks: ad-hoc checks ---------------------------------------------------------
     def action_mark_source(self) -> None:
         node = self.graph_view.selected_node()
@@ -504,13 +575,17 @@ def make_app(
     sweep: bool = True,
     check_delay: float = 0.2,
     theme: str | None = None,
+    read_only: bool = False,
+    prober_factory: ProberFactory | None = None,
 ) -> KexploreApp:
     """The TUI on one ClusterState. `transcript_path`: the session's JSON Lines file (a temp
     file when None); `freshness`: text for the header ("live, 2s ago"), polled every second;
     `contexts`/`switch_context`: what `:ctx` lists and does; `sweep`: check every edge in
     the background (small clusters) so verdicts show in the graph; `check_delay`: seconds the
     selection must rest on an edge before its check starts (0: at once, as tests want);
-    `theme`: a Textual theme name (e.g. "textual-light"); the palette can change it later."""
+    `theme`: a Textual theme name (e.g. "textual-light"); the palette can change it later;
+    `read_only`: forbid probes; `prober_factory(confirm, on_result)`: the live session's prober
+    (None: no cluster to probe, as for the demo and snapshots)."""
     return KexploreApp(
         state,
         transcript_path=transcript_path,
@@ -520,4 +595,6 @@ def make_app(
         sweep=sweep,
         check_delay=check_delay,
         theme=theme,
+        read_only=read_only,
+        prober_factory=prober_factory,
     )

@@ -58,6 +58,11 @@ class Commands:
                 self.app.action_mark_target,
             ),
             ("Re-check edge", "run the selected edge's ladder again (r)", self.app.action_recheck),
+            (
+                "Probe this edge",
+                "run its probes in the cluster after showing the commands (p)",
+                self.app.action_probe,
+            ),
             ("Copy kubectl command", "for the drill-down tab shown (y)", self.copy),
             ("Filter", "filter the navigator (/)", self.app.action_filter),
             ("Command line", ":ns :pod :check :matrix :export :ctx (:)", self.command_line),

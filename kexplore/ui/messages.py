@@ -8,6 +8,7 @@ from textual.message import Message
 
 from kexplore.checks.result import EdgeReport, LayerResult
 from kexplore.model.state import ClusterState
+from kexplore.probes.base import ProbeResult
 from kexplore.ui.explorer import Explorer
 
 CheckKey = tuple[str, str, str]
@@ -50,3 +51,10 @@ class ExplorerReady(Message):
     """The graph of new data is built (by a worker)."""
 
     explorer: Explorer
+
+
+@dataclass
+class ProbeDone(Message):
+    """A live probe finished (posted from the probe worker's thread)."""
+
+    result: ProbeResult

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +14,8 @@ from textual.widgets import Input, Log, Static, TabbedContent, TabPane
 from kexplore.checks.result import EdgeReport, LayerResult, Status
 from kexplore.model.policies import NetworkPolicy
 from kexplore.model.recorded import RecordedLog, RecordedProbe
+from kexplore.probes.base import ProbeResult
+from kexplore.probes.commands import kubectl_exec
 from kexplore.render.sanitize import strip_controls
 from kexplore.ui.drill.describe import (
     Decision,
@@ -70,6 +74,7 @@ class DrillPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.commands: dict[str, str] = {}
+        self.live_probes: list[ProbeResult] = []  # run in this session, newest last
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="drill-tabs"):
@@ -127,7 +132,10 @@ class DrillPane(Vertical):
             f"kubectl get events{where} --field-selector involvedObject.name={name}",
         )
         keys = {(p.namespace, p.name) for p in pods}
-        self._show_probes([p for p in ex.state.recorded_probes if (p.namespace, p.pod) in keys])
+        self._show_probes(
+            [p for p in ex.state.recorded_probes if (p.namespace, p.pod) in keys],
+            [r for r in self.live_probes if (r.request.namespace, r.request.pod) in keys],
+        )
         if isinstance(obj, NetworkPolicy):
             self._show_policies([(obj, None)])
 
@@ -139,12 +147,13 @@ class DrillPane(Vertical):
         if ex.obj(target) is not None:
             self.show_object(ex, target)
         src_pods = {(report.source.namespace, p) for p in report.source.pods}
-        probes = [
-            p
-            for p in ex.state.recorded_probes
-            if (p.namespace, p.pod) in src_pods or tgt.name in p.target or tgt.dialed in p.target
-        ]
-        self._show_probes(probes)
+
+        def concerns(namespace: str, pod: str, target: str) -> bool:
+            return (namespace, pod) in src_pods or tgt.name in target or tgt.dialed in target
+
+        probes = [p for p in ex.state.recorded_probes if concerns(p.namespace, p.pod, p.target)]
+        live = [r for r in self.live_probes if concerns(*_where(r))]
+        self._show_probes(probes, live)
         self.show_layer(ex, report, layer or _first_interesting(report))
         if self.active_tab in ("describe", "yaml"):
             self.open("evidence")
@@ -207,24 +216,44 @@ class DrillPane(Vertical):
             else ""
         )
 
-    def _show_probes(self, probes: list[RecordedProbe]) -> None:
-        if not probes:
-            self._set("probes", Text("no recorded probe output for this selection", "dim"))
+    def show_live_probe(self, result: ProbeResult) -> None:
+        """A probe that just ran in the cluster: kept, and the probes tab shows this session's."""
+        self.live_probes.append(result)
+        self._show_probes([], self.live_probes)
+        self.open("probes")
+
+    def _show_probes(self, probes: list[RecordedProbe], live: list[ProbeResult]) -> None:
+        """Each probe's command, raw output, exit code and duration (newest live ones first)."""
+        if not probes and not live:
+            self._set(
+                "probes", Text("no probe output for this selection (p probes an edge)", "dim")
+            )
             return
+        from kexplore.probes.live import as_recorded  # live results exist only in live sessions
+
+        shown = [as_recorded(r) for r in reversed(live)] + probes
         parts: list[RenderableType] = []
-        for p in probes:
-            head = plain(f"{p.probe} from {p.namespace}/{p.pod} → {p.target}: {p.result}", "bold")
+        for p, basis in zip(shown, ["live"] * len(live) + ["recorded"] * len(probes), strict=True):
+            head = f"{basis} {p.probe} from {p.namespace}/{p.pod} → {p.target}: {p.result}"
             parts += [
-                head,
-                plain("$ " + " ".join(p.command), "italic"),
+                plain(head, "bold"),
+                plain("$ " + shlex.join(_kubectl_form(p)), "italic"),
+                Text(f"exit {p.exit_code}, {p.duration_ms:.0f} ms", "dim"),
                 plain(p.output or "<no output>"),
             ]
-        first = probes[0]
-        container = f" -c {first.container}" if first.container else ""
-        cmd = (
-            f"kubectl exec -n {first.namespace} {first.pod}{container} -- {' '.join(first.command)}"
-        )
-        self._set("probes", Group(*parts), cmd)
+        self._set("probes", Group(*parts), shlex.join(_kubectl_form(shown[0])))
+
+
+def _kubectl_form(probe: RecordedProbe) -> list[str]:
+    """The command as a user would type it: argv run in a pod as `kubectl exec … -- argv`."""
+    if probe.command[:1] == ["kubectl"]:
+        return list(probe.command)
+    return kubectl_exec(probe.namespace, probe.pod, probe.container, list(probe.command))
+
+
+def _where(result: ProbeResult) -> tuple[str, str, str]:
+    req = result.request
+    return req.namespace, req.pod, req.target
 
 
 def _first_interesting(report: EdgeReport) -> LayerResult | None:
