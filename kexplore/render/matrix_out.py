@@ -32,6 +32,24 @@ def run_matrix(state: ClusterState, namespaces: list[str], output: str, console:
     """Print the allowed connections between the workloads of `namespaces` (all when empty)."""
     if output not in OUTPUTS:
         raise UsageError(f"--output {output!r}: expected one of {', '.join(OUTPUTS)}")
+    check_inputs(state, namespaces)
+    matrix = Matrix(state, list(namespaces) or None)
+    conns = connlist(state, matrix=matrix)
+    if output == "connlist":
+        for conn in conns:
+            console.print(
+                strip_controls(conn.line()), markup=False, highlight=False, soft_wrap=True
+            )
+    elif output == "json":
+        text = json.dumps(matrix_json(state, matrix, conns), indent=2)
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+    else:
+        render_grid(state, matrix, conns, console)
+    return 0
+
+
+def check_inputs(state: ClusterState, namespaces: list[str]) -> None:
+    """A matrix needs every policy kind readable and the named namespaces to exist."""
     unreadable = {k: v for k, v in state.meta.unreadable.items() if k in POLICY_KINDS}
     if unreadable:
         kind, why = sorted(unreadable.items())[0]
@@ -46,19 +64,6 @@ def run_matrix(state: ClusterState, namespaces: list[str], output: str, console:
             f"NAMESPACE {missing[0]!r}: no such namespace in the data",
             fix="list them with: kubectl get namespaces",
         )
-    matrix = Matrix(state, list(namespaces) or None)
-    conns = connlist(state, matrix=matrix)
-    if output == "connlist":
-        for conn in conns:
-            console.print(
-                strip_controls(conn.line()), markup=False, highlight=False, soft_wrap=True
-            )
-    elif output == "json":
-        text = json.dumps(matrix_json(state, matrix, conns), indent=2)
-        console.print(text, markup=False, highlight=False, soft_wrap=True)
-    else:
-        render_grid(state, matrix, conns, console)
-    return 0
 
 
 def warnings(state: ClusterState) -> list[str]:
@@ -98,10 +103,7 @@ def render_grid(
     """A truth table: rows are sources, columns destinations, cells the allowed traffic."""
     for warning in warnings(state):
         console.print(Text(f"warning: {warning}", style="yellow"))
-    names = sorted(workload_groups(state, matrix))
-    externals = sorted({c.source for c in conns if "[External]" in c.source})
-    externals += sorted({c.target for c in conns if "[External]" in c.target} - set(externals))
-    peers = names + externals
+    peers = grid_peers(state, matrix, conns)
     if len(peers) > MAX_GRID:
         console.print(
             Text(f"{len(peers)} workloads and ranges: too many for a grid; the allowed pairs:")
@@ -120,6 +122,14 @@ def render_grid(
             row.append(_cell(cells, src, dst))
         table.add_row(*row)
     _print_unsquashed(table, console)
+
+
+def grid_peers(state: ClusterState, matrix: Matrix, conns: list[Connection]) -> list[str]:
+    """The grid's rows and columns: workloads by name, then the external ranges."""
+    names = sorted(workload_groups(state, matrix))
+    externals = sorted({c.source for c in conns if "[External]" in c.source})
+    externals += sorted({c.target for c in conns if "[External]" in c.target} - set(externals))
+    return names + externals
 
 
 def _print_unsquashed(table: Table, console: Console) -> None:

@@ -138,7 +138,7 @@ class KexploreApp(App[None]):
                     yield LadderPane(id="ladder")
                     yield DrillPane(id="drill")
         yield Input(
-            placeholder=":ns NAME  :pod NAME  :check SOURCE TARGET  :matrix  :export  :ctx",
+            placeholder=":ns NAME  :pod NAME  :check SOURCE TARGET  :matrix [NS]  :edges  :export",
             id="cmdline",
         )
         yield Footer()
@@ -241,9 +241,6 @@ class KexploreApp(App[None]):
 
     def action_copy(self) -> None:
         self.commands.copy()
-
-    def action_matrix(self) -> None:
-        self.commands.matrix()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "cmdline":

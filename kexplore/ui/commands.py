@@ -1,4 +1,4 @@
-"""Command mode (`:`), the command palette's entries, copy, export, help and the matrix."""
+"""Command mode (`:`), the command palette's entries, copy, export, help, edges and matrix."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from textual.widgets import Input
 from kexplore.graph import node_id, units
 from kexplore.render.transcript_out import session_html, session_markdown
 from kexplore.transcript import read_transcript
-from kexplore.ui.screens import ContextScreen, HelpScreen, MatrixScreen
+from kexplore.ui.matrix import ConnectivityScreen
+from kexplore.ui.screens import ContextScreen, EdgesScreen, HelpScreen
 
 if TYPE_CHECKING:
     from kexplore.ui.app import KexploreApp
@@ -65,8 +66,13 @@ class Commands:
             ),
             ("Copy kubectl command", "for the drill-down tab shown (y)", self.copy),
             ("Filter", "filter the navigator (/)", self.app.action_filter),
-            ("Command line", ":ns :pod :check :matrix :export :ctx (:)", self.command_line),
-            ("Matrix", "every checked edge and its verdict (:matrix)", self.matrix),
+            ("Command line", ":ns :pod :check :matrix :edges :export :ctx (:)", self.command_line),
+            (
+                "Matrix",
+                "NetworkPolicy connectivity of this namespace (:matrix [NS...])",
+                self.matrix,
+            ),
+            ("Edges", "every inferred edge and its verdict (:edges)", self.edges),
             ("Export transcript", "write the session as Markdown and HTML (:export)", self.export),
             ("Contexts", "list kubeconfig contexts (:ctx)", self.contexts),
             ("Keys", "help for the focused view (?)", self.help),
@@ -106,9 +112,11 @@ class Commands:
             self.goto_object(args[0], KIND_WORDS[verb])
         elif verb == "check" and len(args) == 2:
             self.app.run_adhoc(args[0], args[1])
+        elif verb == "matrix":
+            self.matrix(*args)
         else:
             simple = {
-                "matrix": self.matrix,
+                "edges": self.edges,
                 "export": lambda: self.export(*args[:1]),
                 "ctx": self.contexts,
                 "overview": self.app.action_overview,
@@ -121,7 +129,7 @@ class Commands:
             else:
                 self.app.notify(
                     f"unknown command {text!r}: try :ns NAME, :pod NAME, :check SOURCE TARGET, "
-                    ":matrix, :export [PATH], :ctx",
+                    ":matrix [NS...], :edges, :export [PATH], :ctx",
                     severity="error",
                 )
 
@@ -186,16 +194,31 @@ class Commands:
         bindings += [(b.key_display or b.key, b.description) for b in _bindings(self.app)]
         self.app.push_screen(HelpScreen(type(focused).__name__ if focused else "app", bindings))
 
-    def matrix(self) -> None:
+    def matrix(self, *namespaces: str) -> None:
+        """`:matrix [NS...]`: the NetworkPolicy connectivity of the namespaces named, else of
+        the namespace in view (all namespaces from the overview)."""
+        focus = self.app.focus_node
+        chosen = list(namespaces)
+        if not chosen and focus is not None:
+            chosen = [focus.split(":", 1)[1].split("/")[0]]
+        self.app.transcript.record("matrix", namespaces=chosen)
+        self.app.push_screen(ConnectivityScreen(self.app.ex.state, chosen), self._matrix_row)
+
+    def _matrix_row(self, node: str | None) -> None:
+        if node is not None and node in self.app.ex.view:
+            self.app.go(node)
+
+    def edges(self) -> None:
+        """`:edges`: every inferred edge with its verdict; enter jumps to it."""
         rows = []
         for key in self.app.ex.talks():
             texts = self.app.ex.edge_texts(key)
             report = self.app.ex.reports.get(key)
             if texts is not None:
                 rows.append((key, texts[0], texts[1], report))
-        self.app.push_screen(MatrixScreen(rows), self._matrix_chosen)
+        self.app.push_screen(EdgesScreen(rows), self._edge_chosen)
 
-    def _matrix_chosen(self, key: Any) -> None:
+    def _edge_chosen(self, key: Any) -> None:
         if key is not None:
             self.app.go(key[0], ("edge", key))
 

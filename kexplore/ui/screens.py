@@ -1,4 +1,4 @@
-"""Modal screens: keys help, the edge matrix and the context list."""
+"""Modal screens: keys help, the inferred edges with their verdicts and the context list."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
             yield table
 
 
-class MatrixScreen(ModalScreen[Any]):
+class EdgesScreen(ModalScreen[Any]):
     """Every inferred edge with its verdict; enter jumps to it."""
 
     BINDINGS = [Binding("escape,q", "dismiss(None)", "close")]
@@ -57,9 +57,9 @@ class MatrixScreen(ModalScreen[Any]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="matrix"):
+        with Vertical(id="edges"):
             yield Static(Text("Edges (enter jumps to one)", "bold"))
-            yield DataTable(cursor_type="row", id="matrix-table")
+            yield DataTable(cursor_type="row", id="edges-table")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -7,15 +7,17 @@ import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Input, Log, OptionList, Static
+from textual.widgets import DataTable, Input, Log, OptionList, Static
 
 from kexplore.graph import node_id
 from kexplore.ui.app import KexploreApp
 from kexplore.ui.graph.view import GraphView
+from kexplore.ui.matrix import ConnectivityScreen, GridReady
 from kexplore.ui.messages import CheckDone, LayerDone
-from kexplore.ui.screens import HelpScreen, MatrixScreen
+from kexplore.ui.screens import EdgesScreen, HelpScreen
 
 Scenario = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -199,7 +201,7 @@ def test_export_writes_transcript_markdown_and_html(demo_app: KexploreApp, tmp_p
     assert (tmp_path / "out.html").read_text().startswith("<!")
 
 
-def test_copy_help_and_matrix(demo_app: KexploreApp) -> None:
+def test_copy_help_and_edges(demo_app: KexploreApp) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, KexploreApp)
@@ -209,14 +211,57 @@ def test_copy_help_and_matrix(demo_app: KexploreApp) -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
-        await command(pilot, "matrix")
-        assert isinstance(app.screen, MatrixScreen)
+        await command(pilot, "edges")
+        assert isinstance(app.screen, EdgesScreen)
         await pilot.press("enter")
         await settle(pilot)
-        assert not isinstance(app.screen, MatrixScreen)
+        assert not isinstance(app.screen, EdgesScreen)
         assert app.graph_view.selected_edge() is not None
 
     run(demo_app, scenario)
+
+
+async def _matrix(pilot: Pilot[None], text: str) -> ConnectivityScreen:
+    await command(pilot, text)
+    screen = pilot.app.screen
+    assert isinstance(screen, ConnectivityScreen)
+    await screen.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
+def test_matrix_shows_the_networkpolicy_grid_of_the_namespace_in_view(
+    demo_app: KexploreApp,
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await command(pilot, "ns data")
+        screen = await _matrix(pilot, "matrix")
+        assert screen.namespaces == ["data"]
+        await pilot.press("escape")
+        screen = await _matrix(pilot, "matrix shop data payments")
+        grid = screen.grid
+        assert grid is not None and "data/postgres[StatefulSet]" in grid.peers
+        table = screen.query_one(DataTable)
+        assert table.row_count == len(table.columns) - 1 == len(grid.peers)
+        row = grid.peers.index("shop/checkout[Deployment]")
+        postgres = grid.peers.index("data/postgres[StatefulSet]")
+        assert str(table.get_cell_at(Coordinate(row, postgres + 1))) == "TCP 5432"
+        cart = grid.peers.index("shop/cart[Deployment]")
+        assert str(table.get_cell_at(Coordinate(cart, postgres + 1))) == "·"  # denied
+        assert str(table.get_cell_at(Coordinate(cart, cart + 1))) == "="
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focus_node == node_id("Deployment", "shop", "checkout")
+        screen = await _matrix(pilot, "matrix nowhere")
+        assert screen.grid is None
+        note = str(screen.query_one("#matrix-note", Static).render())
+        assert "'nowhere'" in note
+
+    posted = run(demo_app, scenario)
+    assert sum(isinstance(m, GridReady) for m in posted) == 3
 
 
 def test_small_terminal_still_shows_graph_ladder_and_drill(demo_app: KexploreApp) -> None:
@@ -318,6 +363,8 @@ def test_palette_lists_every_action_and_session_end_is_recorded(
             "Mark target and check",
             "Copy kubectl command",
             "Matrix",
+            "Edges",
+            "Probe this edge",
             "Export transcript",
             "Contexts",
             "Keys",
