@@ -113,6 +113,7 @@ class KexploreApp(App[None]):
         self._overview: Scene | None = None
         self._sweep_scenes = False
         self.ex = Explorer(state)  # empty until the graph is built (see build_explorer)
+        self.generation = 0  # of the newest data asked for; older builds are dropped
         self.freshness = freshness
         self.contexts = contexts
         self.switch_context = switch_context
@@ -172,18 +173,30 @@ class KexploreApp(App[None]):
         # Worker threads (graph build, checks) share the GIL with the UI: a short switch
         # interval lets the UI thread back in quickly, so keys stay responsive during checks.
         sys.setswitchinterval(SWITCH_INTERVAL)
-        self.call_after_refresh(self.build_explorer, self.ex.state)
+        self.call_after_refresh(self._first_build)
 
     def on_unmount(self) -> None:
         self.transcript.close()
 
+    def _first_build(self) -> None:
+        if self.generation == 0:  # else newer data arrived before the first paint
+            self.rebuild(self.ex.state)
+
+    def rebuild(self, state: ClusterState) -> None:
+        """Build the graph of `state` in a worker; only the newest data's graph is shown."""
+        self.generation += 1
+        self.build_explorer(state, self.generation)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="build")
-    def build_explorer(self, state: ClusterState) -> None:
+    def build_explorer(self, state: ClusterState, generation: int) -> None:
         """Build the graph off the UI thread: the screen paints at once and fills in after."""
-        self.post_message(ExplorerReady(Explorer.build(state)))
+        self.post_message(ExplorerReady(Explorer.build(state), generation))
 
     def on_explorer_ready(self, message: ExplorerReady) -> None:
-        """The graph is built (at start, or after new data): show it where the view was."""
+        """The graph is built (at start, or after new data): show it where the view was;
+        a build of older data that finishes late is dropped."""
+        if message.generation != self.generation:
+            return
         first = not self.ex.view
         self.ex = message.explorer
         self._overview = None
@@ -554,7 +567,7 @@ class KexploreApp(App[None]):
     # -- live data seam ---------------------------------------------------------------
     def on_state_updated(self, message: StateUpdated) -> None:
         """New data: rebuild the graph in a worker; checks are re-run against the new data."""
-        self.build_explorer(message.state)
+        self.rebuild(message.state)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette lists every action."""

@@ -48,9 +48,10 @@ class StateUpdated(Message):
 
 @dataclass
 class ExplorerReady(Message):
-    """The graph of new data is built (by a worker)."""
+    """The graph of new data is built (by a worker); `generation` orders the builds."""
 
     explorer: Explorer
+    generation: int
 
 
 @dataclass

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Log, OptionList, Static
 
 from kexplore.graph import node_id
+from kexplore.model.state import ClusterState
 from kexplore.ui.app import KexploreApp
 from kexplore.ui.graph.view import GraphView
 from kexplore.ui.matrix import ConnectivityScreen, GridReady
@@ -406,3 +409,47 @@ def test_live_seams_state_updated_freshness_and_contexts(tmp_path: Path) -> None
 
     run(app, scenario)
     assert switched == ["staging"]
+
+
+def test_newest_state_wins_over_a_slower_older_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first graph (older data) finishing after a StateUpdated's must not replace it."""
+    from kexplore.sources.demo import load_demo
+    from kexplore.ui import app as app_module
+    from kexplore.ui.app import make_app
+    from kexplore.ui.explorer import Explorer
+    from kexplore.ui.messages import StateUpdated
+
+    older, newer = load_demo(), load_demo()
+    newer.remove("Service", "shop", "search")
+    released = threading.Event()
+    build = Explorer.build
+
+    def slow_for_older(state: ClusterState) -> Explorer:
+        if state is older:
+            released.wait(10)  # the first build is still running when newer data arrives
+        return build(state)
+
+    monkeypatch.setattr(app_module.Explorer, "build", staticmethod(slow_for_older))
+    app = make_app(older, transcript_path=tmp_path / "s.jsonl", check_delay=0, sweep=False)
+    search = node_id("Service", "shop", "search")
+
+    shown: list[ClusterState] = []
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()  # the first build (older data) has started and waits
+            pilot.app.post_message(StateUpdated(newer))
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if app.ex.view:
+                    break
+            shown.append(app.ex.state)
+            released.set()
+            await settle(pilot)
+            shown.append(app.ex.state)
+            assert search not in app.ex.view
+
+    asyncio.run(main())
+    assert [state is newer for state in shown] == [True, True]
