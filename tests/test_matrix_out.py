@@ -106,3 +106,18 @@ def test_unreadable_policies_are_a_source_error() -> None:
     with pytest.raises(SourceError, match="NetworkPolicy objects could not be read") as err:
         _run(state, "connlist")
     assert err.value.exit_code == 3
+
+
+@pytest.mark.parametrize("output", ["connlist", "json"])
+def test_pair_lists_bypass_rich_rendering(output: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """W2 has 2.5 million allowed pairs: at ~0.1 ms per rich print the connlist took minutes
+    to print, so the lines go straight to the console's file."""
+
+    def no_print(*args: object, **kwargs: object) -> None:
+        raise AssertionError("console.print used for a pair list")
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=40, color_system=None)
+    monkeypatch.setattr(console, "print", no_print)
+    assert run_matrix(_state(), [], output, console) == 0
+    assert "shop/web-7d9[ReplicaSet]" in buf.getvalue()
