@@ -88,6 +88,23 @@ def test_service_traffic_is_judged_at_the_target_port() -> None:
     assert _run(DENY, _allow(80)).status is Status.FAIL
 
 
+def test_a_note_about_a_rule_is_referenced_by_that_rule() -> None:
+    """A podSelector alone in another namespace's policy: the evidence names the peer entry."""
+    alone = netpol(
+        "data",
+        "or-peers",
+        {
+            "podSelector": {"matchLabels": {"app": "pg"}},
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "gateway"}}}]}],
+        },
+    )
+    result = _run(DENY, alone)
+    assert result.status is Status.FAIL
+    notes = [e for e in result.evidence if "podSelector alone" in e.detail]
+    assert notes and notes[0].ref == "networkpolicy data/or-peers ingress[0] from[0]"
+    assert notes[0].detail.startswith("podSelector app=gateway matches api/gateway-1")
+
+
 def test_named_port_rule_matches_target_port() -> None:
     assert _run(DENY, _allow("pg")).status is Status.PASS
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 from kexplore.analysis.dns import EXTERNAL, EXTERNAL_NAME, IP
@@ -199,9 +200,20 @@ def _evidence(verdicts: list[Verdict]) -> list[Evidence]:
             if (ref, side.reason) not in seen:
                 seen.add((ref, side.reason))
                 out.append(Evidence(ref, detail))
-            out.extend(Evidence("note", n) for n in side.notes if ("note", n) not in seen)
+            out.extend(_note(n) for n in side.notes if ("note", n) not in seen)
             seen.update(("note", n) for n in side.notes)
     return out[:MAX_EVIDENCE]
+
+
+_NOTE_REF = re.compile(
+    r"^((?:admin|baselineadmin|cluster)?networkpolicy \S+(?: \S+\[\d+\])*): (.+)$"
+)
+
+
+def _note(note: str) -> Evidence:
+    """A note about a rule, referenced by that rule (`networkpolicy data/x ingress[0] from[1]`)."""
+    match = _NOTE_REF.match(note)
+    return Evidence(match.group(1), match.group(2)) if match else Evidence("note", note)
 
 
 def _telling_sides(v: Verdict) -> list[DirectionVerdict]:
