@@ -212,3 +212,15 @@ def test_an_unexplained_port_forward_failure_shows_the_target_log() -> None:
     assert net.status is Status.FAIL and net.explained_by is None
     assert net.evidence[-1].ref == "log shop/cart-1 container app"
     assert "too many open files" in net.evidence[-1].detail
+
+
+def test_which_paths_failed_narrows_an_unexplained_failure_down() -> None:
+    both = ScriptedProber({("tcp", "10.96.5.5:80"): "timeout", ("tcp", "10.0.0.3:8080"): "timeout"})
+    reach = _run(_cluster(), both)["reachability"]
+    assert reach.status is Status.FAIL and reach.explained_by is None
+    assert reach.hint is not None and reach.hint.startswith("the pod IPs fail too")
+    only_service = ScriptedProber(
+        {("tcp", "10.96.5.5:80"): "timeout", ("tcp", "10.0.0.3:8080"): "connected"}
+    )
+    reach = _run(_cluster(), only_service)["reachability"]
+    assert reach.hint is not None and "check kube-proxy" in reach.hint

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kexplore.checks.context import EdgeContext
-from kexplore.checks.probing import MAX_SOURCE_PODS, judge, run_all, skipped
+from kexplore.checks.probing import MAX_SOURCE_PODS, OUTSIDE_HINT, judge, run_all, skipped
 from kexplore.checks.result import LayerResult
-from kexplore.probes.base import ProbeRequest
+from kexplore.probes.base import ProbeRequest, ProbeResult
 
 
 def _addresses(ctx: EdgeContext) -> list[str]:
@@ -41,4 +41,31 @@ def check(ctx: EdgeContext) -> LayerResult:
     results = run_all(ctx, requests)
     if not results:
         return skipped(ctx, "reachability", what)
-    return judge(ctx, "reachability", results, what)
+    return judge(ctx, "reachability", results, what, unexplained_hint=_outside_hint(ctx, results))
+
+
+def _outside_hint(ctx: EdgeContext, results: list[ProbeResult]) -> str:
+    """Where to look when no config layer explains it: which paths failed narrows it down."""
+    backends = {_join(b.ip, b.port) for b in ctx.backends if b.ip and b.port is not None}
+    failed = {r.request.target for r in results if not r.ok and not r.mechanism_failed}
+    answered = {r.request.target for r in results if r.ok}
+    if backends and failed >= backends:
+        ports = ",".join(sorted({str(b.port) for b in ctx.backends if b.port is not None}))
+        nodes = {p.spec.node_name for p in [*ctx.source.pods, *ctx.target_pods]}
+        if len(nodes) == 1:
+            return (
+                "the pod IPs fail too, on one node: not the Service path (kube-proxy) but the "
+                "CNI's data path or a host firewall on that node, or the app itself"
+            )
+        return (
+            "the pod IPs fail too, so it is not the Service path (kube-proxy) but the network "
+            f"between the nodes: a cloud firewall or security group that does not open "
+            f"{ctx.target.protocol} {ports} between them (an unencapsulated CNI exposes pod "
+            "ports to it), the CNI's data path, or the app itself"
+        )
+    if failed and backends and backends <= answered:
+        return (
+            "the pod IPs answer but the service IP does not: check kube-proxy (or the CNI's "
+            "service implementation) on the source's node"
+        )
+    return OUTSIDE_HINT
