@@ -96,15 +96,17 @@ def test_all_target_pods_not_ready_fails() -> None:
 
 
 def test_recent_warning_events_warn_old_ones_do_not() -> None:
-    recent = event(
-        "shop", "Pod", "cart-1", "FailedMount", "volume not found", when="2026-01-10T11:50:00Z"
-    )
+    recent_at = "2026-01-10T11:50:00Z"
+    recent = event("shop", "Pod", "cart-1", "FailedMount", "volume not found", when=recent_at)
     old = event(
         "shop", "Pod", "cart-1", "FailedMount", "volume not found", when="2026-01-08T11:50:00Z"
     )
     warned = run(cart(), recent)
     assert warned.status is Status.WARN and "FailedMount" in warned.summary
+    assert warned.hint == "the event says what to fix (kubectl describe pod -n shop cart-1)"
     assert run(cart(), old).status is Status.PASS
+    probe = event("shop", "Pod", "cart-1", "Unhealthy", "Readiness probe failed", when=recent_at)
+    assert "health layer" in (run(cart(), probe).hint or "")
 
 
 def test_recent_oom_kill_restart_warns_old_one_passes() -> None:

@@ -37,6 +37,11 @@ BAD_WAITING = {
     "RunContainerError": "the container cannot start: check the command and mounts",
 }
 ORDER = (Status.PASS, Status.WARN, Status.UNKNOWN, Status.FAIL)
+EVENT_HINTS = {
+    "Unhealthy": "its probes fail: see the health layer for which probe and how to fix it",
+    "ProbeWarning": "its probes warn: see the health layer",
+    "BackOff": "it restarts: read its previous log (kubectl logs --previous)",
+}
 
 
 def worst(statuses: list[Status]) -> Status:
@@ -83,7 +88,10 @@ def judge_pod(state: ClusterState, pod: Pod) -> PodJudgement:
         reason = one_line(f"{ready.reason} {ready.message}") if ready else "no Ready condition"
         out.add(Status.FAIL, ref, f"not Ready ({reason})", "see the health layer")
     for event in recent_warnings(state, "Pod", pod.namespace, pod.name):
-        out.add(Status.WARN, f"event {pod.namespace}/{event.metadata.name}", event_text(event))
+        hint = EVENT_HINTS.get(event.reason, f"the event says what to fix ({describe_pod(pod)})")
+        out.add(
+            Status.WARN, f"event {pod.namespace}/{event.metadata.name}", event_text(event), hint
+        )
     if out.status is Status.PASS:
         out.evidence.insert(0, Evidence(ref, f"Running and Ready on node {pod.spec.node_name}"))
     return out
