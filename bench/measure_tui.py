@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 from bench.common import Measure, Metric, Skip, workload_dir
 
 SIZE = (120, 36)
+KEY_GAP = 0.03  # seconds between keys: a fast typist's pace
+READY_LIMIT = 30.0  # seconds to wait for the graph before giving up
 # Navigation a user does right after opening: panes, list moves, graph items, radius, back.
 KEYS = (
     ["1"] + ["down"] * 12 + ["2"] + ["tab"] * 12 + ["shift+tab"] * 4
@@ -41,19 +44,56 @@ def p95(values: list[float]) -> float:
     return ranked[max(0, round(0.95 * len(ranked)) - 1)]
 
 
-async def _drive(app: Any, keys: list[str]) -> tuple[float, list[float]]:
-    """Seconds to the first painted screen, then seconds from each keypress to a settled screen."""
+async def _frame(pilot: Any) -> None:
+    """Let the app process what is queued (twice: handlers post follow-up messages), then
+    paint a frame, as the screen's refresh timer would."""
+    await pilot._wait_for_screen()
+    await pilot._wait_for_screen()
+    pilot.app.screen._on_timer_update()
+
+
+async def _key(pilot: Any, key: str) -> float:
+    """Seconds from a key reaching the app to the frame that shows its effect.
+
+    Not `pilot.press` + `pilot.pause`: those sleep until the whole process is idle (20 ms
+    slices, up to 1 s while any worker thread computes), which times the background work
+    and the Pilot's own sleeps, not the screen's answer to the key."""
+    from textual import events
+    from textual.keys import _get_unicode_name_from_key
+
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(key))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    event = events.Key(key, char)
+    event.set_sender(pilot.app)
+    pressed = time.perf_counter()
+    pilot.app._driver.send_message(event)
+    await _frame(pilot)
+    return time.perf_counter() - pressed
+
+
+async def _drive(
+    app: Any, keys: list[str], ready: Callable[[Any], bool] | None = None
+) -> tuple[float, float, list[float]]:
+    """Seconds to the first painted frame, to `ready(app)` (the content shown; polled
+    while the keys are pressed), and from each keypress to the frame showing it."""
     start = time.perf_counter()
+    shown = 0.0
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await _frame(pilot)
         first = time.perf_counter() - start
         latencies = []
         for key in keys:
-            pressed = time.perf_counter()
-            await pilot.press(key)
-            await pilot.pause()
-            latencies.append(time.perf_counter() - pressed)
-    return first, latencies
+            latencies.append(await _key(pilot, key))
+            if not shown and (ready is None or ready(app)):
+                shown = time.perf_counter() - start
+            await asyncio.sleep(KEY_GAP)
+        while not shown and time.perf_counter() - start < READY_LIMIT:
+            await asyncio.sleep(0.01)
+            shown = time.perf_counter() - start if ready is None or ready(app) else 0.0
+        await pilot.pause()
+    return first, shown, latencies
 
 
 def _datatable_app(rows: list[tuple[str, ...]]) -> Any:
@@ -85,15 +125,19 @@ def tui(workload: str = "W2") -> list[Metric]:
     state = _state(workload)
     with tempfile.TemporaryDirectory(prefix="kx-bench-") as tmp:
         app = make_app(state, transcript_path=Path(tmp) / "session.jsonl")
-        first, lat = asyncio.run(_drive(app, KEYS))
-    table_first, table_lat = asyncio.run(_drive(_datatable_app(_rows(state)), ["down"] * 20))
+        first, graph, lat = asyncio.run(_drive(app, KEYS, lambda a: bool(a.ex.view)))
+    table_first, _, table_lat = asyncio.run(_drive(_datatable_app(_rows(state)), ["down"] * 20))
     paint_notes = [
-        f"{len(state.pods)} pods at {SIZE[0]}×{SIZE[1]}; Textual DataTable of the same pods: "
-        f"first paint {table_first:.2f} s (kexplore ÷ DataTable = {first / table_first:.2f}×)"
+        f"{len(state.pods)} pods at {SIZE[0]}×{SIZE[1]}: the first frame (panes, 'building the "
+        f"graph…'); the graph is shown {graph:.2f} s after start (built in a worker while keys "
+        f"are pressed); Textual DataTable of the same pods: first paint {table_first:.2f} s",
+        "measured from run_test's start (after the snapshot is loaded) to the first frame",
     ]
     key_notes = [
-        f"{len(KEYS)} keys (panes, list, graph items, radius, overview, back); DataTable ↓ p95 "
-        f"{p95(table_lat) * 1e3:.1f} ms (kexplore ÷ DataTable = {p95(lat) / p95(table_lat):.1f}×)",
+        f"{len(KEYS)} keys {KEY_GAP * 1e3:.0f} ms apart from the first frame on (the graph "
+        "builds meanwhile); each from the key reaching the app to the painted frame",
+        f"DataTable ↓ p95 {p95(table_lat) * 1e3:.1f} ms "
+        f"(kexplore ÷ DataTable = {p95(lat) / p95(table_lat):.1f}×)",
         "slowest: "
         + ", ".join(
             f"#{i} {KEYS[i]} {t * 1e3:.0f} ms"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import tempfile
 import threading
@@ -12,13 +13,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, Tabs
+from textual.widgets import Input, Static, Tabs
 from textual.worker import get_current_worker
 
 from kexplore.checks.ladder import LAYERS, check_edge
@@ -31,8 +32,10 @@ from kexplore.transcript import Transcript
 from kexplore.ui.commands import Commands
 from kexplore.ui.drill.pane import DrillPane
 from kexplore.ui.explorer import Explorer
+from kexplore.ui.graph.canvas import draw
 from kexplore.ui.graph.scene import EdgeKey, Scene, build_scene, neighbourhood, overview_scene
 from kexplore.ui.graph.view import GraphView, Item
+from kexplore.ui.keybar import KeyBar
 from kexplore.ui.ladder import LadderPane
 from kexplore.ui.messages import (
     CheckDone,
@@ -43,7 +46,7 @@ from kexplore.ui.messages import (
     ProbeDone,
     StateUpdated,
 )
-from kexplore.ui.navigator import Navigator
+from kexplore.ui.navigator import Navigator, prepare_listing
 from kexplore.ui.probing import ProberFactory, Probing
 from kexplore.ui.style import plain
 
@@ -51,6 +54,7 @@ SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
 SWEEP_LIMIT = 400  # check every edge in the background when there are at most this many
 SCENE_SWEEP = 40  # else: at most this many edges of the scene on screen
 SWEEP_PAUSE = 0.005  # seconds between background checks
+SWEEP_IDLE = 0.5  # seconds without a key before background checks go on
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ class KexploreApp(App[None]):
         self._sweep_scenes = False
         self.ex = Explorer(state)  # empty until the graph is built (see build_explorer)
         self.generation = 0  # of the newest data asked for; older builds are dropped
+        self.last_key = 0.0  # time.monotonic() of the last key pressed
         self.freshness = freshness
         self.contexts = contexts
         self.switch_context = switch_context
@@ -142,7 +147,7 @@ class KexploreApp(App[None]):
             placeholder=":ns NAME  :pod NAME  :check SOURCE TARGET  :matrix [NS]  :edges  :export",
             id="cmdline",
         )
-        yield Footer()
+        yield KeyBar(id="keys")
 
     @property
     def graph_view(self) -> GraphView:
@@ -173,7 +178,16 @@ class KexploreApp(App[None]):
         # Worker threads (graph build, checks) share the GIL with the UI: a short switch
         # interval lets the UI thread back in quickly, so keys stay responsive during checks.
         sys.setswitchinterval(SWITCH_INTERVAL)
+        # The loaded data lives as long as the app: the cyclic GC need not walk it again (a
+        # full collection of a big cluster's objects stalls the UI for 100+ ms).
+        gc.freeze()
         self.call_after_refresh(self._first_build)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys are noted: background checks wait while the user is typing."""
+        if isinstance(event, events.Key):
+            self.last_key = time.monotonic()
+        await super().on_event(event)
 
     def on_unmount(self) -> None:
         self.transcript.close()
@@ -190,7 +204,15 @@ class KexploreApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="build")
     def build_explorer(self, state: ClusterState, generation: int) -> None:
         """Build the graph off the UI thread: the screen paints at once and fills in after."""
-        self.post_message(ExplorerReady(Explorer.build(state), generation))
+        gc.disable()  # the build makes many objects that all live on: full collections of
+        try:  # them would stall the UI thread (the GIL) for 100+ ms each
+            explorer = Explorer.build(state)
+            listing = prepare_listing(state, explorer.view)
+            overview = overview_scene(explorer.view, state.namespace_names())
+            drawing = draw(overview, {})
+        finally:
+            gc.enable()
+        self.post_message(ExplorerReady(explorer, generation, listing, overview, drawing))
 
     def on_explorer_ready(self, message: ExplorerReady) -> None:
         """The graph is built (at start, or after new data): show it where the view was;
@@ -199,11 +221,13 @@ class KexploreApp(App[None]):
             return
         first = not self.ex.view
         self.ex = message.explorer
-        self._overview = None
-        self.query_one(Navigator).load(self.ex.state, self.ex.view)
+        self._overview = message.overview
+        self.graph_view.keep_drawing(message.overview, message.drawing)
+        self.query_one(Navigator).load(message.listing)
         self._show_scene(self.focus_node, None if first else self.graph_view.selected)
         if first:
             self.ladder.message(Text("select an edge (tab, arrows) to check it"), "")
+            gc.freeze()  # the first graph, too, lives as long as the app
         talks = self.ex.talks()
         self._sweep_scenes = len(talks) > SWEEP_LIMIT
         self._start_sweep(talks)
@@ -372,7 +396,12 @@ class KexploreApp(App[None]):
         if self.check_delay <= 0:
             action()
         else:
-            self._check_timer = self.set_timer(self.check_delay, action)
+            self._check_timer = self.set_timer(self.check_delay, lambda: self._rested(action))
+
+    def _rested(self, action: Callable[[], object]) -> None:
+        """A rested selection's action, unless the app is closing (its panes are gone)."""
+        if self.screen_stack and self.screen_stack[0].query(DrillPane):
+            action()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="check")
     def run_check(self, key: CheckKey, source: str, target: str, adhoc: bool) -> None:
@@ -397,6 +426,8 @@ class KexploreApp(App[None]):
         """Check edges in the background so the graph shows verdicts and `[`/`]` can jump."""
         worker = get_current_worker()
         for key in keys:
+            while time.monotonic() - self.last_key < SWEEP_IDLE and not worker.is_cancelled:
+                time.sleep(SWEEP_PAUSE * 10)  # the user is typing: leave the GIL to the UI
             texts = self.ex.edge_texts(key)
             if worker.is_cancelled:
                 return

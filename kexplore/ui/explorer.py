@@ -25,21 +25,28 @@ class Explorer:
     state: ClusterState
     view: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     reports: dict[EdgeKey, EdgeReport] = field(default_factory=dict)
+    _talks: list[EdgeKey] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, state: ClusterState) -> Explorer:
-        """The explorer with its graph built (slow on big clusters: run it off the UI thread)."""
-        return cls(state, object_graph(state))
+        """The explorer with its graph and edge list built (slow on big clusters: run it off
+        the UI thread)."""
+        explorer = cls(state, object_graph(state))
+        explorer.talks()
+        return explorer
 
     # -- edges ------------------------------------------------------------------------
     def talks(self) -> list[EdgeKey]:
-        """Every checkable edge (inferred or ad hoc), sorted by source and target."""
-        keys = [
-            (u, v, k)
-            for u, v, k, d in self.view.edges(keys=True, data=True)
-            if d["type"] in ("talks-to", "adhoc")
-        ]
-        return sorted(keys, key=lambda e: (e[0], e[2]))
+        """Every checkable edge (inferred or ad hoc), sorted by source and target (computed
+        once: the graph changes only by add_adhoc)."""
+        if self._talks is None:
+            keys = [
+                (u, v, k)
+                for u, v, k, d in self.view.edges(keys=True, data=True)
+                if d["type"] in ("talks-to", "adhoc")
+            ]
+            self._talks = sorted(keys, key=lambda e: (e[0], e[2]))
+        return list(self._talks)
 
     def edge_texts(self, edge: EdgeKey) -> tuple[str, str] | None:
         """(SOURCE, TARGET) arguments of a checkable edge, as `kexplore check` takes them."""
@@ -74,6 +81,7 @@ class Explorer:
             self.view.add_node(u, kind=src.kind, namespace=src.namespace, name=src.name)
         key = f"adhoc {target}"
         self.view.add_edge(u, v, key=key, type="adhoc", source_text=source, target_text=target)
+        self._talks = None
         self.reports[(u, v, key)] = report
         return (u, v, key)
 

@@ -10,6 +10,9 @@ from kexplore.checks.result import EdgeReport, LayerResult
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import ProbeResult
 from kexplore.ui.explorer import Explorer
+from kexplore.ui.graph.canvas import Canvas
+from kexplore.ui.graph.scene import Scene
+from kexplore.ui.navigator import Listing
 
 CheckKey = tuple[str, str, str]
 
@@ -48,10 +51,14 @@ class StateUpdated(Message):
 
 @dataclass
 class ExplorerReady(Message):
-    """The graph of new data is built (by a worker); `generation` orders the builds."""
+    """The graph of new data is built (by a worker), with what the first screen shows of it:
+    the navigator's rows, the overview and its drawing; `generation` orders the builds."""
 
     explorer: Explorer
     generation: int
+    listing: Listing
+    overview: Scene
+    drawing: Canvas
 
 
 @dataclass

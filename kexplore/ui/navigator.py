@@ -57,6 +57,25 @@ def rows_of(state: ClusterState, view: nx.MultiDiGraph) -> list[Row]:
     return rows
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The navigator's rows by namespace, sorted (prepared off the UI thread)."""
+
+    by_ns: dict[str, list[Row]]
+    namespace_labels: dict[str, dict[str, str]]
+
+
+def prepare_listing(state: ClusterState, view: nx.MultiDiGraph) -> Listing:
+    """Every object's row under its namespace, by kind and name."""
+    by_ns: dict[str, list[Row]] = defaultdict(list)
+    for row in rows_of(state, view):
+        by_ns[row[2]].append(row)
+    return Listing(
+        {ns: sorted(rows, key=lambda r: (r[1], r[3])) for ns, rows in by_ns.items()},
+        {ns: state.namespace_labels(ns) for ns in state.namespace_names()},
+    )
+
+
 EXPAND_ALL = 300  # start with every namespace open when there are at most this many objects
 MAX_ROWS = 2000
 
@@ -92,13 +111,9 @@ class Navigator(Vertical):
     def listing(self) -> OptionList:
         return self.query_one("#nav-list", OptionList)
 
-    def load(self, state: ClusterState, view: nx.MultiDiGraph) -> None:
-        """Fill from the data; namespaces start expanded when the whole list is short."""
-        by_ns: dict[str, list[Row]] = defaultdict(list)
-        for row in rows_of(state, view):
-            by_ns[row[2]].append(row)
-        self.by_ns = {ns: sorted(rows, key=lambda r: (r[1], r[3])) for ns, rows in by_ns.items()}
-        self.namespace_labels = {ns: state.namespace_labels(ns) for ns in state.namespace_names()}
+    def load(self, listing: Listing) -> None:
+        """Fill from prepared rows; namespaces start expanded when the whole list is short."""
+        self.by_ns, self.namespace_labels = listing.by_ns, listing.namespace_labels
         total = sum(len(rows) for rows in self.by_ns.values())
         self.expanded = set(self.namespace_labels) if total <= EXPAND_ALL else set()
         self.refilter()

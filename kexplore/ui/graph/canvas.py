@@ -37,11 +37,13 @@ class Canvas:
         self.owners: list[list[Owner]] = [[None] * self.width for _ in range(self.height)]
         self.bits = [[0] * self.width for _ in range(self.height)]
         self.marks: set[tuple[int, int]] = set()
+        self.rows: dict[Owner, set[int]] = defaultdict(set)  # the rows each owner appears in
 
     def put(self, x: int, y: int, char: str, owner: Owner) -> None:
         if 0 <= x < self.width and 0 <= y < self.height:
             self.chars[y][x] = char
             self.owners[y][x] = owner
+            self.rows[owner].add(y)
 
     def mark(self, x: int, y: int, char: str, owner: Owner) -> None:
         """An arrowhead or status tag: later lines crossing the cell do not hide it."""
@@ -61,9 +63,19 @@ class Canvas:
             self.line(x, y, (E if x < hi else 0) | (W if x > lo else 0), owner)
 
     def vline(self, x: int, y0: int, y1: int, owner: Owner) -> None:
+        """A vertical line (the long ones of big scenes: one pass, no per-cell calls)."""
+        if not 0 <= x < self.width:
+            return
         lo, hi = min(y0, y1), max(y0, y1)
-        for y in range(lo, hi + 1):
-            self.line(x, y, (S if y < hi else 0) | (N if y > lo else 0), owner)
+        rows = self.rows[owner]
+        for y in range(max(lo, 0), min(hi, self.height - 1) + 1):
+            bits_row = self.bits[y]
+            bits = bits_row[x] | (S if y < hi else 0) | (N if y > lo else 0)
+            bits_row[x] = bits
+            if (x, y) not in self.marks:
+                self.chars[y][x] = LINE[bits]
+                self.owners[y][x] = owner
+                rows.add(y)
 
 
 def draw(scene: Scene, glyphs: dict[int, str]) -> Canvas:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
+from textual import events, work
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -31,6 +31,8 @@ LAYER_TAGS = {
     "network": "net",
     "cluster": "cls",
 }
+BIG_SCENE = 200  # nodes and edges: drawn again in a worker when verdicts change
+KEPT_DRAWINGS = 8  # scenes whose drawing is kept (overview, back through history)
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
 
 
@@ -90,6 +92,7 @@ class GraphView(ScrollView, can_focus=True):
         self.marked: set[str] = set()
         self._strips: dict[int, Strip] = {}
         self._styles: dict[object, Style] = {}
+        self._drawings: dict[int, tuple[Scene, dict[int, str], Canvas]] = {}
 
     # -- content --------------------------------------------------------------------
     def show(self, scene: Scene, selected: Item | None = None) -> None:
@@ -113,20 +116,70 @@ class GraphView(ScrollView, can_focus=True):
         self.redraw()
 
     def redraw(self) -> None:
+        """Draw the scene with its verdict glyphs (a drawing already made is reused)."""
         glyphs = {}
         for index, edge in enumerate(self.scene.edges):
             status = self.edge_status(edge)
             if status is not None:
                 glyphs[index] = self._layer_tag(edge) + GLYPH[status]
-        self.canvas = draw(self.scene, glyphs)
+        kept = self._drawings.get(id(self.scene))
+        if kept is not None and kept[0] is self.scene:
+            self.canvas = kept[2]
+            if kept[1] != glyphs and _big(self.scene):  # new verdicts: shown once drawn
+                self.draw_later(self.scene, glyphs)
+            elif kept[1] != glyphs:
+                self.canvas = draw(self.scene, glyphs)
+                self.keep_drawing(self.scene, self.canvas, glyphs)
+        else:
+            self.canvas = draw(self.scene, glyphs)
+            self.keep_drawing(self.scene, self.canvas, glyphs)
         self.virtual_size = Size(self.canvas.width, self.canvas.height)
         self._restyle()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="draw")
+    def draw_later(self, scene: Scene, glyphs: dict[int, str]) -> None:
+        """Draw a scene shown before with new verdict glyphs, off the UI thread (the
+        namespace overview of a big cluster takes a few hundred ms)."""
+        canvas = draw(scene, glyphs)
+        self.app.call_from_thread(self._drawn, scene, glyphs, canvas)
+
+    def _drawn(self, scene: Scene, glyphs: dict[int, str], canvas: Canvas) -> None:
+        self.keep_drawing(scene, canvas, glyphs)
+        if self.scene is scene:
+            self.canvas = canvas
+            self.virtual_size = Size(canvas.width, canvas.height)
+            self._restyle()
+
+    def keep_drawing(
+        self, scene: Scene, canvas: Canvas, glyphs: dict[int, str] | None = None
+    ) -> None:
+        """Remember a scene's drawing (made by a worker, or here) for when it is shown again."""
+        if len(self._drawings) >= KEPT_DRAWINGS:
+            self._drawings.pop(next(iter(self._drawings)))
+        self._drawings[id(scene)] = (scene, glyphs or {}, canvas)
 
     def _restyle(self) -> None:
         """Forget rendered rows and styles (selection, verdicts or theme changed)."""
         self._strips.clear()
         self._styles.clear()
         self.refresh()
+
+    def _restyle_items(self, *items: Item | None) -> None:
+        """Only the rows of the items whose selection changed are drawn again."""
+        for item in items:
+            owner = self._owner(item)
+            self._styles.pop(owner, None)
+            for row in self.canvas.rows.get(owner, ()):
+                self._strips.pop(row, None)
+        self.refresh()
+
+    def _owner(self, item: Item | None) -> tuple[str, object] | None:
+        if item is None:
+            return None
+        if item[0] == "node":
+            return item
+        index = next((i for i, e in enumerate(self.scene.edges) if e.ident == item[1]), None)
+        return None if index is None else ("edge", index)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
@@ -209,8 +262,8 @@ class GraphView(ScrollView, can_focus=True):
         """Select an item of the scene and announce it."""
         if item is None or item not in self.scene.items():
             return
-        self.selected = item
-        self._restyle()
+        before, self.selected = self.selected, item
+        self._restyle_items(before, item)
         self._scroll_to_selected()
         self._announce()
 
@@ -269,6 +322,11 @@ class GraphView(ScrollView, can_focus=True):
         if item == self.selected and event.chain >= 2:
             self.action_activate()
         self.select(item)
+
+
+def _big(scene: Scene) -> bool:
+    """A scene whose drawing takes long enough to be felt (a big cluster's overview)."""
+    return len(scene.nodes) + len(scene.edges) > BIG_SCENE
 
 
 def _kind_class(kind: str) -> str:
