@@ -47,7 +47,7 @@ class KeyBar(Widget):
             self.keys = keys
             line = Text()
             for key, description in keys:
-                line.append(f" {key} ", "bold reverse")
-                line.append(f" {description} ")
+                line.append(f" {key}", "bold")
+                line.append(f" {description} ", "dim")
             self.line = line
             self.refresh()  # one line, same size: no layout pass

@@ -107,7 +107,7 @@ class ConnectivityScreen(ModalScreen[str | None]):
             return
         grid = self.grid = message.grid
         lines = [f"warning: {w}" for w in grid.warnings]
-        lines.append("= itself · nothing allowed · all ports · else the allowed ports")
+        lines.append("cells: '=' the same workload   '·' nothing allowed   'all' every port")
         note.update(plain("\n".join(lines)))
         table = self.query_one(DataTable)
         table.add_column("from \\ to", key="from")

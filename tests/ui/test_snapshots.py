@@ -58,3 +58,16 @@ def test_policy_drill_down(snap_compare: SnapCompare, tmp_path: Path) -> None:
 def test_small_terminal(snap_compare: SnapCompare, tmp_path: Path) -> None:
     run_before = goto_edge("shop/deploy/frontend", "recommendations:8080")
     assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_networkpolicy_matrix(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await settle(pilot)
+        app.commands.execute("matrix shop data")
+        await settle(pilot)
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app_for(tmp_path), terminal_size=(120, 36), run_before=run_before)
