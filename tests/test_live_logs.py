@@ -92,10 +92,11 @@ def test_follow_streams_new_lines(tmp_path: Path) -> None:
 def test_follow_ends_when_the_container_stops(tmp_path: Path) -> None:
     cluster = cluster_with_logs()
     with FakeApiServer(cluster) as api:
-        follow = source(api, tmp_path).follow_logs("shop", "cart-1", tail=1)
+        follow = iter(source(api, tmp_path).follow_logs("shop", "cart-1", tail=1))
+        first = next(follow)  # the stream is open and has sent the tail: now the pod writes
         cluster.append_log("shop", "cart-1", "app", "shutting down")
         cluster.close_log("shop", "cart-1", "app")
-        lines = list(follow)
+        lines = [first, *follow]
     assert lines == ["line 5", "shutting down"]
 
 
