@@ -60,10 +60,16 @@ def test_an_unbracketed_ipv6_target_says_how_to_write_the_port() -> None:
     # the report shows what is dialed, port included, however the port was given
     assert parse_target("fd00::5", default_port=443).dialed == "[fd00::5]:443"
     assert parse_target("cart", default_port=80).dialed == "cart:80"
-    assert parse_target("cart:8080", default_port=80).dialed == "cart:8080"
+    assert parse_target("cart:8080", default_port=8080).dialed == "cart:8080"
 
 
 def test_default_port_fills_a_missing_port() -> None:
     assert parse_target("cart", default_port=80).port == 80
     with pytest.raises(UsageError, match="TARGET"):
         parse_target("a/b/c/d:80")
+
+
+def test_port_flag_conflicting_with_the_target_port_is_refused() -> None:
+    with pytest.raises(UsageError, match="--port 9"):
+        parse_target("cart:8080", default_port=9)
+    assert parse_target("cart:8080", default_port=8080).port == 8080

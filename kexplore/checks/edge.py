@@ -113,6 +113,8 @@ def _split_host_port(text: str, arg: str, default_port: int | None) -> tuple[str
         host, port_text = text, ""
     else:
         host, _, port_text = text.partition(":")
+    if port_text and default_port is not None and port_text != str(default_port):
+        raise UsageError(f"--port {default_port}: TARGET already dials port {port_text}; drop one")
     if not port_text:
         if default_port is None and ":" in host:
             raise UsageError(

@@ -116,16 +116,22 @@ def _judged(result: LayerResult, verdict: MeshVerdict) -> None:
 
 
 def _add_issues(result: LayerResult, issues: list[MeshIssue]) -> None:
+    """Each issue under the reference of the first object that decided it (DESIGN style),
+    then the other deciding objects."""
     for issue in issues:
-        title = Evidence(f"{issue.severity}: {issue.title}", f"symptom: {issue.symptom}")
-        result.evidence.append(title)
-        _extend_unique(result, [Evidence(f.ref, f.detail) for f in issue.facts])
+        facts = [Evidence(f.ref, f.detail) for f in issue.facts]
+        what = f"{issue.severity}: {issue.title} → {issue.symptom}"
+        first = facts.pop(0) if facts else Evidence("mesh", "")
+        detail = f"{first.detail}; {what}" if first.detail else what
+        result.evidence.append(Evidence(first.ref, detail))
+        _extend_unique(result, facts)
 
 
 def _extend_unique(result: LayerResult, evidence: list[Evidence]) -> None:
     """Append evidence not already listed (the same object may decide several issues)."""
     seen = {(e.ref, e.detail) for e in result.evidence}
     seen |= {(e.ref, e.detail.split(" — ", 1)[-1]) for e in result.evidence}
+    seen |= {(e.ref, e.detail.split("; ", 1)[0]) for e in result.evidence}  # an issue's lead
     for item in evidence:
         if (item.ref, item.detail) not in seen:
             seen.add((item.ref, item.detail))
