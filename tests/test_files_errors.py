@@ -60,7 +60,7 @@ def test_missing_path() -> None:
 def test_unreadable_file_in_a_directory(tmp_path: Path) -> None:
     (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
     error = _error(tmp_path)
-    assert error.message.startswith(f"{tmp_path / 'gone.yaml'}: cannot read")
+    assert f"{tmp_path / 'gone.yaml'}: cannot read" in error.message  # nothing else to read
 
 
 def test_corrupt_archive(tmp_path: Path) -> None:
@@ -138,3 +138,14 @@ def test_check_reports_skipped_objects_on_stderr_in_every_output(
     assert "warning" not in out
     if output == "json":
         json.loads(out)
+
+
+def test_an_unreadable_file_inside_a_directory_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    good = tmp_path / "pods.yaml"
+    good.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec: {containers: []}\n"
+    )
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "missing.yaml")
+    state = read_snapshot(tmp_path)
+    assert [p.name for p in state.pods] == ["a"]
+    assert any("gone.yaml" in w and "skipped" in w for w in state.warnings)

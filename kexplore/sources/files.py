@@ -56,7 +56,14 @@ def _read_all(path: str | Path) -> tuple[ClusterState, int]:
     state = ClusterState(SourceMeta(source=f"snapshot {path}"))
     collector = Collector(state)
     for where, read, explicit in _iter_inputs(Path(path)):
-        read_file(where, read(), collector, explicit=explicit)
+        try:
+            data = read()
+        except InputError as e:
+            if explicit:
+                raise
+            state.warnings.append(f"{e.message}: skipped")  # e.g. a broken symlink
+            continue
+        read_file(where, data, collector, explicit=explicit)
     if collector.loaded == 0 and collector.ignored:
         raise InputError(
             f"no objects kexplore uses in {path}: {collector.ignored_summary()}",
