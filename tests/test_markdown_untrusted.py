@@ -52,3 +52,17 @@ def test_bidi_overrides_are_stripped_with_terminal_controls() -> None:
     """U+202E and friends reorder the text after them on screen (Trojan Source)."""
     hostile = "pod-\u202egnp.exe\u2066x\u2069 \x1b]52;c;ZXZpbA==\x07\x1b[2Jok"
     assert strip_controls(hostile) == "pod-gnp.exex ok"
+
+
+def test_multi_line_evidence_keeps_its_lines_as_code() -> None:
+    from kexplore.checks.result import Evidence, LayerResult, Status
+    from kexplore.render.markdown import layer_markdown
+
+    layer = LayerResult(
+        "reachability",
+        Status.FAIL,
+        "timeout",
+        evidence=[Evidence("recorded tcp", "$ nc -zv 10.0.0.1 80 → timeout\n  | nc: timed out")],
+    )
+    text = "\n".join(layer_markdown(layer))
+    assert "  ```\n    | nc: timed out\n  ```" in text

@@ -41,7 +41,11 @@ def layer_markdown(layer: LayerResult) -> list[str]:
     lines = [f"### {layer.id}: {badge(layer.status)}", "", md_escape(layer.summary), ""]
     if layer.explained_by:
         lines += [f"Explained by `{layer.explained_by}`.", ""]
-    lines += [f"- {_code(ev.ref)}: {md_escape(ev.detail)}" for ev in layer.evidence]
+    for ev in layer.evidence:
+        first, *rest = ev.detail.split("\n")
+        lines.append(f"- {_code(ev.ref)}: {md_escape(first)}")
+        if rest:  # raw output (a probe's, a log's) keeps its lines, as code
+            lines += ["  " + line for line in code_block([strip_controls(r) for r in rest])]
     if layer.evidence:
         lines.append("")
     if layer.hint:
