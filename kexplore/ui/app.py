@@ -32,7 +32,7 @@ from kexplore.transcript import Transcript
 from kexplore.ui.commands import Commands
 from kexplore.ui.drill.pane import DrillPane
 from kexplore.ui.explorer import Explorer
-from kexplore.ui.graph.canvas import draw
+from kexplore.ui.graph.canvas import draw_base
 from kexplore.ui.graph.scene import EdgeKey, Scene, build_scene, neighbourhood, overview_scene
 from kexplore.ui.graph.view import GraphView, Item
 from kexplore.ui.keybar import KeyBar
@@ -54,6 +54,7 @@ SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
 SWEEP_LIMIT = 400  # check every edge in the background when there are at most this many
 SCENE_SWEEP = 40  # else: at most this many edges of the scene on screen
 SWEEP_PAUSE = 0.005  # seconds between background checks
+KEPT_SCENES = 16  # focus scenes kept for going back
 SWEEP_IDLE = 0.5  # seconds without a key before background checks go on
 
 
@@ -115,6 +116,7 @@ class KexploreApp(App[None]):
         self.check_delay = check_delay
         self._check_timer: Timer | None = None
         self._overview: Scene | None = None
+        self._scenes: dict[tuple[str, int], tuple[Scene, str | None]] = {}
         self._sweep_scenes = False
         self.ex = Explorer(state)  # empty until the graph is built (see build_explorer)
         self.generation = 0  # of the newest data asked for; older builds are dropped
@@ -209,7 +211,7 @@ class KexploreApp(App[None]):
             explorer = Explorer.build(state)
             listing = prepare_listing(state, explorer.view)
             overview = overview_scene(explorer.view, state.namespace_names())
-            drawing = draw(overview, {})
+            drawing = draw_base(overview)
         finally:
             gc.enable()
         self.post_message(ExplorerReady(explorer, generation, listing, overview, drawing))
@@ -222,6 +224,7 @@ class KexploreApp(App[None]):
         first = not self.ex.view
         self.ex = message.explorer
         self._overview = message.overview
+        self._scenes.clear()
         self.graph_view.keep_drawing(message.overview, message.drawing)
         self.query_one(Navigator).load(message.listing)
         self._show_scene(self.focus_node, None if first else self.graph_view.selected)
@@ -250,10 +253,9 @@ class KexploreApp(App[None]):
                 self._overview = overview_scene(view, self.ex.state.namespace_names())
             scene = self._overview
         else:
-            nodes = neighbourhood(view, focus, self.radius)
+            scene, first = self._focus_scene(focus)
             if focus.startswith("Namespace:") and not selected:
-                selected = ("node", nodes[0]) if nodes else None
-            scene = build_scene(focus, view, nodes)
+                selected = ("node", first) if first else None
         if selected is None and focus is not None and focus in scene.nodes:
             selected = ("node", focus)
         self.graph_view.verdicts = self.ex.verdicts()
@@ -264,6 +266,19 @@ class KexploreApp(App[None]):
         self._sweep_scene(scene)
         self._update_top()
         self.transcript.record("navigate", focus=focus or "overview", radius=self.radius)
+
+    def _focus_scene(self, focus: str) -> tuple[Scene, str | None]:
+        """The focus's neighbourhood at the current radius and its first node; kept, so going
+        back through history redraws nothing (the graph changes only with new data or an
+        ad-hoc edge, which forget them)."""
+        key = (focus, self.radius)
+        if key not in self._scenes:
+            nodes = neighbourhood(self.ex.view, focus, self.radius)
+            if len(self._scenes) >= KEPT_SCENES:
+                self._scenes.pop(next(iter(self._scenes)))
+            first = nodes[0] if nodes else None
+            self._scenes[key] = (build_scene(focus, self.ex.view, nodes), first)
+        return self._scenes[key]
 
     def go(self, focus: str | None, selected: Item | None = None) -> None:
         """Move the view, remembering where it was (esc comes back)."""
@@ -459,6 +474,7 @@ class KexploreApp(App[None]):
         key = message.key
         if message.adhoc is not None:
             key = self.ex.add_adhoc(*message.adhoc, message.report)
+            self._scenes.clear()
             if self.current == message.key:
                 self.current = key
                 self.go(key[0], ("edge", key))

@@ -52,7 +52,7 @@ class StateUpdated(Message):
 @dataclass
 class ExplorerReady(Message):
     """The graph of new data is built (by a worker), with what the first screen shows of it:
-    the navigator's rows, the overview and its drawing; `generation` orders the builds."""
+    the navigator's rows, the overview and its base drawing; `generation` orders the builds."""
 
     explorer: Explorer
     generation: int

@@ -21,29 +21,35 @@ def test_first_graph_arrives_with_its_overview_drawing_and_listing(tmp_path: Pat
 
     async def scenario(pilot: Pilot[None]) -> None:
         assert isinstance(pilot.app, KexploreApp)
-        shown.extend([pilot.app.graph_view.canvas, pilot.app._overview])
+        view = pilot.app.graph_view
+        shown.extend([view._drawings[id(view.scene)][1], pilot.app._overview])
 
     posted = run(app, scenario)
     ready = [m for m in posted if isinstance(m, ExplorerReady)]
     assert len(ready) == 1 and "shop" in ready[0].listing.by_ns
-    assert shown == [ready[0].drawing, ready[0].overview]  # shown as the worker drew it
-    assert shown[0] is ready[0].drawing
+    assert shown[0] is ready[0].drawing  # shown as the worker drew it
+    assert shown[1] is ready[0].overview
 
 
-def test_a_scene_shown_again_reuses_its_drawing(demo_app: KexploreApp) -> None:
+def test_a_scene_shown_again_reuses_its_layout_and_drawing(demo_app: KexploreApp) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, KexploreApp)
+        view = app.graph_view
         await pilot.press("o")
         await settle(pilot)
-        overview = app.graph_view.canvas
+        overview = view._drawings[id(view.scene)][1]
         await command(pilot, "ns shop")
-        assert app.graph_view.canvas is not overview
+        assert view._drawings[id(view.scene)][1] is not overview
+        shop, shop_drawing = view.scene, view._drawings[id(view.scene)][1]
+        await command(pilot, "deploy frontend")
         await pilot.press("escape")
         await settle(pilot)
-        assert app.focus_node is None and app.graph_view.canvas is overview
+        assert view.scene is shop and view._drawings[id(shop)][1] is shop_drawing
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.focus_node is None and view._drawings[id(view.scene)][1] is overview
 
-    demo_app.sweep_enabled = False  # no verdict arrives meanwhile to change the drawing
     run(demo_app, scenario)
 
 

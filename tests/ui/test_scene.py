@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kexplore.graph import node_id, object_graph
 from kexplore.sources.demo import load_demo
-from kexplore.ui.graph.canvas import draw
+from kexplore.ui.graph.canvas import draw, draw_base, with_glyphs
 from kexplore.ui.graph.scene import build_scene, neighbourhood, overview_scene
 
 FRONTEND = node_id("Deployment", "shop", "frontend")
@@ -53,3 +53,30 @@ def test_overview_joins_namespaces_by_cross_namespace_talks() -> None:
     pairs = {(e.source, e.target) for e in scene.edges}
     assert ("Namespace:shop", "Namespace:data") in pairs
     assert all(e.members for e in scene.edges)
+
+
+def test_glyphs_go_on_a_copy_of_the_kept_base_drawing_before_each_arrowhead() -> None:
+    """Verdicts change often: glyphs go on a copy of the scene's base drawing (only the
+    changed rows copied), just before each edge's arrowhead, owned by the edge."""
+    view = object_graph(load_demo())
+    scene = build_scene("t", view, neighbourhood(view, FRONTEND, 2))
+    glyphs = {i: ("np✗" if i % 2 else "✓") for i in range(len(scene.edges))}
+    base = draw_base(scene)
+    before = [list(row) for row in base.chars]
+    shown = with_glyphs(base, glyphs)
+    assert base.chars == before  # the base is untouched
+    assert len(scene.edges) > 2
+    for index, glyph in glyphs.items():
+        lane, end, y, arrow = base.tips[index]
+        assert arrow == "▶"  # the demo's frontend neighbourhood flows left to right
+        text = glyph[-(abs(end - lane) - 1) :]
+        start = end - len(text)
+        written = "".join(shown.chars[y][start:end])
+        # a later edge into the same target may write over an earlier one's glyph
+        later = [g for i, g in glyphs.items() if i > index and base.tips[i][1:3] == (end, y)]
+        assert written == text or later
+        assert shown.chars[y][end] == "▶"
+        if not later:
+            assert all(shown.owners[y][x] == ("edge", index) for x in range(start, end))
+    unchanged = {base.tips[i][2] for i in glyphs} ^ set(range(base.height))
+    assert all(shown.chars[y] is base.chars[y] for y in unchanged)

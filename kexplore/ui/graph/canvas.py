@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ class Canvas:
         self.bits = [[0] * self.width for _ in range(self.height)]
         self.marks: set[tuple[int, int]] = set()
         self.rows: dict[Owner, set[int]] = defaultdict(set)  # the rows each owner appears in
+        self.tips: dict[int, tuple[int, int, int, str]] = {}  # edge: lane, end, row, arrow
 
     def put(self, x: int, y: int, char: str, owner: Owner) -> None:
         if 0 <= x < self.width and 0 <= y < self.height:
@@ -79,10 +81,15 @@ class Canvas:
 
 
 def draw(scene: Scene, glyphs: dict[int, str]) -> Canvas:
-    """Edges first (index in scene.edges owns its cells), boxes on top; `glyphs` puts a
-    marker before an edge's arrowhead (`np✗`: the failing layer and the verdict's glyph),
-    so the verdict reads without colour; it is cut to the room the line has. An edge that
-    skips columns runs along a channel below the boxes, never behind them."""
+    """Edges first (index in scene.edges owns its cells), boxes on top, then `glyphs`: a
+    marker before an edge's arrowhead (`np✗`: the failing layer and the verdict's glyph), so
+    the verdict reads without colour. An edge that skips columns runs along a channel below
+    the boxes, never behind them."""
+    return with_glyphs(draw_base(scene), glyphs)
+
+
+def draw_base(scene: Scene) -> Canvas:
+    """The scene without verdict glyphs (drawn once per scene; glyphs go on a copy)."""
     skipping = [i for i, e in enumerate(scene.edges) if _skips(scene, e)]
     channels = min(len(skipping), MAX_CHANNELS)
     canvas = Canvas(scene.width + 2, scene.height + 1 + channels)
@@ -92,10 +99,32 @@ def draw(scene: Scene, glyphs: dict[int, str]) -> Canvas:
         channel = None
         if index in skipping:
             channel = scene.height + skipping.index(index) % max(channels, 1)
-        _route(canvas, edge, (a, b), lanes, ("edge", index), glyphs.get(index), channel)
+        _route(canvas, edge, (a, b), lanes, index, channel)
     for node in scene.nodes.values():
         _box(canvas, node)
     return canvas
+
+
+def with_glyphs(base: Canvas, glyphs: dict[int, str]) -> Canvas:
+    """The base drawing with each edge's glyph before its arrowhead, cut to the room its line
+    has; only the rows that change are copied (the base stays as it was)."""
+    out = copy.copy(base)
+    out.chars, out.owners = list(base.chars), list(base.owners)
+    copied: set[int] = set()
+    for index, glyph in sorted(glyphs.items()):
+        if index not in base.tips:
+            continue
+        lane, end, y, arrow = base.tips[index]
+        room = abs(end - lane) - 1
+        text = glyph[-room:] if room > 0 else ""
+        first = end - len(text) if arrow == "▶" else end + 1
+        if y not in copied:
+            out.chars[y], out.owners[y] = list(base.chars[y]), list(base.owners[y])
+            copied.add(y)
+        for x in range(max(first, 0), min(first + len(text), out.width)):
+            out.chars[y][x] = text[x - first]
+            out.owners[y][x] = ("edge", index)
+    return out
 
 
 def _skips(scene: Scene, edge: SceneEdge) -> bool:
@@ -114,11 +143,11 @@ def _route(
     edge: SceneEdge,
     ends: tuple[SceneNode, SceneNode],
     lanes: dict[int, dict[str, int]],
-    owner: Owner,
-    glyph: str | None,
+    index: int,
     channel: int | None,
 ) -> None:
     a, b = ends
+    owner: Owner = ("edge", index)
     if a.col < b.col:
         start, end, arrow = a.x + a.width, b.x - 1, "▶"
         lane = _lane(lanes, b.x - GAP, edge.target)
@@ -137,12 +166,7 @@ def _route(
         canvas.vline(lane, channel, b.mid(), owner)
     canvas.hline(lane, end, b.mid(), owner)
     canvas.mark(end, b.mid(), arrow, owner)
-    if glyph:
-        room = abs(end - lane) - 1
-        text = glyph[-room:] if room > 0 else ""
-        first = end - len(text) if arrow == "▶" else end + 1
-        for offset, char in enumerate(text):
-            canvas.mark(first + offset, b.mid(), char, owner)
+    canvas.tips[index] = (lane, end, b.mid(), arrow)
 
 
 def _box(canvas: Canvas, node: SceneNode) -> None:

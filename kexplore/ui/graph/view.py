@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import events, work
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -15,7 +15,7 @@ from textual.strip import Strip
 
 from kexplore.checks.result import Status
 from kexplore.render.style import GLYPH
-from kexplore.ui.graph.canvas import Canvas, draw
+from kexplore.ui.graph.canvas import Canvas, draw_base, with_glyphs
 from kexplore.ui.graph.scene import EdgeKey, Scene, SceneEdge, SceneNode
 
 Item = tuple[str, str | EdgeKey]
@@ -31,7 +31,6 @@ LAYER_TAGS = {
     "network": "net",
     "cluster": "cls",
 }
-BIG_SCENE = 200  # nodes and edges: drawn again in a worker when verdicts change
 KEPT_DRAWINGS = 8  # scenes whose drawing is kept (overview, back through history)
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
 
@@ -92,7 +91,7 @@ class GraphView(ScrollView, can_focus=True):
         self.marked: set[str] = set()
         self._strips: dict[int, Strip] = {}
         self._styles: dict[object, Style] = {}
-        self._drawings: dict[int, tuple[Scene, dict[int, str], Canvas]] = {}
+        self._drawings: dict[int, tuple[Scene, Canvas]] = {}
 
     # -- content --------------------------------------------------------------------
     def show(self, scene: Scene, selected: Item | None = None) -> None:
@@ -116,47 +115,25 @@ class GraphView(ScrollView, can_focus=True):
         self.redraw()
 
     def redraw(self) -> None:
-        """Draw the scene with its verdict glyphs (a drawing already made is reused)."""
+        """Draw the scene with its verdict glyphs (on the scene's kept base drawing)."""
         glyphs = {}
         for index, edge in enumerate(self.scene.edges):
             status = self.edge_status(edge)
             if status is not None:
                 glyphs[index] = self._layer_tag(edge) + GLYPH[status]
         kept = self._drawings.get(id(self.scene))
-        if kept is not None and kept[0] is self.scene:
-            self.canvas = kept[2]
-            if kept[1] != glyphs and _big(self.scene):  # new verdicts: shown once drawn
-                self.draw_later(self.scene, glyphs)
-            elif kept[1] != glyphs:
-                self.canvas = draw(self.scene, glyphs)
-                self.keep_drawing(self.scene, self.canvas, glyphs)
-        else:
-            self.canvas = draw(self.scene, glyphs)
-            self.keep_drawing(self.scene, self.canvas, glyphs)
+        if kept is None or kept[0] is not self.scene:
+            self.keep_drawing(self.scene, draw_base(self.scene))
+        self.canvas = with_glyphs(self._drawings[id(self.scene)][1], glyphs)
         self.virtual_size = Size(self.canvas.width, self.canvas.height)
         self._restyle()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="draw")
-    def draw_later(self, scene: Scene, glyphs: dict[int, str]) -> None:
-        """Draw a scene shown before with new verdict glyphs, off the UI thread (the
-        namespace overview of a big cluster takes a few hundred ms)."""
-        canvas = draw(scene, glyphs)
-        self.app.call_from_thread(self._drawn, scene, glyphs, canvas)
-
-    def _drawn(self, scene: Scene, glyphs: dict[int, str], canvas: Canvas) -> None:
-        self.keep_drawing(scene, canvas, glyphs)
-        if self.scene is scene:
-            self.canvas = canvas
-            self.virtual_size = Size(canvas.width, canvas.height)
-            self._restyle()
-
-    def keep_drawing(
-        self, scene: Scene, canvas: Canvas, glyphs: dict[int, str] | None = None
-    ) -> None:
-        """Remember a scene's drawing (made by a worker, or here) for when it is shown again."""
+    def keep_drawing(self, scene: Scene, base: Canvas) -> None:
+        """Remember a scene's base drawing (made by a worker, or here) for when it is shown
+        again or its verdicts change."""
         if len(self._drawings) >= KEPT_DRAWINGS:
             self._drawings.pop(next(iter(self._drawings)))
-        self._drawings[id(scene)] = (scene, glyphs or {}, canvas)
+        self._drawings[id(scene)] = (scene, base)
 
     def _restyle(self) -> None:
         """Forget rendered rows and styles (selection, verdicts or theme changed)."""
@@ -322,11 +299,6 @@ class GraphView(ScrollView, can_focus=True):
         if item == self.selected and event.chain >= 2:
             self.action_activate()
         self.select(item)
-
-
-def _big(scene: Scene) -> bool:
-    """A scene whose drawing takes long enough to be felt (a big cluster's overview)."""
-    return len(scene.nodes) + len(scene.edges) > BIG_SCENE
 
 
 def _kind_class(kind: str) -> str:
