@@ -242,7 +242,7 @@ class KexploreApp(App[None]):
         title = Text("kexplore ", "bold") + plain("  ".join(p for p in (*parts, fresh) if p))
         if self.marked_source:
             title.append_text(plain(f"   source: {self.marked_source}", "italic"))
-        self.query_one("#top", Static).update(title)
+        self.query_one("#top", Static).update(title, layout=False)  # one line, fixed height
 
     # -- scenes and history -----------------------------------------------------------
     def _show_scene(self, focus: str | None, selected: Item | None = None) -> None:

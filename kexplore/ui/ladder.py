@@ -42,7 +42,8 @@ class LadderPane(Vertical):
     def start(self, title: Text, layer_ids: list[str]) -> None:
         """A check began: every layer pending."""
         self.results, self.layer_ids, self.report = {}, list(layer_ids), None
-        self.query_one("#ladder-title", Static).update(title + Text("  checking…", "italic"))
+        title_box = self.query_one("#ladder-title", Static)
+        title_box.update(title + Text("  checking…", "italic"), layout=False)  # height 1
         self._fill()
 
     def layer_done(self, result: LayerResult) -> None:
@@ -61,7 +62,7 @@ class LadderPane(Vertical):
         verdict.stylize(status_style(self.app, report.verdict))
         if report.failing_layer:
             verdict.append(f" at {report.failing_layer}", status_style(self.app, Status.FAIL))
-        self.query_one("#ladder-title", Static).update(title + verdict)
+        self.query_one("#ladder-title", Static).update(title + verdict, layout=False)
         self._fill()
         first = next((i for i, r in enumerate(report.layers) if r.id == report.failing_layer), 0)
         if self.rows.option_count:
@@ -70,7 +71,7 @@ class LadderPane(Vertical):
     def message(self, title: Text, text: str) -> None:
         """No ladder to show (a non-checkable edge, an error): one line instead."""
         self.results, self.layer_ids, self.report = {}, [], None
-        self.query_one("#ladder-title", Static).update(title)
+        self.query_one("#ladder-title", Static).update(title, layout=False)
         self.rows.set_options([Option(plain(text))])
 
     def _fill(self) -> None:
