@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
@@ -55,9 +57,7 @@ _HOST = re.compile(
 _SERVICE_ENV = re.compile(r"\$(?:\(|\{)?(?P<name>[A-Z0-9_]+?)_SERVICE_(?P<what>HOST|PORT\w*)\b")
 
 
-_OWNS = {"type": "owns"}
-_SELECTS = {"type": "selects"}
-_APPLIES = {"type": "applies-to"}
+Edge = tuple[str, str, str, dict[str, object]]  # (source, target, key, attributes)
 
 
 def node_id(kind: str, namespace: str, name: str) -> str:
@@ -291,9 +291,26 @@ def units(state: ClusterState) -> dict[str, str]:
     return out
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic GC paused: a graph is tens of thousands of acyclic dicts, GC passes only cost."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_graph(state: ClusterState) -> nx.MultiDiGraph:
     """Nodes for namespaces and objects (with kind, namespace, name); edges keyed by type:
     owns, selects, applies-to, talks-to. Pods are nodes, but no edge ever joins two pods."""
+    with _gc_paused():
+        return _build_graph(state)
+
+
+def _build_graph(state: ClusterState) -> nx.MultiDiGraph:
     graph = nx.MultiDiGraph()
     for ns in state.namespace_names():
         graph.add_node(node_id("Namespace", "", ns), kind="Namespace", namespace=ns, name=ns)
@@ -304,13 +321,32 @@ def build_graph(state: ClusterState) -> nx.MultiDiGraph:
         *state.workloads,
     ]
     graph.add_nodes_from(_node(o) for o in objects)
-    _add_ownership(graph, state)
-    graph.add_edges_from(
-        (src, pod, kind, _SELECTS if kind == "selects" else _APPLIES)
-        for src, pod, kind in _selections(state)
-    )
+    _add_edges(graph, _ownership(state))
+    _add_edges(graph, ((src, pod, kind, {"type": kind}) for src, pod, kind in _selections(state)))
     _add_talks(graph, state)
     return graph
+
+
+def _add_edges(graph: nx.MultiDiGraph, edges: Iterable[Edge]) -> None:
+    """graph.add_edges_from(edges) without its per-edge overhead (tens of thousands of edges).
+
+    Writes networkx's adjacency dicts as MultiDiGraph.add_edge does: missing nodes are
+    added, a repeated (source, target, key) updates that edge's attributes.
+    """
+    succ, pred, nodes = graph._succ, graph._pred, graph._node
+    for u, v, key, attrs in edges:
+        for node in (u, v):
+            if node not in succ:
+                succ[node], pred[node], nodes[node] = {}, {}, {}
+        keydict = succ[u].get(v)
+        if keydict is None:
+            keydict = succ[u][v] = pred[v][u] = {}
+        data = keydict.get(key)
+        if data is None:
+            keydict[key] = dict(attrs)
+        else:
+            data.update(attrs)
+    nx._clear_cache(graph)
 
 
 def _node(obj: Service | NetworkPolicy | Pod | Workload) -> tuple[str, dict[str, str]]:
@@ -319,6 +355,7 @@ def _node(obj: Service | NetworkPolicy | Pod | Workload) -> tuple[str, dict[str,
 
 
 def _add_talks(graph: nx.MultiDiGraph, state: ClusterState) -> None:
+    edges: list[Edge] = []
     for edge in talks_to(state):
         if edge.target_node not in graph:
             graph.add_node(edge.target_node, kind="Name", namespace=edge.namespace, name=edge.host)
@@ -326,25 +363,25 @@ def _add_talks(graph: nx.MultiDiGraph, state: ClusterState) -> None:
             kind, _, rest = edge.source_node.partition(":")
             name = rest.partition("/")[2]
             graph.add_node(edge.source_node, kind=kind, namespace=edge.namespace, name=name)
-        graph.add_edge(
-            edge.source_node,
-            edge.target_node,
-            key=f"talks-to {edge.target}",
-            type="talks-to",
-            talks=edge,
+        edges.append(
+            (
+                edge.source_node,
+                edge.target_node,
+                f"talks-to {edge.target}",
+                {"type": "talks-to", "talks": edge},
+            )
         )
+    _add_edges(graph, edges)
 
 
-def _add_ownership(graph: nx.MultiDiGraph, state: ClusterState) -> None:
+def _ownership(state: ClusterState) -> Iterator[Edge]:
     """owns: controller → object (Deployment → ReplicaSet → Pod)."""
     owned: list[Workload | Pod] = [*state.workloads, *state.pods]
-    edges = []
     for obj in owned:
         owner = state.owner(obj)
         if owner is not None:
             parent = node_id(owner.kind, owner.namespace, owner.name)
-            edges.append((parent, node_id(obj.kind, obj.namespace, obj.name), "owns", _OWNS))
-    graph.add_edges_from(edges)
+            yield parent, node_id(obj.kind, obj.namespace, obj.name), "owns", {"type": "owns"}
 
 
 def _selections(state: ClusterState) -> Iterator[tuple[str, str, str]]:
@@ -387,8 +424,12 @@ def object_graph(state: ClusterState) -> nx.MultiDiGraph:
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for src, pod, kind in _selections(state):
         counts[(src, unit[pod], kind)] += 1
-    view.add_edges_from(
-        (src, dst, kind, {"type": kind, "pods": pods}) for (src, dst, kind), pods in counts.items()
+    _add_edges(
+        view,
+        (
+            (src, dst, kind, {"type": kind, "pods": pods})
+            for (src, dst, kind), pods in counts.items()
+        ),
     )
     _add_talks(view, state)
     return view
