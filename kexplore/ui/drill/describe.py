@@ -143,7 +143,8 @@ def event_rows(events: list[Event]) -> list[str]:
 def to_yaml(obj: K8s) -> str:
     """The object as YAML (the fields kexplore reads)."""
     data = msgspec.to_builtins(obj)
-    return yaml.safe_dump(_drop_empty(data), sort_keys=False, allow_unicode=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10× faster
+    return yaml.dump(_drop_empty(data), Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 def _drop_empty(value: Any) -> Any:
