@@ -29,11 +29,10 @@ class ObjectMeta(K8s, frozen=True):
     uid: str = ""
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
-    owner_references: list[OwnerReference] = []
+    owner_references: tuple[OwnerReference, ...] = ()
     creation_timestamp: str | None = None
     deletion_timestamp: str | None = None
     resource_version: str = ""
-    generate_name: str = ""
 
 
 class Object(K8s, frozen=True):
@@ -59,7 +58,7 @@ class LabelSelectorRequirement(K8s, frozen=True):
 
     key: str
     operator: str
-    values: list[str] = []
+    values: tuple[str, ...] = ()
 
 
 class LabelSelector(K8s, frozen=True):

@@ -41,8 +41,8 @@ class NodeSpec(K8s, frozen=True):
 class NodeStatus(K8s, frozen=True):
     """status of a node."""
 
-    conditions: list[NodeCondition] = []
-    addresses: list[NodeAddress] = []
+    conditions: tuple[NodeCondition, ...] = ()
+    addresses: tuple[NodeAddress, ...] = ()
 
 
 class Node(Object, frozen=True):

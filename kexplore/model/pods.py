@@ -42,7 +42,7 @@ class GRPCAction(K8s, frozen=True):
 class ExecAction(K8s, frozen=True):
     """exec probe handler."""
 
-    command: list[str] = []
+    command: tuple[str, ...] = ()
 
 
 class Probe(K8s, frozen=True):
@@ -126,16 +126,16 @@ class Container(K8s, frozen=True):
 
     name: str = ""  # manifests written by hand sometimes omit it
     image: str = ""
-    ports: list[ContainerPort] = []
-    command: list[str] = []
-    args: list[str] = []
-    env: list[EnvVar] = []
-    env_from: list[EnvFromSource] = []
+    ports: tuple[ContainerPort, ...] = ()
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    env: tuple[EnvVar, ...] = ()
+    env_from: tuple[EnvFromSource, ...] = ()
     readiness_probe: Probe | None = None
     liveness_probe: Probe | None = None
     startup_probe: Probe | None = None
     restart_policy: str | None = None
-    volume_mounts: list[VolumeMount] = []
+    volume_mounts: tuple[VolumeMount, ...] = ()
 
     def probes(self) -> list[tuple[str, Probe]]:
         """The probes this container defines, by kind."""
@@ -157,9 +157,9 @@ class PodDNSConfigOption(K8s, frozen=True):
 class PodDNSConfig(K8s, frozen=True):
     """spec.dnsConfig."""
 
-    nameservers: list[str] = []
-    searches: list[str] = []
-    options: list[PodDNSConfigOption] = []
+    nameservers: tuple[str, ...] = ()
+    searches: tuple[str, ...] = ()
+    options: tuple[PodDNSConfigOption, ...] = ()
 
 
 class ConfigMapVolumeSource(K8s, frozen=True):
@@ -178,8 +178,8 @@ class Volume(K8s, frozen=True):
 class PodSpec(K8s, frozen=True):
     """spec of a pod or pod template."""
 
-    containers: list[Container] = []
-    init_containers: list[Container] = []
+    containers: tuple[Container, ...] = ()
+    init_containers: tuple[Container, ...] = ()
     host_network: bool = False
     dns_policy: str = "ClusterFirst"
     dns_config: PodDNSConfig | None = None
@@ -187,7 +187,7 @@ class PodSpec(K8s, frozen=True):
     service_account_name: str = ""
     hostname: str = ""
     subdomain: str = ""
-    volumes: list[Volume] = []
+    volumes: tuple[Volume, ...] = ()
 
 
 class StateDetail(K8s, frozen=True):
@@ -196,7 +196,6 @@ class StateDetail(K8s, frozen=True):
     reason: str = ""
     message: str = ""
     exit_code: int | None = None
-    started_at: str | None = None
     finished_at: str | None = None
 
 
@@ -214,7 +213,6 @@ class ContainerStatus(K8s, frozen=True):
     name: str
     ready: bool = False
     restart_count: int = 0
-    started: bool | None = None
     state: ContainerState = ContainerState()
     last_state: ContainerState = ContainerState()
 
@@ -242,11 +240,11 @@ class PodStatus(K8s, frozen=True):
     reason: str = ""
     message: str = ""
     pod_ip: str = msgspec.field(default="", name="podIP")
-    pod_ips: list[PodIP] = msgspec.field(default_factory=list, name="podIPs")
+    pod_ips: tuple[PodIP, ...] = msgspec.field(default=(), name="podIPs")
     host_ip: str = msgspec.field(default="", name="hostIP")
-    conditions: list[PodCondition] = []
-    container_statuses: list[ContainerStatus] = []
-    init_container_statuses: list[ContainerStatus] = []
+    conditions: tuple[PodCondition, ...] = ()
+    container_statuses: tuple[ContainerStatus, ...] = ()
+    init_container_statuses: tuple[ContainerStatus, ...] = ()
     start_time: str | None = None
 
 

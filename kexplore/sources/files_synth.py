@@ -55,7 +55,7 @@ def synthesized_pod(workload: Workload) -> Pod:
         namespace=workload.namespace,
         labels=dict(template.metadata.labels),
         annotations=dict(template.metadata.annotations),
-        owner_references=[owner],
+        owner_references=(owner,),
     )
     return Pod(metadata=meta, spec=template.spec, synthesized=True)
 
