@@ -101,3 +101,32 @@ class CronJob(Workload, frozen=True):
 
     kind: str = "CronJob"
     api_version: str = "batch/v1"
+
+
+class SlimReplicaSetSpec(K8s, frozen=True):
+    """A ReplicaSet's spec without its pod template."""
+
+    selector: LabelSelector | None = None
+    replicas: int | None = None
+
+
+class SlimReplicaSet(K8s, frozen=True):
+    """A ReplicaSet decoded without its pod template: a ReplicaSet's pods, or its controller
+    (a Deployment), say what the template does; decoding it took most of a List's time."""
+
+    metadata: ObjectMeta
+    spec: SlimReplicaSetSpec = SlimReplicaSetSpec()
+    status: WorkloadStatus = WorkloadStatus()
+    kind: str = "ReplicaSet"
+    api_version: str = "apps/v1"
+
+    def without_template(self) -> ReplicaSet:
+        """The ReplicaSet with no pod template (`pod_template()` is None)."""
+        spec = WorkloadSpec(selector=self.spec.selector, replicas=self.spec.replicas)
+        return ReplicaSet(
+            metadata=self.metadata,
+            spec=spec,
+            status=self.status,
+            kind=self.kind,
+            api_version=self.api_version,
+        )

@@ -14,7 +14,7 @@ from kexplore.errors import InputError
 from kexplore.model.state import ClusterState, SourceMeta
 from kexplore.sources.files_collect import Collector
 from kexplore.sources.files_dump import LOG_START, read_log_file, split_log_blocks
-from kexplore.sources.files_json import read_json
+from kexplore.sources.files_json import read_json, restore_templates
 from kexplore.sources.files_recorded import KEXPLORE_FILES, read_kexplore_file
 from kexplore.sources.files_synth import synthesize_pods
 from kexplore.sources.files_yaml import iter_yaml_documents
@@ -82,6 +82,7 @@ def _read_all(path: str | Path) -> tuple[ClusterState, int]:
             "point --snapshot at YAML/JSON manifests, `kubectl get -o yaml|json` output "
             "or a `kubectl cluster-info dump` directory",
         )
+    restore_templates(collector)
     collector.add_all(synthesize_pods(state))
     summary = collector.ignored_summary()
     if summary:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -17,7 +17,9 @@ from kexplore.model.kinds import (
     kind_info,
 )
 from kexplore.model.state import ClusterState, meta_of, store_key
+from kexplore.model.workloads import Workload
 
+T = TypeVar("T", bound=K8s)
 DEFAULT_NAMESPACE = "default"
 _CLUSTER_SCOPED = frozenset(info.key for info in REGISTRY.values() if not info.namespaced)
 _SHOWN_IGNORED_KINDS = 8
@@ -30,10 +32,12 @@ class Collector:
         self.state = state
         self.loaded = 0
         self.ignored: Counter[str] = Counter()
+        # (List bytes, the ReplicaSets added from it) decoded without their pod templates
+        self.without_templates: list[tuple[bytes, list[Workload]]] = []
 
     def add_all(self, objs: Iterable[K8s]) -> None:
         """Add decoded objects; namespaced ones without a namespace go to `default`."""
-        batch = [obj if meta_of(obj).namespace else _default_namespace(obj) for obj in objs]
+        batch = [obj if meta_of(obj).namespace else default_namespace(obj) for obj in objs]
         self.state.add_all(batch)
         self.loaded += len(batch)
 
@@ -46,7 +50,7 @@ class Collector:
         for obj in objs:
             meta = obj.metadata  # type: ignore[attr-defined]
             if namespaced and not meta.namespace:
-                obj = _default_namespace(obj)
+                obj = default_namespace(obj)
                 meta = meta_of(obj)
             store[(meta.namespace, meta.name)] = obj
         self.loaded += len(objs)
@@ -102,12 +106,21 @@ class Collector:
         return f"ignored {total} {noun} of kinds kexplore does not use: {shown}{tail}"
 
 
-def _default_namespace(obj: K8s) -> K8s:
+def default_namespace(obj: T) -> T:
     """The object in namespace `default` when its kind is namespaced, else unchanged."""
     if store_key(obj) in _CLUSTER_SCOPED:
         return obj
     meta = msgspec.structs.replace(meta_of(obj), namespace=DEFAULT_NAMESPACE)
     return msgspec.structs.replace(obj, metadata=meta)
+
+
+def controller_in(state: ClusterState, obj: Workload) -> bool:
+    """Whether the object's controller (ownerReference with controller: true) is in the data."""
+    namespace = obj.namespace or DEFAULT_NAMESPACE
+    return any(
+        ref.controller and isinstance(state.get(ref.kind, namespace, ref.name), Workload)
+        for ref in obj.metadata.owner_references
+    )
 
 
 def reason_of(error: DecodeProblem) -> str:

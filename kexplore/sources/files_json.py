@@ -22,7 +22,14 @@ from kexplore.model.kinds import (
     item_kind_of_list,
     kind_info,
 )
-from kexplore.sources.files_collect import Collector, ident_of, reason_of
+from kexplore.model.workloads import ReplicaSet, SlimReplicaSet
+from kexplore.sources.files_collect import (
+    Collector,
+    controller_in,
+    default_namespace,
+    ident_of,
+    reason_of,
+)
 from kexplore.sources.files_dump import LOG_START, read_log_block
 
 T = TypeVar("T")
@@ -91,8 +98,9 @@ def _read_uniform_list(data: bytes, collector: Collector) -> bool:
     if guess is None:
         return False
     group, info = guess
+    slim = info.struct is ReplicaSet
     try:
-        page = _typed_decoder(info.struct).decode(data)
+        page = _typed_decoder(SlimReplicaSet if slim else info.struct).decode(data)
     except msgspec.DecodeError:  # also ValidationError: a broken item, or not this kind
         return False
     kind = info.key
@@ -103,8 +111,31 @@ def _read_uniform_list(data: bytes, collector: Collector) -> bool:
     seen = {(obj.kind, obj.api_version) for obj in page.items}
     if any(k != kind or group_of(v) != group for k, v in seen):
         return False
-    collector.add_of_kind(kind, info.namespaced, page.items)
+    if slim:
+        replica_sets = [rs.without_template() for rs in page.items]
+        collector.add_of_kind(kind, info.namespaced, replica_sets)
+        collector.without_templates.append((data, replica_sets))
+    else:
+        collector.add_of_kind(kind, info.namespaced, page.items)
     return True
+
+
+def restore_templates(collector: Collector) -> None:
+    """Pod templates of the ReplicaSets read without them whose controller is not in the data.
+
+    Only a ReplicaSet without its controller is a talker or gets a synthesized pod: the
+    List it came from is decoded again, in full, and those ReplicaSets replaced.
+    """
+    state, store = collector.state, collector.state.objects["ReplicaSet"]
+    for data, replica_sets in collector.without_templates:
+        if all(controller_in(state, rs) for rs in replica_sets):
+            continue
+        for rs in _typed_decoder(ReplicaSet).decode(data).items:
+            if not rs.metadata.namespace:
+                rs = default_namespace(rs)
+            if not controller_in(state, rs):
+                store[(rs.namespace, rs.name)] = rs
+    collector.without_templates.clear()
 
 
 def _guess_item_kind(data: bytes) -> str:
