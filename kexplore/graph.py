@@ -320,11 +320,23 @@ def _build_graph(state: ClusterState) -> nx.MultiDiGraph:
         *state.pods,
         *state.workloads,
     ]
-    graph.add_nodes_from(_node(o) for o in objects)
+    _add_nodes(graph, (_node(o) for o in objects))
     _add_edges(graph, _ownership(state))
     _add_edges(graph, ((src, pod, kind, {"type": kind}) for src, pod, kind in _selections(state)))
     _add_talks(graph, state)
     return graph
+
+
+def _add_nodes(graph: nx.MultiDiGraph, nodes: Iterable[tuple[str, dict[str, str]]]) -> None:
+    """graph.add_nodes_from(nodes) without its per-node overhead: a node already in the
+    graph gets the attributes added, as there."""
+    succ, pred, attributes = graph._succ, graph._pred, graph._node
+    for node, attrs in nodes:
+        if node in succ:
+            attributes[node].update(attrs)
+        else:
+            succ[node], pred[node], attributes[node] = {}, {}, attrs
+    nx._clear_cache(graph)
 
 
 def _add_edges(graph: nx.MultiDiGraph, edges: Iterable[Edge]) -> None:
@@ -420,7 +432,7 @@ def object_graph(state: ClusterState) -> nx.MultiDiGraph:
         *(w for w in state.workloads if state.owner(w) is None),
         *(p for p in state.pods if unit[node_id("Pod", p.namespace, p.name)].startswith("Pod:")),
     ]
-    view.add_nodes_from(_node(o) for o in tops)
+    _add_nodes(view, (_node(o) for o in tops))
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for src, pod, kind in _selections(state):
         counts[(src, unit[pod], kind)] += 1

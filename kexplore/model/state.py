@@ -142,10 +142,14 @@ class ClusterState:
 
     def namespace_names(self) -> list[str]:
         """Every namespace named by a Namespace object or by any namespaced object."""
-        names = {ns.name for ns in self.namespaces}
-        for objs in self.objects.values():
-            names.update(ns for ns, _ in objs if ns)
-        return sorted(names)
+
+        def build() -> list[str]:
+            names = {ns.name for ns in self.namespaces}
+            for objs in self.objects.values():
+                names.update(ns for ns, _ in objs if ns)
+            return sorted(names)
+
+        return list(self._cached("namespace_names", build))
 
     def namespace_labels(self, namespace: str) -> dict[str, str]:
         """Labels of a namespace; with no Namespace object, the automatic name label only."""
