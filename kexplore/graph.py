@@ -343,27 +343,30 @@ def _add_edges(graph: nx.MultiDiGraph, edges: Iterable[Edge]) -> None:
     """graph.add_edges_from(edges) without its per-edge overhead (tens of thousands of edges).
 
     Writes networkx's adjacency dicts as MultiDiGraph.add_edge does: missing nodes are
-    added, a repeated (source, target, key) updates that edge's attributes.
+    added, a repeated (source, target, key) updates that edge's attributes. Each edge's
+    attribute dict becomes the edge's own: every caller makes a new one per edge.
     """
     succ, pred, nodes = graph._succ, graph._pred, graph._node
     for u, v, key, attrs in edges:
-        for node in (u, v):
-            if node not in succ:
-                succ[node], pred[node], nodes[node] = {}, {}, {}
+        if u not in succ:
+            succ[u], pred[u], nodes[u] = {}, {}, {}
+        if v not in succ:
+            succ[v], pred[v], nodes[v] = {}, {}, {}
         keydict = succ[u].get(v)
         if keydict is None:
             keydict = succ[u][v] = pred[v][u] = {}
         data = keydict.get(key)
         if data is None:
-            keydict[key] = dict(attrs)
+            keydict[key] = attrs
         else:
             data.update(attrs)
     nx._clear_cache(graph)
 
 
 def _node(obj: Service | NetworkPolicy | Pod | Workload) -> tuple[str, dict[str, str]]:
-    attrs = {"kind": obj.kind, "namespace": obj.namespace, "name": obj.name}
-    return node_id(obj.kind, obj.namespace, obj.name), attrs
+    kind, meta = obj.kind, obj.metadata
+    attrs = {"kind": kind, "namespace": meta.namespace, "name": meta.name}
+    return node_id(kind, meta.namespace, meta.name), attrs
 
 
 def _add_talks(graph: nx.MultiDiGraph, state: ClusterState) -> None:
@@ -392,8 +395,9 @@ def _ownership(state: ClusterState) -> Iterator[Edge]:
     for obj in owned:
         owner = state.owner(obj)
         if owner is not None:
-            parent = node_id(owner.kind, owner.namespace, owner.name)
-            yield parent, node_id(obj.kind, obj.namespace, obj.name), "owns", {"type": "owns"}
+            parent = node_id(owner.kind, owner.metadata.namespace, owner.metadata.name)
+            child = node_id(obj.kind, obj.metadata.namespace, obj.metadata.name)
+            yield parent, child, "owns", {"type": "owns"}
 
 
 def _selections(state: ClusterState) -> Iterator[tuple[str, str, str]]:

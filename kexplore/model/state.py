@@ -18,6 +18,7 @@ from kexplore.model.workloads import WORKLOAD_KINDS, Workload
 
 T = TypeVar("T", bound=K8s)
 ObjKey = tuple[str, str]
+_NONE: dict[ObjKey, K8s] = {}  # the store of a kind without objects (never written)
 
 _KEY_OF_STRUCT: dict[type[Any], str] = {}
 for _info in REGISTRY.values():
@@ -226,9 +227,10 @@ class ClusterState:
     def owner(self, obj: K8s) -> Workload | None:
         """The controlling workload of an object, if it is in the data."""
         meta = meta_of(obj)
-        for ref in meta.owner_references:
-            if ref.controller or len(meta.owner_references) == 1:
-                found = self.get(ref.kind, meta.namespace, ref.name)
+        refs = meta.owner_references
+        for ref in refs:
+            if ref.controller or len(refs) == 1:
+                found = self.objects.get(ref.kind, _NONE).get((meta.namespace, ref.name))
                 return found if isinstance(found, Workload) else None
         return None
 
