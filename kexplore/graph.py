@@ -117,6 +117,16 @@ def _talkers(state: ClusterState) -> Iterator[_Talker]:
         yield _Talker("Pod", pod.namespace, pod.name, pod.spec)
 
 
+_HostWord = tuple[str, str, str | None]  # (host, scheme, explicit port), lower case
+
+
+def _host_words(text: str) -> list[_HostWord]:
+    """Every host[:port] word and URL of a text."""
+    return [
+        (m["host"].lower(), (m["scheme"] or "").lower(), m["port"]) for m in _HOST.finditer(text)
+    ]
+
+
 @dataclass
 class _Scanner:
     """Finds service addresses in the text of one talker's containers and ConfigMaps."""
@@ -126,6 +136,8 @@ class _Scanner:
     namespaces: set[str]
     talker: _Talker
     found: dict[str, TalksTo] = field(default_factory=dict)
+    # text -> its host words, shared by the scanners of one talks_to (values repeat a lot)
+    words: dict[str, list[_HostWord]] = field(default_factory=dict)
 
     def scan_container(self, container: Container) -> None:
         env_values = {e.name: e.value for e in container.env if e.value is not None}
@@ -162,12 +174,13 @@ class _Scanner:
 
     def scan(self, text: str, where: str, key: str, siblings: Mapping[str, str | None]) -> None:
         """Every address in one value: service env references, URLs, host[:port] words."""
-        self._scan_service_env(text, where)
+        if "_SERVICE_" in text:
+            self._scan_service_env(text, where)
+        words = self.words.get(text)
+        if words is None:
+            words = self.words[text] = _host_words(text)
         hinted = bool(key and _ADDRESS_KEY.search(key))
-        for match in _HOST.finditer(text):
-            host = match["host"].lower()
-            scheme = (match["scheme"] or "").lower()
-            explicit = match["port"]
+        for host, scheme, explicit in words:
             service = self._service_for(host, bool(explicit or scheme or hinted))
             if service is None:
                 continue
@@ -265,8 +278,9 @@ def talks_to(state: ClusterState) -> list[TalksTo]:
         services[svc.name].add(svc.namespace)
     namespaces = set(state.namespace_names())
     out: list[TalksTo] = []
+    words: dict[str, list[_HostWord]] = {}
     for talker in _talkers(state):
-        scanner = _Scanner(state, services, namespaces, talker)
+        scanner = _Scanner(state, services, namespaces, talker, words=words)
         for container in (*talker.spec.init_containers, *talker.spec.containers):
             scanner.scan_container(container)
         out.extend(scanner.found[k] for k in sorted(scanner.found))
