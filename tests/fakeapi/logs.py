@@ -92,11 +92,12 @@ async def _follow(
     try:
         while True:
             wake.clear()
+            closed = log.closed  # read before the lines: what was written before closing is sent
             total = len(log.lines)
             for line in _visible(log.lines[sent:total], params, sent == 0):
                 await resp.write(line.encode())
             sent = total
-            if log.closed:
+            if closed:
                 break
             await wake.wait()
         await resp.write_eof()
