@@ -4,9 +4,8 @@ explained_by, unknown when the probe mechanism fails, recorded results replayed.
 from __future__ import annotations
 
 import shlex
-import threading
 
-from builders import endpoint, endpoint_slice, healthy_dns, pod, service, state
+from builders import FakeProber, endpoint, endpoint_slice, healthy_dns, pod, service, state
 
 from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.ladder import run_ladder
@@ -17,25 +16,6 @@ from kexplore.model.kinds import convert_object
 from kexplore.model.recorded import RecordedLog, RecordedProbe
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import ProbeRequest, ProbeResult
-
-
-class ScriptedProber:
-    """A Prober answering from a table: (probe, target) -> result classification."""
-
-    basis = "probe"
-
-    def __init__(self, answers: dict[tuple[str, str], str]) -> None:
-        self.answers = answers
-        self.asked: list[ProbeRequest] = []
-
-    def run(
-        self, request: ProbeRequest, cancel: threading.Event | None = None
-    ) -> ProbeResult | None:
-        self.asked.append(request)
-        result = self.answers.get((request.probe, request.target))
-        if result is None:
-            return None
-        return ProbeResult(request, ["nc", "-zv", request.target], "out", result, 1, 5.0)
 
 
 def _cluster(*, selector_typo: bool = False) -> ClusterState:
@@ -71,7 +51,7 @@ def _cluster(*, selector_typo: bool = False) -> ClusterState:
     return state(*objs)
 
 
-def _run(st: ClusterState, prober: ScriptedProber | None) -> dict[str, object]:
+def _run(st: ClusterState, prober: FakeProber | None) -> dict[str, object]:
     report = run_ladder(
         st, resolve_source(st, "shop/web-1"), parse_target("cart:80"), prober=prober
     )
@@ -86,7 +66,7 @@ def test_without_prober_probe_layers_are_skipped_with_prediction() -> None:
 
 
 def test_connects_to_service_ip_and_backend_target_port() -> None:
-    prober = ScriptedProber(
+    prober = FakeProber(
         {("tcp", "10.96.5.5:80"): "connected", ("tcp", "10.0.0.3:8080"): "connected"}
     )
     layers = _run(_cluster(), prober)
@@ -96,7 +76,7 @@ def test_connects_to_service_ip_and_backend_target_port() -> None:
 
 
 def test_timeout_without_static_cause_is_the_failing_layer() -> None:
-    prober = ScriptedProber({("tcp", "10.96.5.5:80"): "timeout"})
+    prober = FakeProber({("tcp", "10.96.5.5:80"): "timeout"})
     layers = _run(_cluster(), prober)
     reach = layers["reachability"]
     assert reach.status is Status.FAIL and reach.explained_by is None
@@ -105,7 +85,7 @@ def test_timeout_without_static_cause_is_the_failing_layer() -> None:
 
 
 def test_failure_explained_by_failing_config_layer() -> None:
-    prober = ScriptedProber({("tcp", "10.96.5.5:80"): "refused"})
+    prober = FakeProber({("tcp", "10.96.5.5:80"): "refused"})
     layers = _run(_cluster(selector_typo=True), prober)
     reach = layers["reachability"]
     assert reach.status is Status.FAIL and reach.explained_by == "service"
@@ -113,13 +93,13 @@ def test_failure_explained_by_failing_config_layer() -> None:
 
 
 def test_mechanism_failure_is_unknown_not_fail() -> None:
-    prober = ScriptedProber({("tcp", "10.96.5.5:80"): "forbidden"})
+    prober = FakeProber({("tcp", "10.96.5.5:80"): "forbidden"})
     reach = _run(_cluster(), prober)["reachability"]
     assert reach.status is Status.UNKNOWN
 
 
 def test_port_forward_refused_fails_network_layer() -> None:
-    prober = ScriptedProber({("port-forward", "10.0.0.3:8080"): "refused"})
+    prober = FakeProber({("port-forward", "10.0.0.3:8080"): "refused"})
     layers = _run(_cluster(), prober)
     net = layers["network"]
     assert net.status is Status.FAIL and "10.0.0.3:8080" in net.summary
@@ -160,7 +140,7 @@ def test_a_source_without_pods_predicts_nothing_about_the_port_forward() -> None
     assert idle is not None
     st = _cluster()
     st.add(idle)
-    prober = ScriptedProber({("port-forward", "10.0.0.3:8080"): "connected"})
+    prober = FakeProber({("port-forward", "10.0.0.3:8080"): "connected"})
     report = run_ladder(
         st, resolve_source(st, "shop/deploy/idle"), parse_target("cart:80"), prober=prober
     )
@@ -207,7 +187,7 @@ def test_an_unexplained_port_forward_failure_shows_the_target_log() -> None:
     st.logs.append(
         RecordedLog("shop", "cart-1", "app", "INFO up\nERROR accept4: too many open files\n")
     )
-    prober = ScriptedProber({("port-forward", "10.0.0.3:8080"): "refused"})
+    prober = FakeProber({("port-forward", "10.0.0.3:8080"): "refused"})
     net = _run(st, prober)["network"]
     assert net.status is Status.FAIL and net.explained_by is None
     assert net.evidence[-1].ref == "log shop/cart-1 container app"
@@ -215,11 +195,11 @@ def test_an_unexplained_port_forward_failure_shows_the_target_log() -> None:
 
 
 def test_which_paths_failed_narrows_an_unexplained_failure_down() -> None:
-    both = ScriptedProber({("tcp", "10.96.5.5:80"): "timeout", ("tcp", "10.0.0.3:8080"): "timeout"})
+    both = FakeProber({("tcp", "10.96.5.5:80"): "timeout", ("tcp", "10.0.0.3:8080"): "timeout"})
     reach = _run(_cluster(), both)["reachability"]
     assert reach.status is Status.FAIL and reach.explained_by is None
     assert reach.hint is not None and reach.hint.startswith("the pod IPs fail too")
-    only_service = ScriptedProber(
+    only_service = FakeProber(
         {("tcp", "10.96.5.5:80"): "timeout", ("tcp", "10.0.0.3:8080"): "connected"}
     )
     reach = _run(_cluster(), only_service)["reachability"]
