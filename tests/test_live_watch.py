@@ -77,6 +77,8 @@ def test_events_are_applied_to_the_state(tmp_path: Path) -> None:
 def test_gone_resource_version_relists_and_drops_deleted_objects(tmp_path: Path) -> None:
     cluster = base_cluster()
     with FakeApiServer(cluster) as api, watching(api, tmp_path) as w:
+        # the first pod watch must be open before the hold, or it is the one held (slow CI)
+        wait_for(lambda: len(pod_watches(api)) >= 1, "the first pod watch")
         release = api.hold("get /api/v1/pods", watch_only=True)
         api.end_watches()  # every watch reconnects, and pods' reconnect waits for `release`
         cluster.delete("v1", "Pod", "shop", "a")
