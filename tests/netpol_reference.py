@@ -88,9 +88,14 @@ def port_matches(entry: Obj, dst: Obj, protocol: str, port: int) -> bool:
         return True
     if isinstance(value, int):
         return value <= port <= (entry.get("endPort") or value)
+    return named_port_is(dst, value, protocol, port)
+
+
+def named_port_is(dst: Obj, name: str, protocol: str, port: int) -> bool:
+    """Whether a container of `dst` declares `name` as this protocol and port number."""
     for container in dst["spec"].get("containers", []):
         for cp in container.get("ports", []):
-            same = cp.get("name") == value and cp.get("protocol", "TCP") == protocol
+            same = cp.get("name") == name and cp.get("protocol", "TCP") == protocol
             if same and cp["containerPort"] == port:
                 return True
     return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netpol_reference import np_direction, selector_matches
+from netpol_reference import named_port_is, np_direction, selector_matches
 
 Obj = dict[str, Any]
 
@@ -44,12 +44,7 @@ def _port_ok(entry: Obj, dst: Obj, protocol: str, port: int) -> bool:
     if "portRange" in entry:
         pr = entry["portRange"]
         return bool(pr.get("protocol", "TCP") == protocol and pr["start"] <= port <= pr["end"])
-    for container in dst["spec"].get("containers", []):
-        for cp in container.get("ports", []):
-            named = cp.get("name") == entry["namedPort"]
-            if named and cp.get("protocol", "TCP") == protocol and cp["containerPort"] == port:
-                return True
-    return False
+    return named_port_is(dst, entry["namedPort"], protocol, port)
 
 
 def first_action(
