@@ -385,3 +385,31 @@ class FakeProber:
             return None
         command = ["probe", request.probe, request.target]
         return ProbeResult(request, command, f"{request.target}: {result}", result)
+
+
+def web_and_cart(cart_selector: dict[str, str] | None = None) -> list[K8s]:
+    """DNS, a `web-1` client and a `cart` service (port 80 → named port http 8080) over
+    `cart-1`; a `cart_selector` other than app=cart selects nothing (and no slice exists)."""
+    selector = cart_selector or {"app": "cart"}
+    objs = [
+        *healthy_dns(),
+        pod("shop", "web-1", labels={"app": "web"}, ip="10.0.0.2"),
+        pod("shop", "cart-1", labels={"app": "cart"}, ip="10.0.0.3", ports=[(8080, "http")]),
+        service(
+            "shop",
+            "cart",
+            selector=selector,
+            cluster_ip="10.96.5.5",
+            ports=[{"port": 80, "targetPort": "http"}],
+        ),
+    ]
+    if selector == {"app": "cart"}:
+        slice_ = endpoint_slice(
+            "shop",
+            "cart-x",
+            "cart",
+            [endpoint("10.0.0.3", pod="cart-1", ns="shop")],
+            [{"port": 8080}],
+        )
+        objs.append(slice_)
+    return objs

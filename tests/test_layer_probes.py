@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shlex
 
-from builders import FakeProber, endpoint, endpoint_slice, healthy_dns, pod, service, state
+from builders import FakeProber, state, web_and_cart
 
 from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.ladder import run_ladder
@@ -19,36 +19,9 @@ from kexplore.probes.base import ProbeRequest, ProbeResult
 
 
 def _cluster(*, selector_typo: bool = False) -> ClusterState:
-    objs = [
-        *healthy_dns(),
-        pod("shop", "web-1", labels={"app": "web"}, ip="10.0.0.2"),
-        pod("shop", "cart-1", labels={"app": "cart"}, ip="10.0.0.3", ports=[(8080, "http")]),
-        service(
-            "shop",
-            "cart",
-            selector={"app": "cart"},
-            cluster_ip="10.96.5.5",
-            ports=[{"port": 80, "targetPort": "http"}],
-        ),
-        endpoint_slice(
-            "shop",
-            "cart-x",
-            "cart",
-            [endpoint("10.0.0.3", pod="cart-1", ns="shop")],
-            [{"port": 8080}],
-        ),
-    ]
-    if selector_typo:
-        # the service selects no pod: the service layer fails and explains a refused connect
-        objs[4] = service(
-            "shop",
-            "cart",
-            selector={"app": "kart"},
-            cluster_ip="10.96.5.5",
-            ports=[{"port": 80, "targetPort": "http"}],
-        )
-        objs.pop()
-    return state(*objs)
+    # with the typo the service selects no pod: the service layer fails and explains a refused
+    # connect
+    return state(*web_and_cart({"app": "kart"} if selector_typo else None))
 
 
 def _run(st: ClusterState, prober: FakeProber | None) -> dict[str, object]:

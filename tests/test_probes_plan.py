@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builders import edge, endpoint, endpoint_slice, healthy_dns, pod, service, state
+from builders import edge, state, web_and_cart
 from fakeapi import FakeApiServer
 from fakeapi.exec_ws import exec_script
 from probe_cluster import CART_IP, CART_SVC_IP, prober, shop
@@ -14,21 +14,7 @@ from kexplore.probes.base import ProbeRequest
 from kexplore.probes.plan import plan_edge, plan_probes
 from kexplore.probes.strategy import DETECT_COMMAND
 
-SHOP = [
-    *healthy_dns(),
-    pod("shop", "web-1", labels={"app": "web"}, ip="10.0.0.2"),
-    pod("shop", "cart-1", labels={"app": "cart"}, ip="10.0.0.3", ports=[(8080, "http")]),
-    service(
-        "shop",
-        "cart",
-        selector={"app": "cart"},
-        cluster_ip="10.96.5.5",
-        ports=[{"port": 80, "targetPort": "http"}],
-    ),
-    endpoint_slice(
-        "shop", "cart-x", "cart", [endpoint("10.0.0.3", pod="cart-1", ns="shop")], [{"port": 8080}]
-    ),
-]
+SHOP = web_and_cart()
 
 
 def exec_in(pod_name: str, *argv: str) -> list[str]:
