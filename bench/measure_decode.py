@@ -37,7 +37,7 @@ def _readers() -> tuple[Callable[[Path], Any], Callable[[bytes], Any]]:
     """kexplore's snapshot reader (the measured decode) and kinds.decode_list (a reference)."""
     try:
         from kexplore.model.kinds import decode_list
-        from kexplore.sources.files import read_snapshot
+        from kexplore.sources.files.reader import read_snapshot
     except ImportError as e:
         raise Skip(f"the snapshot reader or kinds.decode_list is not importable ({e})") from e
     return read_snapshot, decode_list

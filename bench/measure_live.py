@@ -28,7 +28,7 @@ from bench.live_replay import SERVED, Served
 
 WORKLOAD = "W2"
 LATENCY_MS = 20
-WORKERS = 12  # kexplore.sources.live_load.load_state's default
+WORKERS = 12  # kexplore.sources.live.load.load_state's default
 
 
 class _Page(msgspec.Struct):
@@ -103,7 +103,7 @@ def floor(url: str) -> Callable[[], object]:
 
 
 def kexplore_load(kubeconfig: Path) -> Callable[[], object]:
-    from kexplore.sources.live import LiveSource
+    from kexplore.sources.live.source import LiveSource
 
     LiveSource(kubeconfig=str(kubeconfig))  # imports the client once, outside the timing
     return lambda: LiveSource(kubeconfig=str(kubeconfig)).load()
@@ -132,7 +132,7 @@ def kubectl_get(kubeconfig: Path, cache: Path) -> Callable[[], object] | None:
 
 def first_paint(kubeconfig: Path) -> float:
     """Seconds from nothing to the TUI's first paint of the live state (one run)."""
-    from kexplore.sources.live import LiveSource
+    from kexplore.sources.live.source import LiveSource
     from kexplore.ui.app import make_app
 
     async def session() -> float:

@@ -24,9 +24,9 @@ from bench.generate import WORKLOADS
 
 def _loaders() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
     try:
-        from kexplore.sources.files import read_snapshot
+        from kexplore.sources.files.reader import read_snapshot
     except ImportError as e:
-        raise Skip(f"kexplore.sources.files.read_snapshot is not importable ({e})") from e
+        raise Skip(f"kexplore.sources.files.reader.read_snapshot is not importable ({e})") from e
     try:
         from kexplore.graph import build_graph
     except ImportError as e:

@@ -17,9 +17,9 @@ Pair = tuple[Any, Any, Obj, Obj, str, int]
 
 def _engine() -> tuple[Callable[..., Any], Callable[..., Any], Callable[[Any], Any]]:
     try:
-        from kexplore.analysis.matrix import Matrix
-        from kexplore.analysis.netpol_explain import verdict
-        from kexplore.sources.files import read_snapshot
+        from kexplore.analysis.netpol.explain import verdict
+        from kexplore.analysis.netpol.matrix import Matrix
+        from kexplore.sources.files.reader import read_snapshot
     except ImportError as e:
         raise Skip(f"the NetworkPolicy engine or snapshot reader is not importable ({e})") from e
     return verdict, Matrix, read_snapshot

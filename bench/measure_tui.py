@@ -25,7 +25,7 @@ KEYS = (
 
 def _tui() -> tuple[Callable[[Path], Any], Callable[..., Any]]:
     try:
-        from kexplore.sources.files import read_snapshot
+        from kexplore.sources.files.reader import read_snapshot
         from kexplore.ui.app import make_app
     except ImportError as e:
         raise Skip(f"the TUI or the snapshot reader is not importable ({e})") from e

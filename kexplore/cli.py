@@ -95,10 +95,10 @@ def load_state(args: argparse.Namespace) -> ClusterState:
 
         return load_demo()
     if args.snapshot:
-        from kexplore.sources.files import read_snapshot
+        from kexplore.sources.files.reader import read_snapshot
 
         return read_snapshot(args.snapshot)
-    from kexplore.sources.live import load_live
+    from kexplore.sources.live.source import load_live
 
     return load_live(
         context=args.context, kubeconfig=args.kubeconfig, namespaces=args.namespace or ()
@@ -140,7 +140,7 @@ def run_check(args: argparse.Namespace) -> int:
     require_named_target(state, target)
     prober = None
     if args.probe:
-        from kexplore.probes.live import prober_from_args
+        from kexplore.probes.live.prober import prober_from_args
 
         prober = prober_from_args(args, state)
     report = run_ladder(state, source, target, prober=prober)
@@ -220,7 +220,7 @@ def run_tui(args: argparse.Namespace) -> int:
 
 
 def _run_live_tui(args: argparse.Namespace) -> int:
-    from kexplore.sources.live import LiveSession, LiveSource
+    from kexplore.sources.live.source import LiveSession, LiveSource
     from kexplore.ui.app import make_app
     from kexplore.ui.messages import StateUpdated
 
@@ -234,8 +234,8 @@ def _run_live_tui(args: argparse.Namespace) -> int:
         session.switch_context(context, on_error=on_error)
 
     def prober(confirm: Callable[[str], bool], on_result: Callable[[Any], None]) -> Any:
-        from kexplore.probes.live import LiveProber, ProbeSettings
-        from kexplore.sources.live_client import connect
+        from kexplore.probes.live.prober import LiveProber, ProbeSettings
+        from kexplore.sources.live.client import connect
 
         settings = ProbeSettings(confirm=confirm, on_result=on_result)
         return LiveProber(connect(args.context, None, args.kubeconfig), app.ex.state, settings)

@@ -9,9 +9,9 @@ from fakeapi import FakeApiServer, FakeCluster
 from fakeapi import objects as o
 
 from kexplore.model.state import ClusterState
-from kexplore.probes.live import LiveProber, ProbeSettings
-from kexplore.sources.live import load_live
-from kexplore.sources.live_client import connect
+from kexplore.probes.live.prober import LiveProber, ProbeSettings
+from kexplore.sources.live.client import connect
+from kexplore.sources.live.source import load_live
 
 WEB_IP, CART_IP, CART_SVC_IP, DNS_IP, COREDNS_IP = (
     "10.0.0.2",

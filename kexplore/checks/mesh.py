@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from kexplore.analysis.mesh import MeshEdge, MeshVerdict, judge
-from kexplore.analysis.mesh_common import service_fqdn
-from kexplore.analysis.mesh_dataplane import AMBIENT, SIDECAR, Dataplane
-from kexplore.analysis.mesh_symptoms import FAIL, WARN, MeshIssue
+from kexplore.analysis.mesh.common import service_fqdn
+from kexplore.analysis.mesh.dataplane import AMBIENT, SIDECAR, Dataplane
+from kexplore.analysis.mesh.edge import MeshEdge, MeshVerdict, judge
+from kexplore.analysis.mesh.symptoms import FAIL, WARN, MeshIssue
 from kexplore.checks.common import external_target, no_pods_gate, target_gate, unreadable
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status

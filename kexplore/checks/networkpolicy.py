@@ -7,15 +7,15 @@ import re
 from dataclasses import dataclass
 
 from kexplore.analysis.dns import EXTERNAL, EXTERNAL_NAME, IP
-from kexplore.analysis.netpol import direction_of
-from kexplore.analysis.netpol_explain import (
+from kexplore.analysis.netpol.engine import direction_of
+from kexplore.analysis.netpol.explain import (
     DirectionVerdict,
     Verdict,
     dns_egress_verdicts,
     verdict,
 )
-from kexplore.analysis.netpol_ipblocks import IPRange
-from kexplore.analysis.netpol_peers import EGRESS, Endpoint
+from kexplore.analysis.netpol.ipblocks import IPRange
+from kexplore.analysis.netpol.peers import EGRESS, Endpoint
 from kexplore.analysis.services import Backend
 from kexplore.checks.common import no_pods_gate, target_gate, unreadable, unreadable_result
 from kexplore.checks.context import EdgeContext, PartialCheck

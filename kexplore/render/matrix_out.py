@@ -10,8 +10,8 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from kexplore.analysis.matrix import Matrix
-from kexplore.analysis.matrix_workloads import Connection, connlist, workload_groups
+from kexplore.analysis.netpol.matrix import Matrix
+from kexplore.analysis.netpol.matrix_workloads import Connection, connlist, workload_groups
 from kexplore.errors import NotFoundError, SourceError, UsageError
 from kexplore.model.state import ClusterState
 from kexplore.render.sanitize import strip_controls

@@ -6,7 +6,7 @@ from importlib.resources import as_file, files
 
 from kexplore.errors import InputError, SourceError
 from kexplore.model.state import ClusterState
-from kexplore.sources.files import read_snapshot
+from kexplore.sources.files.reader import read_snapshot
 
 DEMO_PACKAGE = "kexplore.sources"
 DEMO_DIR = "demo_data"

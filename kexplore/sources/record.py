@@ -13,7 +13,7 @@ from kexplore.errors import UsageError
 from kexplore.model.base import K8s
 from kexplore.model.kinds import REGISTRY
 from kexplore.model.state import ClusterState, meta_of
-from kexplore.sources.files_recorded import MANIFEST, RECORDED_LOGS, RECORDED_PROBES
+from kexplore.sources.files.recorded import MANIFEST, RECORDED_LOGS, RECORDED_PROBES
 
 # Annotations never saved: kubectl's copy of the applied object can hold a Secret's data.
 DROPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})

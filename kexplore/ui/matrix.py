@@ -14,9 +14,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from kexplore.analysis.matrix import Matrix
-from kexplore.analysis.matrix_workloads import connlist
-from kexplore.analysis.netpol_ports import PortSet
+from kexplore.analysis.netpol.matrix import Matrix
+from kexplore.analysis.netpol.matrix_workloads import connlist
+from kexplore.analysis.netpol.ports import PortSet
 from kexplore.errors import KexploreError
 from kexplore.graph import node_id
 from kexplore.model.state import ClusterState

@@ -17,9 +17,9 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from kexplore.checks.edge import parse_target, resolve_source
+from kexplore.checks.probe_plan import plan_edge
 from kexplore.errors import KexploreError
 from kexplore.probes.base import Prober, ProbeResult
-from kexplore.probes.plan import plan_edge
 from kexplore.ui.messages import CheckKey
 from kexplore.ui.style import plain
 
@@ -112,7 +112,7 @@ class Probing:
         """The commands the edge's probes would run (argv, kubectl form); nothing runs."""
         state = self.app.ex.state
         prober = self.prober()
-        from kexplore.probes.live import LiveProber  # only here: a live session loaded it
+        from kexplore.probes.live.prober import LiveProber  # only here: a live session loaded it
 
         planner = prober if isinstance(prober, LiveProber) else None
         return plan_edge(

@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 
 from rich.console import Console
-from test_app_pilot import command, edge_key, run, settle
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -18,6 +17,7 @@ from kexplore.sources.demo import load_demo
 from kexplore.ui.app import KexploreApp, make_app
 from kexplore.ui.messages import CheckDone, ProbeDone
 from kexplore.ui.probing import NO_CLUSTER, READ_ONLY, Confirm, OnResult, YesNoScreen
+from ui.test_app_pilot import command, edge_key, run, settle
 
 SOURCE, TARGET = "shop/deploy/frontend", "cart:8080"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_app_pilot import command, run, settle
 from textual.pilot import Pilot
 
 from kexplore.sources.demo import load_demo
 from kexplore.ui.app import KexploreApp, make_app
 from kexplore.ui.keybar import KeyBar
 from kexplore.ui.messages import ExplorerReady
+from ui.test_app_pilot import command, run, settle
 
 
 def test_first_graph_arrives_with_its_overview_drawing_and_listing(tmp_path: Path) -> None:

@@ -229,7 +229,9 @@ class DrillPane(Vertical):
                 "probes", Text("no probe output for this selection (p probes an edge)", "dim")
             )
             return
-        from kexplore.probes.live import as_recorded  # live results exist only in live sessions
+        from kexplore.probes.live.prober import (
+            as_recorded,  # live results exist only in live sessions
+        )
 
         shown = [as_recorded(r) for r in reversed(live)] + probes
         parts: list[RenderableType] = []

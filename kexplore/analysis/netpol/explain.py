@@ -1,0 +1,273 @@
+"""Verdicts for one (protocol, port): which policies select each side and which rule decided."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kexplore.analysis.netpol.engine import (
+    Direction,
+    RuleMatch,
+    direction_of,
+    port_entry,
+)
+from kexplore.analysis.netpol.ipblocks import IPRange, block_contains
+from kexplore.analysis.netpol.peers import EGRESS, INGRESS, Endpoint, as_endpoint, rules_of
+from kexplore.model.base import LabelSelector
+from kexplore.model.pods import Pod
+from kexplore.model.state import ClusterState
+
+VERBS = {"Allow": "allows", "Deny": "denies", "Pass": "passes"}
+MAX_NAMED = 20
+
+
+@dataclass
+class DirectionVerdict:
+    """The outcome of one direction for one (protocol, port), with the chain that decided it."""
+
+    direction: str
+    allowed: bool
+    reason: str
+    decided_by: str | None = None
+    chain: list[str] = field(default_factory=list)
+    selecting: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    selecting_count: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "direction": self.direction,
+            "allowed": self.allowed,
+            "reason": self.reason,
+            "decided_by": self.decided_by,
+            "chain": list(self.chain),
+            "selecting": list(self.selecting),
+            "selecting_count": self.selecting_count,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class Verdict:
+    """Whether `source` may open (protocol, port) to `target`, and why."""
+
+    source: str
+    target: str
+    protocol: str
+    port: int
+    allowed: bool
+    egress: DirectionVerdict
+    ingress: DirectionVerdict
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        what = f"{self.source} -> {self.target} {self.protocol} {self.port}"
+        if self.allowed:
+            return f"{what}: allowed"
+        blocked = [d for d in (self.egress, self.ingress) if not d.allowed]
+        return f"{what}: denied ({'; '.join(d.reason for d in blocked)})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "protocol": self.protocol,
+            "port": self.port,
+            "allowed": self.allowed,
+            "egress": self.egress.to_json(),
+            "ingress": self.ingress.to_json(),
+            "notes": list(self.notes),
+        }
+
+
+def verdict(
+    state: ClusterState, src: Pod | Endpoint, dst: Pod | Endpoint, protocol: str, port: int
+) -> Verdict:
+    """The verdict for one connection from `src` to `dst` on (protocol, port)."""
+    s, d = as_endpoint(src), as_endpoint(dst)
+    protocol = protocol.upper()
+    if s.same_pod(d):
+        note = "a pod is never blocked from itself"
+        ok = DirectionVerdict(EGRESS, True, note), DirectionVerdict(INGRESS, True, note)
+        return Verdict(s.label(), d.label(), protocol, port, True, *ok, notes=[note])
+    want = (protocol, port)
+    egress = explain(direction_of(state, s, d, EGRESS, d, want), protocol, port)
+    ingress = explain(direction_of(state, d, s, INGRESS, d, want), protocol, port)
+    notes = [n for side in (egress, ingress) for n in side.notes]
+    allowed = egress.allowed and ingress.allowed
+    return Verdict(s.label(), d.label(), protocol, port, allowed, egress, ingress, notes)
+
+
+def explain(d: Direction, protocol: str, port: int) -> DirectionVerdict:
+    """Walk the tier chain for one (protocol, port) and record each step."""
+    if not d.applies:
+        return _not_applicable(d)
+    chain: list[str] = []
+    for m in d.admin:
+        if m.ports.contains(protocol, port):
+            chain.append(f"{m.ref} {VERBS[m.action]}")
+            if m.action != "Pass":
+                return _decided(d, m.action == "Allow", m.ref, chain)
+            break
+    if d.tier.isolated:
+        return _policy_tier(d, protocol, port, chain)
+    chain.append(
+        f"no NetworkPolicy with policyType {d.direction.title()} selects {d.subject.label()}"
+    )
+    for m in d.baseline:
+        if m.ports.contains(protocol, port):
+            chain.append(f"{m.ref} {VERBS[m.action]}")
+            if m.action == "Deny":
+                return _decided(d, False, m.ref, chain)
+            break
+    reason = f"{d.subject.label()} is not isolated for {d.direction} (default allow)"
+    return DirectionVerdict(d.direction, True, reason, None, chain)
+
+
+def _decided(d: Direction, allowed: bool, ref: str, chain: list[str]) -> DirectionVerdict:
+    reason = " -> ".join(chain)
+    count = len(d.tier.selecting)
+    return DirectionVerdict(d.direction, allowed, reason, ref, chain, _selecting(d), [], count)
+
+
+def _selecting(d: Direction) -> list[str]:
+    """The first MAX_NAMED selecting policies as ns/name (`selecting_count` has them all)."""
+    return [f"{p.namespace}/{p.name}" for p in d.tier.selecting[:MAX_NAMED]]
+
+
+def _not_applicable(d: Direction) -> DirectionVerdict:
+    label = d.subject.label()
+    if d.subject.is_host_network():
+        note = (
+            f"{label} uses hostNetwork: its traffic is node traffic, "
+            "which NetworkPolicy does not isolate"
+        )
+    else:
+        note = f"{label} is outside the pod network: no policy governs its {d.direction}"
+    return DirectionVerdict(d.direction, True, note, None, [], [], [note])
+
+
+def _policy_tier(d: Direction, protocol: str, port: int, chain: list[str]) -> DirectionVerdict:
+    for m in d.tier.matches:
+        if m.ports.contains(protocol, port):
+            ref = _port_ref(m, d.peer if d.direction == EGRESS else d.subject, protocol, port)
+            chain.append(f"{ref} allows")
+            return _decided(d, True, ref, chain)
+    names = ", ".join(f"NetworkPolicy {n}" for n in _selecting(d)[:3])
+    more = f" (+{len(d.tier.selecting) - 3} more)" if len(d.tier.selecting) > 3 else ""
+    verb = "selects" if len(d.tier.selecting) == 1 else "select"
+    what = "admits" if d.direction == INGRESS else "allows"
+    side = "from" if d.direction == INGRESS else "to"
+    reason = (
+        f"{names}{more} {verb} {d.subject.label()}; no {d.direction} rule {what} "
+        f"{protocol} {port} {side} {d.peer.label()}"
+    )
+    chain.append(reason)
+    count = len(d.tier.selecting)
+    verdict_ = DirectionVerdict(d.direction, False, reason, None, chain, _selecting(d), [], count)
+    verdict_.notes.extend(_near_misses(d))
+    verdict_.notes.extend(_selector_misses(d))
+    verdict_.notes.extend(_ipblock_notes(d))
+    return verdict_
+
+
+def _port_ref(m: RuleMatch, dst: Endpoint, protocol: str, port: int) -> str:
+    ports = rules_of(m.policy, m.direction)[m.index][1]
+    if not ports:
+        return m.ref
+    for k, entry in enumerate(ports):
+        if port_entry(entry, dst).contains(protocol, port):
+            return f"{m.ref} ports[{k}]"
+    return m.ref
+
+
+def _near_misses(d: Direction) -> list[str]:
+    """Rules whose peers match but whose ports do not cover the connection."""
+    out: list[str] = []
+    for m in d.tier.matches[:5]:
+        allowed = m.ports.describe() or "no port (a named port missing on the destination pod)"
+        out.append(f"{m.ref} matches {d.peer.label()} but allows only {allowed}")
+    return out
+
+
+def _selector_misses(d: Direction, limit: int = 3) -> list[str]:
+    """Peers that match the other side in all but one selector (the classic AND/OR and
+    podSelector-alone mistakes), so the fix is visible."""
+    pod = d.peer.selectable()
+    if pod is None:
+        return []
+    ns_labels = d.peer_ns_labels
+    out: list[str] = []
+    for pol in d.tier.selecting:
+        if len(out) >= limit:
+            break
+        for i, (peers, _) in enumerate(rules_of(pol, d.direction)):
+            side = "from" if d.direction == INGRESS else "to"
+            for j, peer in enumerate(peers or ()):
+                if peer.ip_block is not None:
+                    continue
+                ref = f"networkpolicy {pol.namespace}/{pol.name} {d.direction}[{i}] {side}[{j}]"
+                pod_ok = peer.pod_selector is None or peer.pod_selector.matches(pod.labels)
+                if peer.namespace_selector is None:
+                    if pod_ok and pod.namespace != pol.namespace:
+                        out.append(
+                            f"{ref}: podSelector {_desc(peer.pod_selector)} matches "
+                            f"{d.peer.label()}, but a podSelector alone selects only pods in "
+                            f"namespace {pol.namespace}; add a namespaceSelector for "
+                            f"{pod.namespace} in the same element"
+                        )
+                    continue
+                ns_ok = peer.namespace_selector.matches(ns_labels)
+                if pod_ok and not ns_ok and peer.pod_selector is not None:
+                    out.append(
+                        f"{ref}: namespaceSelector {peer.namespace_selector.describe()} does not "
+                        f"match namespace {pod.namespace} of {d.peer.label()}"
+                    )
+                elif ns_ok and not pod_ok:
+                    out.append(
+                        f"{ref}: podSelector {_desc(peer.pod_selector)} does not match the "
+                        f"labels of {d.peer.label()}"
+                    )
+    return out[:limit]
+
+
+def _desc(selector: LabelSelector | None) -> str:
+    return selector.describe() if selector is not None else "<all>"
+
+
+def _ipblock_notes(d: Direction) -> list[str]:
+    """ipBlocks that contain the peer pod's IP: some network plugins would apply them."""
+    pod = d.peer.selectable()
+    if pod is None:
+        return []
+    addrs = [r for ip in pod.ips() if (r := IPRange.of_ip(ip)) is not None]
+    out: list[str] = []
+    for pol in d.tier.selecting:
+        if len(out) >= 3:
+            break
+        for i, (peers, _) in enumerate(rules_of(pol, d.direction)):
+            side = "from" if d.direction == INGRESS else "to"
+            for j, peer in enumerate(peers or ()):
+                if peer.ip_block and any(block_contains(peer.ip_block, a) for a in addrs):
+                    out.append(
+                        f"networkpolicy {pol.namespace}/{pol.name} {d.direction}[{i}] {side}[{j}] "
+                        f"ipBlock {peer.ip_block.cidr} contains pod IP {addrs[0].describe()}: "
+                        "kexplore treats ipBlock as cluster-external (as np-guard does); "
+                        "some network plugins also apply it to pod IPs"
+                    )
+    return out
+
+
+def dns_egress_verdicts(
+    state: ClusterState, sources: list[Pod], dns_targets: list[tuple[Pod, int, str]]
+) -> dict[str, list[Verdict]]:
+    """DNS from each source pod to each (DNS pod, target port, protocol), by protocol.
+
+    Service traffic is judged after DNAT: the kube-dns Service's port 53 of each protocol
+    lands on the CoreDNS pods' target port of that protocol, which the policies must allow.
+    """
+    out: dict[str, list[Verdict]] = {"UDP": [], "TCP": []}
+    for pod, port, protocol in dns_targets:
+        verdicts = [verdict(state, src, pod, protocol, port) for src in sources]
+        out.setdefault(protocol.upper(), []).extend(verdicts)
+    return out

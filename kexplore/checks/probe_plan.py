@@ -1,0 +1,78 @@
+"""The probes an edge would run, as commands a user can read before agreeing (the TUI's
+confirm dialog lists them)."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import TYPE_CHECKING
+
+from kexplore.checks import network, probe_parts, reachability
+from kexplore.checks.context import EdgeContext, build_context
+from kexplore.checks.edge import SourceSpec, TargetSpec
+from kexplore.model.state import ClusterState
+from kexplore.probes.base import ProbeRequest, ProbeResult
+from kexplore.probes.commands import kubectl_exec, planned_command
+from kexplore.probes.strategy import DETECT_COMMAND
+
+if TYPE_CHECKING:
+    from kexplore.probes.live.prober import LiveProber
+
+
+class _Recorder:
+    """A prober that runs nothing: it notes what the layers ask for."""
+
+    basis = "probe"
+
+    def __init__(self) -> None:
+        self.requests: list[ProbeRequest] = []
+
+    def run(
+        self, request: ProbeRequest, cancel: threading.Event | None = None
+    ) -> ProbeResult | None:
+        self.requests.append(request)
+        return None
+
+
+def planned_requests(ctx: EdgeContext) -> list[ProbeRequest]:
+    """Every probe the ladder would run for this edge (DNS lookup, socket tables, connects,
+    port-forwards), in the order it runs them, without running any."""
+    recorder = _Recorder()
+    planning = dataclasses.replace(ctx, prober=recorder, results=dict(ctx.results))
+    probe_parts.dns_lookup(planning)
+    probe_parts.socket_table(planning)
+    reachability.check(planning)
+    network.check(planning)
+    return list(dict.fromkeys(recorder.requests))
+
+
+def plan_probes(ctx: EdgeContext, prober: LiveProber | None = None) -> list[list[str]]:
+    """The argv that would run, as `kubectl exec …`/`kubectl port-forward …` commands: the
+    tool detection once per container, then each probe with the best tool known so far (a
+    missing tool falls back to the next: nc, bash /dev/tcp, python, curl, wget)."""
+    out: list[list[str]] = []
+    detected: set[tuple[str, str, str]] = set()
+    for request in planned_requests(ctx):
+        container = request.container
+        if prober is not None and request.probe != "port-forward":
+            container = prober.container_for(request).container
+        key = (request.namespace, request.pod, container)
+        known = prober is not None and prober.strategy_of(*key) is not None
+        if request.probe != "port-forward" and key not in detected and not known:
+            detected.add(key)
+            out.append(kubectl_exec(request.namespace, request.pod, container, DETECT_COMMAND))
+        if prober is not None:
+            out.append(prober.planned_command(request, container))
+        else:
+            out.append(planned_command(request, container, None, 5.0))
+    return out
+
+
+def plan_edge(
+    state: ClusterState,
+    source: SourceSpec,
+    target: TargetSpec,
+    prober: LiveProber | None = None,
+) -> list[list[str]]:
+    """plan_probes for an edge given as the ladder takes it."""
+    return plan_probes(build_context(state, source, target), prober)

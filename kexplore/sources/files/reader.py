@@ -1,0 +1,208 @@
+"""The snapshot reader: directories, YAML/JSON files, cluster-info dumps and .tar.gz, read-only."""
+
+from __future__ import annotations
+
+import gc
+import io
+import os
+import tarfile
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
+
+from kexplore.errors import InputError
+from kexplore.model.state import ClusterState, SourceMeta
+from kexplore.sources.files.collect import Collector
+from kexplore.sources.files.dump import LOG_START, read_log_file, split_log_blocks
+from kexplore.sources.files.json_docs import read_json, restore_templates
+from kexplore.sources.files.recorded import KEXPLORE_FILES, read_kexplore_file
+from kexplore.sources.files.synth import synthesize_pods
+from kexplore.sources.files.yaml_docs import iter_yaml_documents
+
+YAML_SUFFIXES = (".yaml", ".yml")
+JSON_SUFFIXES = (".json",)
+DUMP_SUFFIXES = (".dump",)
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+LOG_FILE = "logs.txt"
+_READ_FIX = "check that the path exists and is readable"
+_TAR_FIX = "re-create it with `tar czf SNAPSHOT.tar.gz DIR`"
+FREEZE_AT = 10_000  # objects loaded from which the GC is told to leave them alone
+
+Reader = Callable[[], bytes]
+
+
+def read_snapshot(path: str | Path) -> ClusterState:
+    """Every Kubernetes object under `path` (a directory, a file or a tar archive).
+
+    Raises InputError (naming file:line) for a missing or unreadable path, bad YAML/JSON
+    syntax, or data without any Kubernetes object. Malformed objects are skipped and
+    listed in `state.warnings`. Nothing is ever written to the input.
+    """
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # decoding allocates millions of acyclic containers: GC passes only cost
+    try:
+        state, loaded = _read_all(path)
+        if loaded >= FREEZE_AT:
+            # They live as long as the session: a full collection would walk them all
+            # (about a second at 20k pods), so move them out of the cyclic GC's sight.
+            gc.freeze()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return state
+
+
+def _read_all(path: str | Path) -> tuple[ClusterState, int]:
+    state = ClusterState(SourceMeta(source=f"snapshot {path}"))
+    collector = Collector(state)
+    for where, read, explicit in _iter_inputs(Path(path)):
+        try:
+            data = read()
+        except InputError as e:
+            if explicit:
+                raise
+            state.warnings.append(f"{e.message}: skipped")  # e.g. a broken symlink
+            continue
+        read_file(where, data, collector, explicit=explicit)
+    if collector.loaded == 0 and collector.ignored:
+        raise InputError(
+            f"no objects kexplore uses in {path}: {collector.ignored_summary()}",
+            "add pods, services, workloads or policies (kubectl get -A -o yaml pods,svc,"
+            "endpointslices,deploy,netpol)",
+        )
+    if collector.loaded == 0 and state.warnings:
+        more = f" (and {len(state.warnings) - 1} more)" if len(state.warnings) > 1 else ""
+        raise InputError(
+            f"no usable Kubernetes objects in {path}: {state.warnings[0]}{more}",
+            "fix the object at that line",
+        )
+    if collector.loaded == 0:
+        raise InputError(
+            f"no Kubernetes objects found in {path}",
+            "point --snapshot at YAML/JSON manifests, `kubectl get -o yaml|json` output "
+            "or a `kubectl cluster-info dump` directory",
+        )
+    restore_templates(collector)
+    collector.add_all(synthesize_pods(state))
+    summary = collector.ignored_summary()
+    if summary:
+        state.warnings.append(summary)
+    return state, collector.loaded
+
+
+def read_file(where: str, data: bytes, collector: Collector, *, explicit: bool = False) -> None:
+    """Read one file's bytes by its name (sniffing the content when the name says nothing)."""
+    name = PurePosixPath(where.rsplit("!", 1)[-1]).name
+    lower = name.lower()
+    if lower.endswith(TAR_SUFFIXES):
+        for inner, read, _ in _iter_tar(where, io.BytesIO(data)):
+            read_file(inner, read(), collector)
+    elif name in KEXPLORE_FILES:
+        read_kexplore_file(name, data, where, collector)
+    elif lower == LOG_FILE:
+        collector.state.logs.extend(read_log_file(data))
+    elif lower.endswith(YAML_SUFFIXES):
+        _read_yaml(data, where, collector)
+    elif lower.endswith(JSON_SUFFIXES) or _looks_like_json(data):
+        read_json(data, where, collector)
+    elif explicit or lower.endswith(DUMP_SUFFIXES):
+        # A `cluster-info dump -o yaml` stream carries log blocks between its documents.
+        logs, data = split_log_blocks(data) if LOG_START in data else ([], data)
+        collector.state.logs.extend(logs)
+        _read_yaml(data, where, collector)
+
+
+def _read_yaml(data: bytes, where: str, collector: Collector) -> None:
+    for doc in iter_yaml_documents(data, where):
+        collector.add_parsed(doc.data, where, doc.line, doc.item_lines)
+
+
+def _looks_like_json(data: bytes) -> bool:
+    head = data[:4096].lstrip()
+    return head.startswith((b"{", b"[", LOG_START))
+
+
+def _iter_inputs(root: Path) -> Iterator[tuple[str, Reader, bool]]:
+    """(display name, reader, named explicitly) for every file to read under `root`."""
+    if root.is_dir():
+        yield from _iter_directory(root)
+    elif root.exists():
+        if root.name.lower().endswith(TAR_SUFFIXES):
+            yield from _iter_tar_file(root)
+        else:
+            yield str(root), _file_reader(root), True
+    else:
+        raise InputError(
+            f"{root}: no such file or directory",
+            "give --snapshot an existing directory, file or .tar.gz",
+        )
+
+
+def _iter_directory(root: Path) -> Iterator[tuple[str, Reader, bool]]:
+    """Files under a directory in a stable order, hidden entries and unknown suffixes skipped."""
+    for directory, dirs, files in os.walk(root, onerror=_walk_error):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(directory) / name
+            lower = name.lower()
+            if name.startswith(".") or not _is_snapshot_file(lower):
+                continue
+            if lower.endswith(TAR_SUFFIXES):
+                yield from _iter_tar_file(path)
+            else:
+                yield str(path), _file_reader(path), False
+
+
+def _is_snapshot_file(lower: str) -> bool:
+    suffixes = YAML_SUFFIXES + JSON_SUFFIXES + DUMP_SUFFIXES + TAR_SUFFIXES
+    return lower.endswith(suffixes) or lower == LOG_FILE
+
+
+def _walk_error(error: OSError) -> None:
+    raise InputError(f"{error.filename}: cannot read: {error.strerror}", _READ_FIX) from error
+
+
+def _file_reader(path: Path) -> Reader:
+    def read() -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            raise InputError(f"{path}: cannot read: {e.strerror or e}", _READ_FIX) from e
+
+    return read
+
+
+def _iter_tar_file(path: Path) -> Iterator[tuple[str, Reader, bool]]:
+    try:
+        handle = path.open("rb")
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror or e}", _READ_FIX) from e
+    with handle:
+        yield from _iter_tar(str(path), handle)
+
+
+def _iter_tar(
+    where: str, fileobj: io.BufferedIOBase | io.BytesIO
+) -> Iterator[tuple[str, Reader, bool]]:
+    """Regular files of a (gzipped) tar archive, read in memory and never extracted."""
+    try:
+        with tarfile.open(fileobj=fileobj, mode="r:*") as archive:
+            for member in archive:
+                parts = PurePosixPath(member.name).parts
+                if not member.isfile() or any(p.startswith(".") and p != "." for p in parts):
+                    continue
+                if not _is_snapshot_file(parts[-1].lower()):
+                    continue
+                yield f"{where}!{member.name}", _bytes_reader(_member_bytes(archive, member)), False
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
+        reason = (str(e).splitlines() or [type(e).__name__])[0].rstrip(":")
+        raise InputError(f"{where}: not a readable tar archive: {reason}", _TAR_FIX) from e
+
+
+def _bytes_reader(data: bytes) -> Reader:
+    return lambda: data
+
+
+def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    handle = archive.extractfile(member)
+    return b"" if handle is None else handle.read()

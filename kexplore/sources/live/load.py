@@ -1,0 +1,345 @@
+"""Loading a live cluster: which kinds, in which scopes the user may read, lists in parallel."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from kexplore.model.base import K8s, OpaqueObject
+from kexplore.model.kinds import REGISTRY, DecodeProblem, EventsV1, decode_object, kind_info
+from kexplore.model.state import ClusterState, SourceMeta
+from kexplore.sources.live.access import Rules, can, rules_in
+from kexplore.sources.live.client import (
+    Connection,
+    HttpFailure,
+    explain,
+    get_bytes,
+    is_api_failure,
+)
+from kexplore.sources.live.discovery import Discovery, ServedResource, discover
+
+PAGE_SIZE = 500
+FREEZE_AT = 10_000
+T = TypeVar("T", bound=K8s)
+# Structs kinds.py post-processes after decoding (kind filled in, events converted).
+NEEDS_FINISH: tuple[type[K8s], ...] = (EventsV1, OpaqueObject)
+# Secrets: ask for metadata only, so their values never cross the wire.
+SECRET_ACCEPT = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
+SECRET_WATCH_ACCEPT = (
+    "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One kind to load: its ClusterState key and where the server serves it."""
+
+    key: str
+    res: ServedResource
+
+    @property
+    def accept(self) -> str:
+        """The Accept header of a list (Secrets: metadata only)."""
+        return SECRET_ACCEPT if self.key == "Secret" else "application/json"
+
+    @property
+    def watch_accept(self) -> str:
+        """The Accept header of a watch (Secrets: each event's object as metadata only)."""
+        return SECRET_WATCH_ACCEPT if self.key == "Secret" else "application/json"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A collection that was listed (one namespace, or all), and the resourceVersion it had."""
+
+    target: Target
+    namespace: str | None
+    resource_version: str
+
+
+@dataclass
+class Page:
+    """A decoded list page."""
+
+    objects: list[K8s]
+    problems: list[str]
+    resource_version: str
+    continue_token: str
+
+
+@dataclass
+class KindResult:
+    """What loading one kind produced."""
+
+    target: Target
+    objects: list[K8s] = field(default_factory=list)
+    listed: list[Listed] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unreadable: str = ""
+    error: BaseException | None = None
+
+
+class _ListMeta(msgspec.Struct, frozen=True, rename="camel"):
+    resource_version: str = ""
+    continue_: str = msgspec.field(default="", name="continue")
+
+
+class _ContinueOnly(msgspec.Struct):
+    metadata: _ListMeta = _ListMeta()
+
+
+class _RawPage(msgspec.Struct):
+    metadata: _ListMeta = _ListMeta()
+    items: list[msgspec.Raw] | None = None
+
+
+def wanted_groups() -> set[str]:
+    return {group for group, _ in REGISTRY}
+
+
+def targets_for(disc: Discovery) -> list[Target]:
+    """Registered kinds the server serves, one per ClusterState key (registry order wins)."""
+    out: list[Target] = []
+    taken: set[str] = set()
+    for (group, kind), info in REGISTRY.items():
+        res = disc.find(group, kind)
+        if res is None or "list" not in res.verbs or info.key in taken:
+            continue
+        taken.add(info.key)
+        out.append(Target(info.key, res))
+    return out
+
+
+class _TypedPage(msgspec.Struct, Generic[T]):
+    metadata: _ListMeta = _ListMeta()
+    items: list[T] | None = None
+
+
+_TYPED: dict[type[K8s], msgspec.json.Decoder[Any]] = {}
+
+
+def _typed_page(data: bytes, res: ServedResource) -> Page | None:
+    """One typed pass over a page (the fast path); None when an item needs the slow path."""
+    info = kind_info(res.api_version, res.kind)
+    if info is None or issubclass(info.struct, NEEDS_FINISH):
+        return None
+    decoder = _TYPED.get(info.struct)
+    if decoder is None:
+        decoder = _TYPED[info.struct] = msgspec.json.Decoder(_TypedPage[info.struct])  # type: ignore[name-defined]
+    try:
+        typed = decoder.decode(data)
+    except msgspec.DecodeError:  # also ValidationError: some item is broken
+        return None
+    meta = typed.metadata
+    return Page(list(typed.items or []), [], meta.resource_version, meta.continue_)
+
+
+def decode_page(data: bytes, res: ServedResource) -> Page:
+    """A raw list page as model objects; undecodable items become problems, not failures."""
+    fast = _typed_page(data, res)
+    if fast is not None:
+        return fast
+    raw = msgspec.json.decode(data, type=_RawPage)
+    page = Page([], [], raw.metadata.resource_version, raw.metadata.continue_)
+    for index, item in enumerate(raw.items or []):
+        try:
+            obj = decode_object(item, res.api_version, res.kind)
+        except DecodeProblem as e:
+            page.problems.append(f"{res.full_name} item {index} skipped: {e}")
+            continue
+        if obj is not None:
+            page.objects.append(obj)
+    return page
+
+
+def _fetch(conn: Connection, api: Any, target: Target, path: str, token: str) -> bytes:
+    paging: tuple[str, str] = ("continue", token) if token else ("resourceVersion", "0")
+    return get_bytes(conn, api, path, [("limit", PAGE_SIZE), paging], target.accept)
+
+
+def _pages(
+    conn: Connection, api: Any, target: Target, path: str, fetcher: ThreadPoolExecutor
+) -> tuple[list[K8s], str, list[str]] | None:
+    """One pass over the pages; the next page downloads while this one decodes.
+
+    None when the continue token expired (410) and the list must start again.
+    """
+    objects: list[K8s] = []
+    problems: list[str] = []
+    token = ""
+    pending = fetcher.submit(_fetch, conn, api, target, path, token)
+    while True:
+        try:
+            data = pending.result()
+        except HttpFailure as e:
+            if e.status == 410 and token:
+                return None
+            raise
+        token = msgspec.json.decode(data, type=_ContinueOnly).metadata.continue_
+        if token:
+            pending = fetcher.submit(_fetch, conn, api, target, path, token)
+        page = decode_page(data, target.res)
+        objects += page.objects
+        problems += page.problems
+        if not token:
+            return objects, page.resource_version, problems
+
+
+def list_scope(
+    conn: Connection, api: Any, target: Target, namespace: str | None
+) -> tuple[list[K8s], str, list[str]]:
+    """Every object of a collection, page by page; an expired continue token restarts it."""
+    path = target.res.path(namespace)
+    with ThreadPoolExecutor(max_workers=1) as fetcher:  # `api` is used by this thread only
+        for _restart in range(3):
+            listed = _pages(conn, api, target, path, fetcher)
+            if listed is not None:
+                return listed
+    raise HttpFailure(410, "Expired", f"listing {target.res.full_name} kept expiring while paging")
+
+
+class RulesMemo:
+    """One SelfSubjectRulesReview per namespace, shared by the threads loading kinds."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._rules: dict[str, Rules | None] = {}
+
+    def get(self, api: Any, namespace: str) -> Rules | None:
+        with self._lock:
+            if namespace not in self._rules:
+                self._rules[namespace] = rules_in(self._conn, api, namespace)
+            return self._rules[namespace]
+
+
+def _forbidden(res: ServedResource, where: str) -> str:
+    return f"forbidden: cannot list {res.full_name} ({where})"
+
+
+def plan_scopes(
+    conn: Connection, api: Any, target: Target, namespaces: Sequence[str], memo: RulesMemo
+) -> tuple[list[str | None], list[str], str]:
+    """Where this kind can be listed: scopes, warnings about what is left out, or why none."""
+    res = target.res
+    if not res.namespaced:
+        if can(conn, api, "list", res, None) is False:
+            return [], [], _forbidden(res, "cluster-scoped")
+        return [None], [], ""
+    if namespaces:
+        allowed = [ns for ns in namespaces if can(conn, api, "list", res, ns) is not False]
+        denied = [ns for ns in namespaces if ns not in allowed]
+        if not allowed:
+            return [], [], _forbidden(res, f"namespaces {', '.join(denied)}")
+        notes = [f"{target.key}: {_forbidden(res, 'namespace ' + ns)}" for ns in denied]
+        return list(allowed), notes, ""
+    if can(conn, api, "list", res, None) is not False:
+        return [None], [], ""
+    ns = conn.namespace
+    rules = memo.get(api, ns)
+    here = rules.allows("list", res) if rules else can(conn, api, "list", res, ns) is not False
+    if not here:
+        return [], [], _forbidden(res, f"all namespaces, and namespace {ns}")
+    note = (
+        f"{target.key}: only namespace {ns} was read "
+        f"(no permission to list {res.full_name} in all namespaces)"
+    )
+    return [ns], [note], ""
+
+
+def load_kind(
+    conn: Connection, target: Target, namespaces: Sequence[str], memo: RulesMemo
+) -> KindResult:
+    """Check permissions, then list one kind in every scope it may be read in."""
+    api = conn.client()  # one ApiClient per thread
+    result = KindResult(target)
+    try:
+        scopes, result.warnings, result.unreadable = plan_scopes(
+            conn, api, target, namespaces, memo
+        )
+        for ns in scopes:
+            objects, rv, problems = list_scope(conn, api, target, ns)
+            result.objects += objects
+            result.listed.append(Listed(target, ns, rv))
+            result.warnings += problems
+    except HttpFailure as e:
+        result.objects, result.listed = [], []
+        if e.status == 403:
+            result.unreadable = f"forbidden: {e.message}"
+        else:
+            result.error = e
+            result.unreadable = f"error: {explain(e, conn).message}"
+    except (msgspec.DecodeError, msgspec.ValidationError) as e:
+        result.unreadable = f"error: the API server's reply could not be decoded ({e})"
+    except Exception as e:
+        if not is_api_failure(e):
+            raise
+        result.objects, result.listed, result.error = [], [], e
+        result.unreadable = f"error: {explain(e, conn).message}"
+    return result
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _load_all(
+    conn: Connection,
+    targets: list[Target],
+    namespaces: Sequence[str],
+    memo: RulesMemo,
+    workers: int,
+) -> list[KindResult]:
+    """Load every target in parallel, with the cyclic GC paused (as the snapshot reader does)."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # decoding allocates many acyclic containers: GC passes only cost
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
+            results = list(pool.map(lambda t: load_kind(conn, t, namespaces, memo), targets))
+        if sum(len(r.objects) for r in results) >= FREEZE_AT:
+            gc.freeze()  # long-lived: keep the GC from walking them again and again
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return results
+
+
+def load_state(
+    conn: Connection, namespaces: Sequence[str] = (), workers: int = 12
+) -> tuple[ClusterState, list[Listed]]:
+    """Discover, then load every served kind in parallel into a new ClusterState."""
+    try:
+        disc = discover(conn, wanted_groups())
+    except Exception as e:
+        if not is_api_failure(e):
+            raise
+        raise explain(e, conn, "reading API discovery") from e
+    targets = targets_for(disc)
+    memo = RulesMemo(conn)
+    results = _load_all(conn, targets, namespaces, memo, workers)
+    errors = [r.error for r in results if r.error is not None]
+    if results and len(errors) == len(results) and errors[0] is not None:
+        raise explain(errors[0], conn, "listing objects") from errors[0]
+    meta = SourceMeta(
+        source="live",
+        context=conn.context,
+        server_version=disc.server_version,
+        time=now_rfc3339(),
+    )
+    state = ClusterState(meta)
+    state.warnings += disc.problems
+    listed: list[Listed] = []
+    for r in results:
+        state.add_all(r.objects)
+        state.warnings += r.warnings
+        listed += r.listed
+        if r.unreadable:
+            state.meta.unreadable[r.target.key] = r.unreadable
+    return state, listed

@@ -1,0 +1,41 @@
+"""The CLI against the fake API server: `kexplore snapshot`, and exit code 3 when unreachable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakeapi import FakeApiServer, FakeCluster, without
+from fakeapi import objects as o
+
+from kexplore.cli import main
+from kexplore.sources.files.reader import read_snapshot
+
+
+def test_snapshot_command_saves_what_it_could_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cluster = FakeCluster()
+    cluster.add(o.namespace("shop"), o.pod("shop", "a"), o.network_policy("shop", "deny"))
+    bob = without("bob", ("networking.k8s.io", "networkpolicies"))
+    with FakeApiServer(cluster, users=[bob]) as api:
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc", user="bob")
+        code = main(["snapshot", str(tmp_path / "out"), "--kubeconfig", str(kubeconfig)])
+    out, err = capsys.readouterr()
+    assert code == 0 and "saved" in out
+    assert "not saved: NetworkPolicy: forbidden" in err
+    back = read_snapshot(tmp_path / "out")
+    assert [p.metadata.name for p in back.pods] == ["a"]
+    assert back.meta.unreadable["NetworkPolicy"].startswith("forbidden")
+
+
+def test_unreachable_cluster_exits_3_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeApiServer() as api:
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+    code = main(["snapshot", str(tmp_path / "out"), "--kubeconfig", str(kubeconfig)])
+    _, err = capsys.readouterr()
+    assert code == 3
+    assert err.count("\n") == 1 and "cannot connect to" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
