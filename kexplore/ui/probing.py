@@ -20,7 +20,8 @@ from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.probe_plan import plan_edge
 from kexplore.errors import KexploreError
 from kexplore.probes.base import Prober, ProbeResult
-from kexplore.ui.messages import CheckKey
+from kexplore.ui.checking import ladder_ids
+from kexplore.ui.messages import CheckKey, ProbeDone
 from kexplore.ui.style import plain
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class Probing:
         """The session's prober, made on first use (tool detection stays cached in it)."""
         if self._prober is None:
             assert self.factory is not None
-            self._prober = self.factory(self.confirm, self.app.probe_result)
+            self._prober = self.factory(self.confirm, self.result)
         return self._prober
 
     def plan(self, source: str, target: str) -> list[list[str]]:
@@ -133,9 +134,26 @@ class Probing:
                 "probe-consent", source=source, target=target, agreed=bool(yes)
             )
             if yes:
-                self.app.run_probes(key, source, target)
+                self.start(key, source, target)
 
         self.app.push_screen(probe_screen(source, target, commands), answered)
+
+    def start(self, key: CheckKey, source: str, target: str) -> None:
+        """Run the edge's ladder again with the live prober; its results stream to the
+        probes tab as each probe ends."""
+        app = self.app
+        app.checks.current = key
+        app.ex.reports.pop(key, None)
+        app.ladder.start(plain(f"{source} → {target} (probing)", "bold"), ladder_ids())
+        app.checks.run(key, source, target, adhoc=False, prober=self.prober)
+
+    def result(self, result: ProbeResult) -> None:
+        """ProbeSettings.on_result: called in the probe worker's thread as each probe ends."""
+        self.app.post_message(ProbeDone(result))
+
+    def done(self, message: ProbeDone) -> None:
+        self.app.session.probed(message.result)
+        self.app.drill.show_live_probe(message.result)
 
     def confirm(self, message: str) -> bool:
         """ProbeSettings.confirm: called in the probe worker's thread; blocks it until the

@@ -151,7 +151,7 @@ def test_probe_on_yes_runs_the_ladder_and_shows_command_output_exit_and_duration
         assert "live tcp from shop/frontend-" in shown
         assert "$ kubectl exec" in shown and "nc -zv -w 5" in shown
         assert "exit 0, 12 ms" in shown and "fake output for" in shown
-        assert app.ladder.report is not None and app.current == key
+        assert app.ladder.report is not None and app.checks.current == key
         reach = next(r for r in app.ladder.report.layers if r.id == "reachability")
         assert reach.basis == "probe"
 

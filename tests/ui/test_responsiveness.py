@@ -22,7 +22,7 @@ def test_first_graph_arrives_with_its_overview_drawing_and_listing(tmp_path: Pat
     async def scenario(pilot: Pilot[None]) -> None:
         assert isinstance(pilot.app, KexploreApp)
         view = pilot.app.graph_view
-        shown.extend([view._drawings[id(view.scene)][1], pilot.app._overview])
+        shown.extend([view._drawings[id(view.scene)][1], pilot.app.scenes.overview])
 
     posted = run(app, scenario)
     ready = [m for m in posted if isinstance(m, ExplorerReady)]
