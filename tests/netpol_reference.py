@@ -1,9 +1,9 @@
 """A deliberately simple NetworkPolicy evaluator on raw dicts, written apart from the engine.
 
 It reads the Kubernetes documentation literally, one pod pair and one (protocol, port) at a
-time, with no indexes, classes or port sets. ipBlock peers never match pods (the engine's
-documented choice, np-guard's behaviour); hostNetwork pods are node traffic: never
-isolated, matched only by an ipBlock holding their (node) IP.
+time, with no indexes, classes or port sets. ipBlock peers match every address of their
+CIDR minus the excepts, pod IPs included (the API's semantics, DESIGN §3); hostNetwork pods
+are node traffic: never isolated, matched only by an ipBlock holding their (node) IP.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def peer_matches(
 ) -> bool:
     host = other["spec"].get("hostNetwork", False)
     if "ipBlock" in peer:
-        return host and in_block(peer["ipBlock"], other["status"]["podIP"])
+        ip = (other.get("status") or {}).get("podIP")
+        return bool(ip) and in_block(peer["ipBlock"], ip)
     if host:
         return False
     other_ns = other["metadata"]["namespace"]

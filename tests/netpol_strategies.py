@@ -38,6 +38,8 @@ peer = st.one_of(
     st.builds(lambda n, p: {"namespaceSelector": n, "podSelector": p}, selector, selector),
     st.just({"ipBlock": {"cidr": "10.0.0.0/8"}}),
     st.just({"ipBlock": {"cidr": "10.0.0.0/24", "except": ["10.0.0.2/31"]}}),
+    st.just({"ipBlock": {"cidr": "10.0.0.1/32"}}),
+    st.just({"ipBlock": {"cidr": "10.0.0.0/29", "except": ["10.0.0.1/32"]}}),
 )
 port_entry = st.one_of(
     st.builds(lambda p: {"protocol": p}, st.sampled_from(PROTOCOLS)),

@@ -158,7 +158,7 @@ def _result(ctx: EdgeContext, verdicts: list[Verdict]) -> LayerResult:
         how = f" (by {', '.join(decided[:3])})" if decided else " (no policy isolates them)"
         summary = f"allowed: {len(verdicts)} pod pair(s) on {_what(verdicts)}{how}"
         result = LayerResult(LAYER, Status.PASS, summary, evidence=evidence, commands=commands)
-        return _with_gaps(ctx.state, _with_cni(ctx.state, result))
+        return _with_gaps(ctx.state, _with_cni(ctx.state, _with_caveats(verdicts, result)))
     first = denied[0]
     blocked = [d for d in (first.egress, first.ingress) if not d.allowed]
     side = blocked[0]
@@ -279,6 +279,20 @@ def _dns_egress_hint(side: DirectionVerdict, dns_backends: list[Backend]) -> str
         f"kubernetes.io/metadata.name={pod.namespace} and podSelector {selector} in one `to` "
         "element"
     )
+
+
+def _with_caveats(verdicts: list[Verdict], result: LayerResult) -> LayerResult:
+    """Pairs allowed only by an ipBlock holding a pod IP where Cilium is detected: a warn."""
+    caveats = list(dict.fromkeys(c for v in verdicts for c in v.caveats))
+    if not caveats:
+        return result
+    result.evidence[:0] = [_note(c) for c in caveats[:3]]
+    result.status = Status.WARN
+    result.summary = f"{result.summary}; but Cilium may not apply an ipBlock to pod IPs"
+    result.hint = (
+        "under Cilium, admit the pods with a podSelector/namespaceSelector instead of their IPs"
+    )
+    return result
 
 
 def _with_cni(state: ClusterState, result: LayerResult) -> LayerResult:

@@ -10,8 +10,11 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from kexplore.analysis.netpol.cilium import cilium_signs
 from kexplore.analysis.netpol.matrix import Matrix
+from kexplore.analysis.netpol.matrix_keys import direction_ranges
 from kexplore.analysis.netpol.matrix_workloads import Connection, connlist, workload_groups
+from kexplore.analysis.netpol.peers import EGRESS, INGRESS
 from kexplore.errors import NotFoundError, SourceError, UsageError
 from kexplore.model.state import ClusterState
 from kexplore.render.sanitize import strip_controls
@@ -80,6 +83,13 @@ def warnings(state: ClusterState) -> list[str]:
             f"{len(cni)} CNI policy object(s) (Cilium/Calico) were not evaluated: "
             "traffic shown as allowed may still be blocked"
         )
+    signs = cilium_signs(state)
+    if signs and any(direction_ranges(state, d) for d in (INGRESS, EGRESS)):
+        out.append(
+            f"Cilium is detected ({signs}): ipBlocks are matched against pod IPs as the "
+            "NetworkPolicy API says, but Cilium's CIDR rules do not select cluster endpoints "
+            "by default"
+        )
     return out
 
 
@@ -107,7 +117,7 @@ def render_grid(
 ) -> None:
     """A truth table: rows are sources, columns destinations, cells the allowed traffic."""
     for warning in warnings(state):
-        console.print(Text(f"warning: {warning}", style="yellow"))
+        console.print(Text(f"warning: {strip_controls(warning)}", style="yellow"))
     peers = grid_peers(state, matrix, conns)
     if len(peers) > MAX_GRID:
         console.print(

@@ -308,3 +308,16 @@ def test_only_routable_backends_are_judged() -> None:
     result = _run(stale, only_current)
     assert result.status is Status.PASS
     assert result.summary.startswith("allowed: 1 pod pair(s)")
+
+
+def test_ipblock_admitting_a_pod_ip_warns_where_cilium_is_detected() -> None:
+    by_ip = {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.1.0.0/16"}}]}]}
+    policy = netpol("data", "from-api-range", by_ip)
+    assert _run(policy).status is Status.PASS  # the API's semantics: the pod IP is matched
+    agent = pod("kube-system", "cilium-4xk9q", {"k8s-app": "cilium"}, "192.168.0.4")
+    result = _run(policy, agent)
+    assert result.status is Status.WARN
+    assert "Cilium may not apply an ipBlock to pod IPs" in result.summary
+    assert result.evidence[0].ref == "networkpolicy data/from-api-range ingress[0] from[0]"
+    assert "agent pod kube-system/cilium-4xk9q" in result.evidence[0].detail
+    assert result.hint is not None and "podSelector" in result.hint

@@ -121,3 +121,25 @@ def test_pair_lists_bypass_rich_rendering(output: str, monkeypatch: pytest.Monke
     monkeypatch.setattr(console, "print", no_print)
     assert run_matrix(_state(), [], output, console) == 0
     assert "shop/web-7d9[ReplicaSet]" in buf.getvalue()
+
+
+def test_ipblock_admits_a_pod_by_its_ip_with_the_cilium_caveat() -> None:
+    by_ip = {
+        "podSelector": {"matchLabels": {"app": "db"}},
+        "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/30", "except": ["10.0.0.2/32"]}}]}],
+    }
+    objects = [
+        namespace("shop"),
+        pod("shop", "web-1", {"app": "web"}, "10.0.0.1", owner=("ReplicaSet", "web-7d9")),
+        pod("shop", "job-1", {"app": "job"}, "10.0.0.2"),
+        pod("shop", "db-0", {"app": "db"}, "10.0.0.3", owner=("StatefulSet", "db")),
+        netpol("shop", "db", by_ip),
+    ]
+    out = _run(state_of(*objects), "connlist")
+    assert "shop/web-7d9[ReplicaSet] => shop/db[StatefulSet] : All Connections" in out
+    assert "shop/job-1[Pod] => shop/db[StatefulSet]" not in out  # carved out by except
+    agent = pod("kube-system", "cilium-8sd2x", {"k8s-app": "cilium"}, "192.168.0.2")
+    warned = json.loads(_run(state_of(*objects, agent), "json"))["warnings"]
+    assert any(
+        w.startswith("Cilium is detected (agent pod kube-system/cilium-8sd2x)") for w in warned
+    )

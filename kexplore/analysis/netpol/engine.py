@@ -5,8 +5,9 @@ policyType (defaulted as the API server does) selects it; the rules of all selec
 policies are unioned; selectors in one peer element are ANDed, elements are ORed; a
 podSelector alone means the policy's namespace; ports absent or empty mean all, a protocol
 alone means all its ports, endPort is inclusive, named ports are resolved on the destination
-pod's containers with the protocol; a pod is never blocked from itself; hostNetwork pods
-are node traffic (never selected, matched only by ipBlock through the node IP). Cluster
+pod's containers with the protocol; a pod is never blocked from itself; an ipBlock matches
+pod IPs too; hostNetwork pods are node traffic (never selected, matched only by ipBlock
+through the node IP). Cluster
 tiers wrap this (see netpol_admin). Service traffic is judged by the caller at the backend
 pod and targetPort.
 """

@@ -5,14 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kexplore.analysis.netpol.cilium import CAVEAT, cilium_signs
 from kexplore.analysis.netpol.engine import (
     Direction,
     RuleMatch,
     direction_of,
+    policy_tier,
     port_entry,
 )
-from kexplore.analysis.netpol.ipblocks import IPRange, block_contains
-from kexplore.analysis.netpol.peers import EGRESS, INGRESS, Endpoint, as_endpoint, rules_of
+from kexplore.analysis.netpol.peers import (
+    EGRESS,
+    INGRESS,
+    Endpoint,
+    as_endpoint,
+    policy_index,
+    rules_of,
+)
 from kexplore.model.base import LabelSelector
 from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
@@ -59,6 +67,7 @@ class Verdict:
     egress: DirectionVerdict
     ingress: DirectionVerdict
     notes: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)  # what lowers confidence in the verdict
 
     def summary(self) -> str:
         what = f"{self.source} -> {self.target} {self.protocol} {self.port}"
@@ -77,6 +86,7 @@ class Verdict:
             "egress": self.egress.to_json(),
             "ingress": self.ingress.to_json(),
             "notes": list(self.notes),
+            "caveats": list(self.caveats),
         }
 
 
@@ -95,7 +105,10 @@ def verdict(
     ingress = explain(direction_of(state, d, s, INGRESS, d, want), protocol, port)
     notes = [n for side in (egress, ingress) for n in side.notes]
     allowed = egress.allowed and ingress.allowed
-    return Verdict(s.label(), d.label(), protocol, port, allowed, egress, ingress, notes)
+    v = Verdict(s.label(), d.label(), protocol, port, allowed, egress, ingress, notes)
+    if allowed and cilium_signs(state):
+        v.caveats = _cilium_caveats(state, v, s, d)
+    return v
 
 
 def explain(d: Direction, protocol: str, port: int) -> DirectionVerdict:
@@ -167,7 +180,6 @@ def _policy_tier(d: Direction, protocol: str, port: int, chain: list[str]) -> Di
     verdict_ = DirectionVerdict(d.direction, False, reason, None, chain, _selecting(d), [], count)
     verdict_.notes.extend(_near_misses(d))
     verdict_.notes.extend(_selector_misses(d))
-    verdict_.notes.extend(_ipblock_notes(d))
     return verdict_
 
 
@@ -184,9 +196,35 @@ def _port_ref(m: RuleMatch, dst: Endpoint, protocol: str, port: int) -> str:
 def _near_misses(d: Direction) -> list[str]:
     """Rules whose peers match but whose ports do not cover the connection."""
     out: list[str] = []
+    dst = d.peer if d.direction == EGRESS else d.subject
     for m in d.tier.matches[:5]:
-        allowed = m.ports.describe() or "no port (a named port missing on the destination pod)"
-        out.append(f"{m.ref} matches {d.peer.label()} but allows only {allowed}")
+        allowed = m.ports.describe() or "no port"
+        text = f"{m.ref} matches {d.peer.label()} but allows only {allowed}"
+        out.append(text + "".join(f"; {w}" for w in _named_port_misses(m, dst)))
+    return out
+
+
+def _named_port_misses(m: RuleMatch, dst: Endpoint) -> list[str]:
+    """Named ports of a rule that the destination declares under another protocol, or not."""
+    pod = dst.selectable()
+    out: list[str] = []
+    for entry in rules_of(m.policy, m.direction)[m.index][1] or ():
+        name, proto = entry.port, (entry.protocol or "TCP").upper()
+        if not isinstance(name, str) or name.isdigit() or pod is None:
+            continue
+        declared = sorted(
+            f"{(cp.protocol or 'TCP').upper()} {cp.container_port}"
+            for c in pod.serving_containers()
+            for cp in c.ports
+            if cp.name == name
+        )
+        if not declared:
+            out.append(f"port {name!r} is not declared on {dst.label()}")
+        elif not any(d.startswith(f"{proto} ") for d in declared):
+            out.append(
+                f"port {name!r} is {', '.join(declared)} on {dst.label()}, not {proto} "
+                "(a named port keeps its protocol)"
+            )
     return out
 
 
@@ -235,27 +273,50 @@ def _desc(selector: LabelSelector | None) -> str:
     return selector.describe() if selector is not None else "<all>"
 
 
-def _ipblock_notes(d: Direction) -> list[str]:
-    """ipBlocks that contain the peer pod's IP: some network plugins would apply them."""
-    pod = d.peer.selectable()
-    if pod is None:
-        return []
-    addrs = [r for ip in pod.ips() if (r := IPRange.of_ip(ip)) is not None]
+def _cilium_caveats(state: ClusterState, v: Verdict, src: Endpoint, dst: Endpoint) -> list[str]:
+    """Sides allowed only by ipBlocks containing the other pod's IP: allowed as the API says,
+    but Cilium's CIDR rules would not match a cluster endpoint."""
     out: list[str] = []
-    for pol in d.tier.selecting:
-        if len(out) >= 3:
-            break
-        for i, (peers, _) in enumerate(rules_of(pol, d.direction)):
-            side = "from" if d.direction == INGRESS else "to"
-            for j, peer in enumerate(peers or ()):
-                if peer.ip_block and any(block_contains(peer.ip_block, a) for a in addrs):
-                    out.append(
-                        f"networkpolicy {pol.namespace}/{pol.name} {d.direction}[{i}] {side}[{j}] "
-                        f"ipBlock {peer.ip_block.cidr} contains pod IP {addrs[0].describe()}: "
-                        "kexplore treats ipBlock as cluster-external (as np-guard does); "
-                        "some network plugins also apply it to pod IPs"
-                    )
+    for side, subject, peer in ((v.egress, src, dst), (v.ingress, dst, src)):
+        ref = side.decided_by or ""
+        if side.allowed and peer.pod is not None and ref.startswith("networkpolicy "):
+            hit = _only_by_ipblock(state, side.direction, subject, peer, dst, (v.protocol, v.port))
+            if hit:
+                out.append(f"{hit}; " + CAVEAT.format(signs=cilium_signs(state)))
     return out
+
+
+def _only_by_ipblock(
+    state: ClusterState,
+    direction: str,
+    subject: Endpoint,
+    peer: Endpoint,
+    dst: Endpoint,
+    want: tuple[str, int],
+) -> str:
+    """The ipBlock element admitting `want`, when every admitting rule admits the peer only
+    through an ipBlock; "" otherwise."""
+    pod = subject.selectable()
+    assert pod is not None
+    index = policy_index(state)
+    admitting = [
+        m for m in policy_tier(index, pod, peer, direction, dst).matches if m.ports.contains(*want)
+    ]
+    for m in admitting:
+        peers = index.rules(m.policy, direction)[m.index][0] or []
+        by_selector = any(
+            e.ip_block is None and index.peer_matches(e, m.policy.namespace, peer) for e in peers
+        )
+        if m.peer is None or by_selector:
+            return ""
+    if not admitting:
+        return ""
+    m = admitting[0]
+    assert m.peer is not None
+    block = (index.rules(m.policy, direction)[m.index][0] or [])[m.peer].ip_block
+    assert block is not None
+    addr = peer.block_addresses()[0].describe()
+    return f"{m.ref}: ipBlock {block.cidr} admits {peer.label()} by its pod IP {addr}"
 
 
 def dns_egress_verdicts(

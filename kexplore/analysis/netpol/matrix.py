@@ -1,9 +1,10 @@
 """The connectivity matrix over label-set classes of pods (plus external address ranges).
 
 Pods are grouped by namespace and by the values of only the label keys some selector reads
-(plus the named ports rules use, and node IPs for hostNetwork pods), so policy work is per
-class, not per pod pair. Without cluster-scoped tiers the matrix is sparse: a class that no
-policy isolates allows everything, and an isolated one lists only the peers its rules match.
+(plus the named ports rules use, and where pod IPs fall among the ipBlock ranges), so policy
+work is per class, not per pod pair. Without cluster-scoped tiers the matrix is sparse: a
+class that no policy isolates allows everything, and an isolated one lists only the peers
+its rules match.
 """
 
 from __future__ import annotations
@@ -174,7 +175,6 @@ class SparseSides:
             d: [p.index for p in peers if p.external and p.direction == d]
             for d in (INGRESS, EGRESS)
         }
-        self._hosts = [k for k in self._classes if peers[k].pods[0].spec.host_network]
         self._isolated: set[int] | None = None
         self._endpoints = [p.endpoint() for p in peers]
         self._elements: dict[tuple[str, str, bytes], list[int]] = {}
@@ -323,7 +323,7 @@ class SparseSides:
         self, element: NetworkPolicyPeer, policy_ns: str, externals: list[int]
     ) -> list[int]:
         if element.ip_block is not None:
-            return externals + self._hosts
+            return externals + self._classes  # ipBlocks match pod IPs too (DESIGN §3)
         if element.namespace_selector is None:
             return self.by_ns.get(policy_ns, [])
         sel = element.namespace_selector

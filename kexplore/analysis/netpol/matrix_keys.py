@@ -18,7 +18,7 @@ class Referenced:
 
     keys: frozenset[str]  # label keys some pod selector reads
     port_names: frozenset[str]  # container port names some rule names
-    by_ip: bool  # admin `networks` peers match pod IPs
+    by_ip: bool  # ipBlocks and admin `networks` peers match pod IPs
     by_node: bool  # admin `nodes` peers match hostNetwork pods by their node
 
 
@@ -28,6 +28,7 @@ def referenced(state: ClusterState) -> Referenced:
     def build() -> Referenced:
         keys: set[str] = set()
         names: set[str] = set()
+        blocks = False
         for pol in state.network_policies:
             keys |= pol.spec.pod_selector.keys()
             for direction in (INGRESS, EGRESS):
@@ -35,9 +36,10 @@ def referenced(state: ClusterState) -> Referenced:
                     for peer in peers or ():
                         if peer.pod_selector is not None:
                             keys |= peer.pod_selector.keys()
+                        blocks = blocks or peer.ip_block is not None
                     names.update(p.port for p in ports or () if isinstance(p.port, str))
         by_ip, by_node = _admin_refs(state, keys, names)
-        return Referenced(frozenset(keys), frozenset(names), by_ip, by_node)
+        return Referenced(frozenset(keys), frozenset(names), by_ip or blocks, by_node)
 
     return state._cached("netpol_referenced", build)  # type: ignore[no-any-return]
 
@@ -63,8 +65,8 @@ def _admin_refs(state: ClusterState, keys: set[str], names: set[str]) -> tuple[b
 
 def class_key(pod: Pod, refs: Referenced, place: Callable[[str], object]) -> tuple[object, ...]:
     """The class of a pod: namespace, projected labels, the named ports rules use, and
-    where its IP falls among the ipBlock ranges when that can matter (hostNetwork node IPs,
-    admin networks), plus its node for admin `nodes` peers."""
+    where its IPs fall among the ipBlock ranges when some ipBlock or admin network can match
+    them, plus its node for admin `nodes` peers."""
     labels = tuple(sorted((k, v) for k, v in pod.labels.items() if k in refs.keys))
     ports = tuple(
         sorted(

@@ -1,10 +1,10 @@
 """Endpoints of a connection and the per-state policy index (policies by namespace and direction).
 
-ipBlock semantics: the Kubernetes documentation says ipBlock is meant for cluster-external
-addresses and that pod IPs "may or may not" match it, depending on the network plugin.
-kexplore follows np-guard: an ipBlock never matches a pod (pods are matched only by pod and
-namespace selectors); it matches external addresses and the node IP of a hostNetwork pod.
-A verdict that this choice could change carries a note saying so.
+ipBlock semantics (DESIGN §3): an ipBlock matches every address in its CIDR minus its
+excepts, pod IPs included - the NetworkPolicy API's semantics, asserted by the Kubernetes
+e2e tests (egress to a pod by its /32, `except` carving a pod out). A hostNetwork pod is
+matched by its (node) IP. Cilium's CIDR rules do not select cluster endpoints by default:
+the networkpolicy layer says so where Cilium is detected (see `cilium_signs`).
 """
 
 from __future__ import annotations
@@ -58,13 +58,11 @@ class Endpoint:
         return None if self.pod is None or self.pod.spec.host_network else self.pod
 
     def block_addresses(self) -> list[IPRange]:
-        """What ipBlocks are matched against: an external range, or a hostNetwork pod's node
-        IPs (both families on dual-stack nodes); never a pod-network IP."""
+        """What ipBlocks are matched against: an external range, or the pod's IPs (both
+        families on dual-stack; a hostNetwork pod's are its node's)."""
         if self.pod is None:
             return [self.ip] if self.ip is not None else []
-        if self.pod.spec.host_network:
-            return [r for ip in self.pod.ips() if (r := IPRange.of_ip(ip)) is not None]
-        return []
+        return [r for ip in self.pod.ips() if (r := IPRange.of_ip(ip)) is not None]
 
     def label(self) -> str:
         if self.pod is not None:

@@ -31,6 +31,14 @@ def _ing(*rules: dict[str, Any], selector: dict[str, Any] | None = None) -> dict
     return {"podSelector": selector or WEB_SEL, "ingress": list(rules)}
 
 
+def _egress(app: str, *rules: dict[str, Any]) -> dict[str, Any]:
+    selector = {"matchLabels": {"app": app}}
+    return {"podSelector": selector, "policyTypes": ["Egress"], "egress": list(rules)}
+
+
+CARVED = {"ipBlock": {"cidr": "10.0.0.0/24", "except": ["10.0.0.10/32"]}}
+
+
 def _p(state: ClusterState, ns: str, name: str) -> Pod:
     found = state.get("Pod", ns, name)
     assert isinstance(found, Pod)
@@ -315,13 +323,43 @@ CASES: list[tuple[str, list[dict[str, Any]], str, str, str, int, bool]] = [
     ),
     ("a pod is never blocked from itself", [DENY_ING], "shop/web", "shop/web", "TCP", 8080, True),
     (
-        "ipBlock does not match pod IPs (np-guard semantics)",
+        "ipBlock matches pod IPs (the API's semantics, DESIGN §3)",
         [netpol("shop", "a", _ing({"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}))],
         "shop/client",
         "shop/web",
         "TCP",
         8080,
+        True,
+    ),
+    (
+        "egress to a pod by its /32 (Kubernetes e2e)",
+        [netpol("shop", "e", _egress("client", {"to": [{"ipBlock": {"cidr": "10.0.0.10/32"}}]}))],
+        "shop/client",
+        "shop/web",
+        "TCP",
+        8080,
+        True,
+    ),
+    (
+        "except carves a pod out of an ipBlock (Kubernetes e2e)",
+        [netpol("shop", "e", _egress("client", {"to": [CARVED]}))],
+        "shop/client",
+        "shop/web",
+        "TCP",
+        8080,
         False,
+    ),
+    (
+        "another policy re-allows the carved-out pod (Kubernetes e2e)",
+        [
+            netpol("shop", "e", _egress("client", {"to": [CARVED]})),
+            netpol("shop", "f", _egress("client", {"to": [{"ipBlock": {"cidr": "10.0.0.10/32"}}]})),
+        ],
+        "shop/client",
+        "shop/web",
+        "TCP",
+        8080,
+        True,
     ),
 ]
 
@@ -423,12 +461,26 @@ def test_near_miss_names_the_ports_allowed() -> None:
     ]
 
 
-def test_ip_block_covering_pod_ip_is_noted() -> None:
+def test_ip_block_covering_pod_ip_is_a_caveat_only_under_cilium() -> None:
     rule = {"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}
-    state = state_of(*NAMESPACES, WEB, CLIENT, netpol("shop", "ipb", _ing(rule)))
+    objects = [*NAMESPACES, WEB, CLIENT, netpol("shop", "ipb", _ing(rule))]
+    state = state_of(*objects)
     v = verdict(state, _p(state, "shop", "client"), _p(state, "shop", "web"), "TCP", 8080)
-    assert not v.allowed
-    assert any("ipBlock 10.0.0.0/8 contains pod IP 10.0.0.11" in n for n in v.notes)
+    assert v.allowed and v.caveats == []
+    agent = pod("kube-system", "cilium-x7k2p", {"k8s-app": "cilium"}, "192.168.1.5")
+    state = state_of(*objects, agent)
+    v = verdict(state, _p(state, "shop", "client"), _p(state, "shop", "web"), "TCP", 8080)
+    assert v.allowed
+    assert v.caveats and v.caveats[0].startswith(
+        "networkpolicy shop/ipb ingress[0] from[0]: ipBlock 10.0.0.0/8 admits shop/client by its "
+        "pod IP 10.0.0.11; Cilium is detected (agent pod kube-system/cilium-x7k2p)"
+    )
+    also = netpol(
+        "shop", "sel", _ing({"from": [{"podSelector": {"matchLabels": {"app": "client"}}}]})
+    )
+    state = state_of(*objects, agent, also)
+    v = verdict(state, _p(state, "shop", "client"), _p(state, "shop", "web"), "TCP", 8080)
+    assert v.allowed and v.caveats == []  # a podSelector admits it too: Cilium agrees
 
 
 def test_allowed_set_unions_rules_and_intersects_directions() -> None:
@@ -473,3 +525,16 @@ def test_dual_stack_host_network_pod_matches_an_ipv6_block() -> None:
     state = state_of(*NAMESPACES, WEB, host, allow)
     agent, web = _p(state, "kube-system", "agent"), _p(state, "shop", "web")
     assert verdict(state, agent, web, "TCP", 8080).allowed
+
+
+def test_named_port_of_another_protocol_admits_nothing_and_says_why() -> None:
+    rule = {"ports": [{"protocol": "TCP", "port": "dns"}]}
+    state = state_of(*NAMESPACES, WEB, CLIENT, netpol("shop", "dns", _ing(rule)))
+    client, web = _p(state, "shop", "client"), _p(state, "shop", "web")
+    assert allowed_connections(state, client, web).is_empty()  # no TCP port named dns
+    v = verdict(state, client, web, "UDP", 53)
+    assert not v.allowed
+    assert v.ingress.notes == [
+        "networkpolicy shop/dns ingress[0] matches shop/client but allows only no port; "
+        "port 'dns' is UDP 53 on shop/web, not TCP (a named port keeps its protocol)"
+    ]
