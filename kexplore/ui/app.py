@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static, Tabs
 
+from kexplore.checks.result import Status
 from kexplore.model.state import ClusterState
 from kexplore.transcript import Transcript
 from kexplore.ui.building import GraphBuilder
@@ -26,6 +27,7 @@ from kexplore.ui.commands import Commands
 from kexplore.ui.drill.pane import DrillPane
 from kexplore.ui.explorer import Explorer
 from kexplore.ui.graph.view import GraphView, Item
+from kexplore.ui.header import header, triage
 from kexplore.ui.keybar import KeyBar
 from kexplore.ui.ladder import LadderPane
 from kexplore.ui.messages import (
@@ -35,12 +37,13 @@ from kexplore.ui.messages import (
     LayerDone,
     ProbeDone,
     StateUpdated,
+    SweepDone,
 )
 from kexplore.ui.navigation import Scenes
 from kexplore.ui.navigator import Navigator
 from kexplore.ui.probing import ProberFactory, Probing
 from kexplore.ui.session_log import SessionLog
-from kexplore.ui.style import plain
+from kexplore.ui.style import plain, status_style
 
 SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
 
@@ -59,6 +62,7 @@ class KexploreApp(App[None]):
         Binding("minus", "radius(-1)", "radius-", key_display="-"),
         Binding("left_square_bracket", "failing(-1)", "prev fail", key_display="["),
         Binding("right_square_bracket", "failing(1)", "next fail", key_display="]"),
+        Binding("exclamation_mark", "edges", "edges, failing first", key_display="!"),
         Binding("escape", "back", "back", key_display="esc"),
         Binding("s", "mark_source", "source", show=False),
         Binding("t", "mark_target", "target", show=False),
@@ -164,17 +168,23 @@ class KexploreApp(App[None]):
             self.last_key = time.monotonic()
         await super().on_event(event)
 
+    def on_resize(self, _: events.Resize) -> None:
+        self.update_top()
+
     def on_unmount(self) -> None:
         self.transcript.close()
 
     def update_top(self) -> None:
+        """The header: failing/warn counts (`] next`), freshness, marked source, the data."""
         meta = self.ex.state.meta
-        parts = [meta.source or "data", meta.context, meta.time]
         fresh = self.freshness() if self.freshness is not None else ""
-        title = Text("kexplore ", "bold") + plain("  ".join(p for p in (*parts, fresh) if p))
-        if self.marked_source:
-            title.append_text(plain(f"   source: {self.marked_source}", "italic"))
-        self.query_one("#top", Static).update(title, layout=False)  # one line, fixed height
+        styles = {status: status_style(self, status) for status in Status}
+        tally = triage(self.ex.tally(), *self.checks.progress(), styles)
+        top = self.query_one("#top", Static)
+        where = [meta.source or "data", meta.context, meta.time]
+        width = top.size.width - 2 if top.size.width else self.size.width - 2
+        line = header(tally, where, fresh, self.marked_source, width)
+        top.update(line, layout=False)  # one line, fixed height
 
     # -- navigation ---------------------------------------------------------------------
     def go(self, focus: str | None, selected: Item | None = None) -> None:
@@ -186,6 +196,9 @@ class KexploreApp(App[None]):
 
     def action_command_line(self) -> None:
         self.commands.command_line()
+
+    def action_edges(self) -> None:
+        self.commands.edges()
 
     def action_help(self) -> None:
         self.commands.help()
@@ -286,6 +299,9 @@ class KexploreApp(App[None]):
 
     def on_check_done(self, message: CheckDone) -> None:
         self.checks.done(message)
+
+    def on_sweep_done(self, _: SweepDone) -> None:
+        self.checks.sweep_done()
 
     def on_check_failed(self, message: CheckFailed) -> None:
         self.checks.failed(message)

@@ -19,7 +19,7 @@ from kexplore.errors import KexploreError
 from kexplore.probes.base import Prober
 from kexplore.ui.drill.pane import DrillPane
 from kexplore.ui.graph.scene import EdgeKey, Scene
-from kexplore.ui.messages import CheckDone, CheckFailed, CheckKey, LayerDone
+from kexplore.ui.messages import CheckDone, CheckFailed, CheckKey, LayerDone, SweepDone
 from kexplore.ui.style import plain
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class EdgeChecks:
         self.sweep_enabled = sweep
         self.sweep_scenes = False  # big cluster: sweep only the edges of the scene shown
         self.current: CheckKey | None = None
+        self.sweep_total = 0  # edges the running full sweep checks (0: none running)
         self._timer: Timer | None = None
 
     def check(self, key: CheckKey, source: str, target: str, adhoc: bool = False) -> None:
@@ -137,19 +138,31 @@ class EdgeChecks:
                 continue
             self.app.post_message(CheckDone(key, report))
             time.sleep(SWEEP_PAUSE)  # let the UI thread take the GIL between checks
+        self.app.post_message(SweepDone())
 
-    def start_sweep(self, keys: list[EdgeKey]) -> None:
+    def start_sweep(self, keys: list[EdgeKey]) -> bool:
         """Every edge of a small cluster; on a big one, the edges of each scene shown."""
-        if self.sweep_enabled and keys and len(keys) <= SWEEP_LIMIT:
-            work = partial(self._sweep, keys)
-            self.app.run_worker(
-                work, thread=True, exclusive=True, exit_on_error=False, group="sweep"
-            )
+        if not (self.sweep_enabled and keys and len(keys) <= SWEEP_LIMIT):
+            return False
+        work = partial(self._sweep, keys)
+        self.app.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group="sweep")
+        return True
 
     def sweep_all(self, talks: list[EdgeKey]) -> None:
-        """New graph: sweep its edges, or only each scene's when there are too many."""
+        """New graph: sweep its edges, or only each scene's when there are too many (the
+        header counts the full sweep's progress)."""
         self.sweep_scenes = len(talks) > SWEEP_LIMIT
-        self.start_sweep(talks)
+        self.sweep_total = len(talks) if self.start_sweep(talks) else 0
+        self.app.update_top()
+
+    def sweep_done(self) -> None:
+        self.sweep_total = 0
+        self.app.update_top()
+
+    def progress(self) -> tuple[int, int]:
+        """(edges checked, edges the full sweep checks): equal when no sweep runs."""
+        checked = len(self.app.ex.reports)
+        return checked, max(checked, self.sweep_total)
 
     def sweep_scene(self, scene: Scene) -> None:
         if not self.sweep_scenes or self.app.focus_node is None:
@@ -172,8 +185,8 @@ class EdgeChecks:
                 app.go(key[0], ("edge", key))
         else:
             app.ex.reports[key] = message.report
-        app.session.checked(message.report)
         app.graph_view.set_verdicts(app.ex.verdicts(), app.ex.failing_layers())
+        app.update_top()
         if key == self.current:
             texts = app.ex.edge_texts(key)
             label = f"{texts[0]} → {texts[1]}" if texts else ""
@@ -185,6 +198,9 @@ class EdgeChecks:
         self.app.notify(message.text, severity="error", markup=False)
 
     def finish(self, title: Text, report: EdgeReport) -> None:
+        """The current edge's ladder: shown, and recorded as looked at (the sweep's checks
+        are not transcript events)."""
+        self.app.session.checked(report)
         self.app.ladder.finish(title, report)
         self.app.drill.show_edge(self.app.ex, report, self.app.ladder.selected_layer())
 

@@ -72,7 +72,7 @@ class Commands:
                 "NetworkPolicy connectivity of this namespace (:matrix [NS...])",
                 self.matrix,
             ),
-            ("Edges", "every inferred edge and its verdict (:edges)", self.edges),
+            ("Edges", "every edge and its verdict, failing first (! or :edges)", self.edges),
             ("Export transcript", "write the session as Markdown and HTML (:export)", self.export),
             ("Contexts", "list kubeconfig contexts (:ctx)", self.contexts),
             ("Keys", "help for the focused view (?)", self.help),

@@ -64,6 +64,13 @@ class Explorer:
     def failing_layers(self) -> dict[EdgeKey, str]:
         return {k: r.failing_layer for k, r in self.reports.items() if r.failing_layer}
 
+    def tally(self) -> dict[Status, int]:
+        """How many checked edges have each verdict."""
+        counts = dict.fromkeys(Status, 0)
+        for report in self.reports.values():
+            counts[report.verdict] += 1
+        return counts
+
     def failing(self) -> list[EdgeKey]:
         """Checked edges whose verdict is fail, in edge order."""
         return [k for k in self.talks() if k in self.reports and self.reports[k].failing_layer]

@@ -66,3 +66,8 @@ class ProbeDone(Message):
     """A live probe finished (posted from the probe worker's thread)."""
 
     result: ProbeResult
+
+
+@dataclass
+class SweepDone(Message):
+    """The background sweep of every edge finished."""

@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kexplore.checks.result import EdgeReport
+from kexplore.checks.result import EdgeReport, Status
 from kexplore.render.style import GLYPH
 from kexplore.ui.style import plain, status_style
 
@@ -47,35 +47,87 @@ class HelpScreen(ModalScreen[None]):
             yield table
 
 
+EdgeRow = tuple[Any, str, str, EdgeReport | None]
+ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.PASS: 4}  # unchecked: 3
+
+
+def fails_first(rows: list[EdgeRow]) -> list[EdgeRow]:
+    """Failing edges first, then unknown, warn, not yet checked, and passing ones."""
+    return sorted(rows, key=lambda r: ORDER.get(r[3].verdict, 3) if r[3] else 3)
+
+
+def edge_words(row: EdgeRow) -> str:
+    """What `/` matches in an edge row: source, target, verdict and failing layer."""
+    _, source, target, report = row
+    verdict = f"{report.verdict} {report.failing_layer or ''}" if report else "not checked"
+    return f"{source} {target} {verdict}".lower()
+
+
 class EdgesScreen(ModalScreen[Any]):
-    """Every inferred edge with its verdict; enter jumps to it."""
+    """Every inferred edge, failing first; `/` filters, enter opens one."""
 
-    BINDINGS = [Binding("escape,q", "dismiss(None)", "close")]
+    BINDINGS = [
+        Binding("escape", "close", "clear filter / close", key_display="esc"),
+        Binding("q", "dismiss(None)", "close"),
+        Binding("slash", "filter", "filter", key_display="/"),
+    ]
 
-    def __init__(self, rows: list[tuple[Any, str, str, EdgeReport | None]]) -> None:
+    def __init__(self, rows: list[EdgeRow]) -> None:
         super().__init__()
-        self.rows = rows
+        self.rows = fails_first(rows)
+        self.shown = self.rows
 
     def compose(self) -> ComposeResult:
         with Vertical(id="edges"):
-            yield Static(Text("Edges (enter jumps to one)", "bold"))
+            failing = sum(1 for r in self.rows if r[3] and r[3].verdict is Status.FAIL)
+            title = f"Edges — {failing} failing of {len(self.rows)}, failing first"
+            yield Static(Text(f"{title}  (enter opens, / filters, esc closes)", "bold"))
+            yield Input(placeholder="filter: source, target, verdict or layer", id="edges-filter")
             yield DataTable(cursor_type="row", id="edges-table")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("source", "target", "verdict", "failing layer")
-        for index, (_, source, target, report) in enumerate(self.rows):
+        table.add_columns("verdict", "source", "target", "failing layer")
+        self._fill("")
+        table.focus()
+
+    def _fill(self, needle: str) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.shown = [r for r in self.rows if needle in edge_words(r)]
+        for index, (_, source, target, report) in enumerate(self.shown):
             if report is None:
                 verdict, layer = Text("· not checked", "dim"), Text("")
             else:
                 style = status_style(self.app, report.verdict)
                 verdict = Text(f"{GLYPH[report.verdict]} {report.verdict}", style)
                 layer = Text(report.failing_layer or "")
-            table.add_row(plain(source), plain(target), verdict, layer, key=str(index))
-        table.focus()
+            table.add_row(verdict, plain(source), plain(target), layer, key=str(index))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#edges-filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_close(self) -> None:
+        """esc: clear the filter first, then close."""
+        box = self.query_one("#edges-filter", Input)
+        if box.value or box.has_focus:
+            box.value, box.display = "", False
+            self.query_one(DataTable).focus()
+        else:
+            self.dismiss(None)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._fill(event.value.strip().lower())
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(DataTable).focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.dismiss(self.rows[int(event.row_key.value or 0)][0])
+        self.dismiss(self.shown[int(event.row_key.value or 0)][0])
 
 
 class ContextScreen(ModalScreen[str | None]):
