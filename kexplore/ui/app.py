@@ -178,9 +178,9 @@ class KexploreApp(App[None]):
         """The header: failing/warn counts (`] next`), freshness, marked source, the data."""
         meta = self.ex.state.meta
         fresh = self.freshness() if self.freshness is not None else ""
-        styles = {status: status_style(self, status) for status in Status}
-        tally = triage(self.ex.tally(), *self.checks.progress(), styles)
         top = self.query_one("#top", Static)
+        styles = {status: status_style(top.app, status) for status in Status}
+        tally = triage(self.ex.tally(), *self.checks.progress(), styles)
         where = [meta.source or "data", meta.context, meta.time]
         width = top.size.width - 2 if top.size.width else self.size.width - 2
         line = header(tally, where, fresh, self.marked_source, width)
