@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -64,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="agree to add a debug container to a pod without tools"
     )
     check.add_argument("-o", "--output", choices=OUTPUTS_CHECK, default="text")
+    check.add_argument("--fix-out", metavar="DIR", help="write the proposed patches to DIR")
+    check.add_argument(
+        "--what-if",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="apply a patch (from --fix-out) or manifest to a scratch copy first (repeatable)",
+    )
     _add_source_flags(check, sub=True)
 
     matrix = sub.add_parser("matrix", help="allowed connections between workloads")
@@ -125,16 +134,13 @@ def _check_args(args: argparse.Namespace) -> TargetSpec:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """`kexplore check`: exit 0 no layer fails, 1 a layer fails."""
+    """`kexplore check`: exit 0 no layer fails, 1 a layer fails (after --what-if edits)."""
     target = _check_args(args)
-    from rich.console import Console
-
     from kexplore.checks.ladder import require_named_target, run_ladder
     from kexplore.checks.result import Status
-    from kexplore.render.json_out import report_json
-    from kexplore.render.markdown import report_markdown
-    from kexplore.render.text import render_text
+    from kexplore.fixes.edits import read_edits
 
+    edits = [edit for path in args.what_if for edit in read_edits(path)]
     state = load_state(args)
     source = resolve_source(state, args.source, (args.namespace or [""])[0])
     require_named_target(state, target)
@@ -145,13 +151,87 @@ def run_check(args: argparse.Namespace) -> int:
         prober = prober_from_args(args, state)
     report = run_ladder(state, source, target, prober=prober)
     _print_warnings(state)
-    if args.output == "json":
-        print(report_json(report))
-    elif args.output == "markdown":
-        print(report_markdown(report), end="")
-    else:
-        render_text(report, Console(highlight=False))
+    what_if = None
+    if edits:
+        report, what_if, state = _what_if(args, state, edits, target.port)
+    _attach_fixes(args, state, report, target.port)
+    _print_check(args, report, what_if)
     return 1 if report.verdict is Status.FAIL else 0
+
+
+def _edge_spec(args: argparse.Namespace, state: ClusterState, port: object) -> Any:
+    from kexplore.fixes.whatif import EdgeSpec, canonical
+
+    default = int(args.port) if args.port is not None else None
+    return canonical(state, EdgeSpec(args.source, args.target, args.protocol.upper(), default))
+
+
+def _what_if(
+    args: argparse.Namespace, state: ClusterState, edits: list[Any], port: object
+) -> tuple[Any, Any, ClusterState]:
+    """The edge on the scratch copy (the report shown), the what-if, and the scratch state."""
+    from kexplore.errors import InputError
+    from kexplore.fixes.edits import PatchError
+    from kexplore.fixes.whatif import what_if
+
+    try:
+        result = what_if(state, edits, _edge_spec(args, state, port))
+    except PatchError as e:
+        raise InputError(f"--what-if: {e}", "regenerate the patch against this data") from e
+    assert result.focus is not None
+    if result.focus.after is None:
+        raise InputError(
+            f"--what-if: the edge {args.source} → {args.target} no longer exists after the edits",
+            "check the edits",
+        )
+    return result.focus.after, result, result.scratch.state
+
+
+def _attach_fixes(args: argparse.Namespace, state: ClusterState, report: Any, port: object) -> None:
+    from kexplore.fixes.propose import CONFIG_LAYERS, attach_fixes
+    from kexplore.render.fixes_out import write_fix_files
+
+    if report.failing_layer not in CONFIG_LAYERS:
+        return
+    attach_fixes(state, report, _edge_spec(args, state, port))
+    if args.fix_out:
+        for path in write_fix_files(report, args.fix_out):
+            print(f"wrote {path}", file=sys.stderr)
+
+
+def _print_check(args: argparse.Namespace, report: Any, what_if: Any) -> None:
+    from rich.console import Console
+
+    from kexplore.fixes.propose import CONFIG_LAYERS, NO_PATCH
+    from kexplore.render.fixes_out import what_if_json, what_if_lines
+    from kexplore.render.markdown import report_markdown
+    from kexplore.render.text import render_text
+
+    no_patch = report.failing_layer is not None and report.failing_layer not in CONFIG_LAYERS
+    if args.output == "json":
+        data = report.to_json()
+        if what_if is not None:
+            data["what_if"] = what_if_json(what_if)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    lines = what_if_lines(what_if) if what_if is not None else []
+    if args.output == "markdown":
+        if lines:
+            print("> " + "\n> ".join(lines) + "\n")
+        print(report_markdown(report), end="")
+        if no_patch:
+            print(f"\n{NO_PATCH}.")
+        return
+    console = Console(highlight=False)
+    for line in lines:
+        console.print(
+            line, markup=False, soft_wrap=True, style="bold yellow" if line is lines[0] else ""
+        )
+    if lines:
+        console.print()
+    render_text(report, console)
+    if no_patch:
+        console.print(f"\n{NO_PATCH}", markup=False, style="dim")
 
 
 def _print_warnings(state: ClusterState) -> None:

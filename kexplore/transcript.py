@@ -13,6 +13,7 @@ from typing import IO, Any
 from kexplore.checks.result import (
     EdgeReport,
     Evidence,
+    Fix,
     LayerResult,
     SourceRef,
     Status,
@@ -136,6 +137,7 @@ def report_from_json(data: dict[str, Any]) -> EdgeReport:
             commands=list(r.get("commands", [])),
             hint=r.get("hint"),
             explained_by=r.get("explained_by"),
+            fix=[Fix(**f) for f in r.get("fix", [])],
         )
         for r in data["layers"]
     ]

@@ -42,6 +42,26 @@ class Evidence:
 
 
 @dataclass
+class Fix:
+    """One object change of a proposed fix (DESIGN §10). Entries sharing `option` are applied
+    together; different options are alternatives. `target` names the object for kexplore
+    (`Service shop/search`); `mode` is json-patch, manifest or delete."""
+
+    object: str
+    patch: str
+    diff: str
+    effect: str
+    option: int = 1
+    title: str = ""
+    command: str = ""
+    target: str = ""
+    mode: str = "json-patch"
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+@dataclass
 class LayerResult:
     """The outcome of one layer of the ladder."""
 
@@ -53,10 +73,11 @@ class LayerResult:
     commands: list[str] = field(default_factory=list)
     hint: str | None = None
     explained_by: str | None = None
+    fix: list[Fix] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """The layer as DESIGN §2's JSON object."""
-        return {
+        """The layer as DESIGN §2's JSON object (`fix` only on a layer with a proposed fix)."""
+        out = {
             "id": self.id,
             "status": str(self.status),
             "summary": self.summary,
@@ -66,6 +87,9 @@ class LayerResult:
             "hint": self.hint,
             "explained_by": self.explained_by,
         }
+        if self.fix:
+            out["fix"] = [f.to_json() for f in self.fix]
+        return out
 
 
 @dataclass

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from kexplore.checks.result import EdgeReport, LayerResult
+from kexplore.checks.result import EdgeReport, Fix, LayerResult
+from kexplore.render.fixes_out import options
 from kexplore.render.sanitize import strip_controls
 from kexplore.render.style import badge
 
@@ -52,6 +53,22 @@ def layer_markdown(layer: LayerResult) -> list[str]:
         lines += [f"**Hint:** {md_escape(layer.hint)}", ""]
     if layer.commands:
         lines += [*code_block([strip_controls(c) for c in layer.commands], "sh"), ""]
+    return lines + fixes_markdown(layer.fix)
+
+
+def fixes_markdown(fixes: list[Fix]) -> list[str]:
+    """The fix options as Markdown sections with diff and shell blocks."""
+    lines: list[str] = []
+    for entries in options(fixes):
+        first = entries[0]
+        lines += [f"#### Fix {first.option}: {md_escape(first.title)}", ""]
+        lines += [f"**Effect:** {md_escape(first.effect)}", ""]
+        for fix in entries:
+            lines += [*code_block(strip_controls(fix.diff).splitlines(), "diff"), ""]
+        lines += [
+            *code_block([strip_controls(f.command).replace("\n", " ") for f in entries], "sh"),
+            "",
+        ]
     return lines
 
 

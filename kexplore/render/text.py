@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kexplore.checks.result import EdgeReport, LayerResult, Status
+from kexplore.render.fixes_out import fixes_text
 from kexplore.render.sanitize import strip_controls
 from kexplore.render.style import STYLE, badge
 
@@ -61,6 +62,8 @@ def layer_details(layer: LayerResult) -> Group:
         grid.add_row(Text("  hint", style="bold"), _plain(layer.hint))
     for cmd in layer.commands:
         grid.add_row(Text("  $", style="dim"), _plain(cmd, "dim"))
+    if layer.fix:
+        return Group(title, grid, fixes_text(layer.fix))
     return Group(title, grid)
 
 

@@ -1,0 +1,172 @@
+"""A scratch copy of a ClusterState with edits applied: derived objects recomputed (a changed
+Service's EndpointSlices, a workload's pods rolled out) and stale observations set aside."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kexplore.fixes.edits import Edit, ObjectKey, apply_edit, raw_of
+from kexplore.model.base import K8s, LabelSelector
+from kexplore.model.istio import DestinationRule, WorkloadLabels, WorkloadSelector
+from kexplore.model.kinds import convert_object
+from kexplore.model.pods import Pod
+from kexplore.model.policies import NetworkPolicy
+from kexplore.model.services import Service
+from kexplore.model.state import ClusterState, SourceMeta, meta_of
+from kexplore.model.workloads import Workload
+
+# Objects whose change reaches every namespace (the mesh root, cluster-scoped kinds).
+_CLUSTER_WIDE = frozenset({"Namespace", "Node", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy"})
+
+
+@dataclass
+class Scratch:
+    """The edited copy, what changed, and what it no longer trusts."""
+
+    state: ClusterState
+    changed: list[ObjectKey] = field(default_factory=list)
+    affected_pods: set[tuple[str, str]] = field(default_factory=set)
+    namespaces: set[str] = field(default_factory=set)
+    everywhere: bool = False
+    stale: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def touches(self, *namespaces: str) -> bool:
+        """Whether an edge between these namespaces may be changed by the edits."""
+        return self.everywhere or any(ns in self.namespaces for ns in namespaces)
+
+
+def copy_state(state: ClusterState) -> ClusterState:
+    """A copy sharing the (immutable) objects; the per-kind stores are new dicts."""
+    meta = SourceMeta(**{**vars(state.meta), "unreadable": dict(state.meta.unreadable)})
+    out = ClusterState(meta)
+    for kind, objs in state.objects.items():
+        out.objects[kind] = dict(objs)
+    out.warnings = list(state.warnings)
+    out.recorded_probes = list(state.recorded_probes)
+    out.logs = list(state.logs)
+    return out
+
+
+def scratch(state: ClusterState, edits: Iterable[Edit], root_namespace: str) -> Scratch:
+    """Apply the edits to a copy (PatchError when one does not apply)."""
+    out = Scratch(copy_state(state))
+    for edit in edits:
+        key = edit.key
+        before = out.state.get(key.kind, key.namespace, key.name)
+        after = apply_edit(out.state, edit)
+        if before is not None:
+            out.state.remove(key.kind, key.namespace, key.name)
+        if after is not None:
+            out.state.add(after)
+        out.changed.append(key)
+        out.namespaces.add(key.namespace)
+        out.everywhere |= key.kind in _CLUSTER_WIDE or key.namespace == root_namespace
+        for obj in (before, after):
+            if obj is not None:
+                out.affected_pods |= _pods_of(state, obj)
+        if isinstance(before, Workload) and isinstance(after, Workload):
+            _roll_out(out, before, after)
+    _recompute_endpoints(out)
+    _set_aside_observations(out)
+    return out
+
+
+def _pods_of(state: ClusterState, obj: K8s) -> set[tuple[str, str]]:
+    """The pods whose traffic an object decides (selected, owned, or behind its host)."""
+    ns = meta_of(obj).namespace
+    pods: list[Pod] = []
+    if isinstance(obj, Pod):
+        pods = [obj]
+    elif isinstance(obj, Workload):
+        pods = state.pods_of_workload(obj)
+    elif isinstance(obj, Service) and obj.spec.selector:
+        pods = state.pods_matching(ns, obj.spec.selector)
+    elif isinstance(obj, NetworkPolicy):
+        pods = [p for p in state.pods_in(ns) if obj.spec.pod_selector.matches(p.labels)]
+    elif isinstance(obj, DestinationRule):
+        host = obj.spec.host.split(".")
+        svc = state.get("Service", host[1] if len(host) > 1 else ns, host[0])
+        pods = _pods_of_service(state, svc)
+    else:
+        pods = _selected(state, obj, ns)
+    return {(p.namespace, p.name) for p in pods}
+
+
+def _pods_of_service(state: ClusterState, svc: K8s | None) -> list[Pod]:
+    if isinstance(svc, Service) and svc.spec.selector:
+        return state.pods_matching(svc.namespace, svc.spec.selector)
+    return []
+
+
+def _selected(state: ClusterState, obj: K8s, ns: str) -> list[Pod]:
+    """Istio policies: a workload selector picks pods; none means the whole namespace."""
+    spec = getattr(obj, "spec", None)
+    selector = getattr(spec, "selector", None) or getattr(spec, "workload_selector", None)
+    if isinstance(selector, WorkloadSelector | WorkloadLabels | LabelSelector):
+        return [p for p in state.pods_in(ns) if selector.matches(p.labels)]
+    return state.pods_in(ns)
+
+
+def _roll_out(out: Scratch, before: Workload, after: Workload) -> None:
+    """A changed pod template reaches the workload's pods, as a rollout would."""
+    old, new = before.pod_template(), after.pod_template()
+    if old is None or new is None or old == new:
+        return
+    new_containers = {c["name"]: c for c in raw_of(new.spec).get("containers", [])}
+    for pod in out.state.pods_of_workload(before):
+        raw = raw_of(pod)
+        meta = raw["metadata"]
+        for field_name in ("labels", "annotations"):
+            own = getattr(old.metadata, field_name)
+            kept = {k: v for k, v in meta[field_name].items() if k not in own}
+            meta[field_name] = {**kept, **getattr(new.metadata, field_name)}
+        raw["spec"]["containers"] = [
+            new_containers.get(c["name"], c) for c in raw["spec"]["containers"]
+        ]
+        rolled = convert_object(raw)
+        if isinstance(rolled, Pod):
+            out.state.add(rolled)
+            out.affected_pods.add((pod.namespace, pod.name))
+    out.notes.append(
+        f"{ObjectKey.of(after).ref()}: its pods are judged with the new template (as after a "
+        "rollout)"
+    )
+
+
+def _recompute_endpoints(out: Scratch) -> None:
+    """EndpointSlices and Endpoints are the controller's output: for a changed Service, or
+    one selecting a changed pod, they are dropped so backends come from the selector."""
+    state = out.state
+    for svc in state.services:
+        key = ObjectKey("Service", svc.namespace, svc.name)
+        pods = {(p.namespace, p.name) for p in _pods_of_service(state, svc)}
+        if key in out.changed or pods & out.affected_pods:
+            for slice_ in state.slices_for(svc.namespace, svc.name):
+                state.remove("EndpointSlice", slice_.namespace, slice_.name)
+            state.remove("Endpoints", svc.namespace, svc.name)
+
+
+def _set_aside_observations(out: Scratch) -> None:
+    """Probe results and logs recorded on (or towards) changed objects no longer hold."""
+    state = out.state
+    ips: set[str] = set()
+    for ns, name in out.affected_pods:
+        pod = state.get("Pod", ns, name)
+        if isinstance(pod, Pod):
+            ips.update(pod.ips())
+    for svc in state.services:
+        pods = {(p.namespace, p.name) for p in _pods_of_service(state, svc)}
+        if ObjectKey("Service", svc.namespace, svc.name) in out.changed or pods & out.affected_pods:
+            ips.update(svc.spec.cluster_ips or [svc.spec.cluster_ip])
+    kept = []
+    for probe in state.recorded_probes:
+        host = probe.target.rsplit(":", 1)[0]
+        if (probe.namespace, probe.pod) in out.affected_pods or host in ips:
+            out.stale.append(
+                f"recorded {probe.probe} from pod {probe.namespace}/{probe.pod} to {probe.target}"
+            )
+        else:
+            kept.append(probe)
+    state.recorded_probes = kept
