@@ -251,8 +251,32 @@ def test_route_to_an_existing_subset_passes() -> None:
     assert "virtualservice shop/cart-vs" in refs(result)
 
 
-def test_a_subset_selecting_no_pods_is_a_finding_even_unrouted() -> None:
+def test_an_unused_subset_selecting_no_pods_is_only_a_note() -> None:
     result = run(cluster(SUBSETS))
+    assert result.status is Status.PASS, result.summary
+    unused = [e for e in result.evidence if e.ref == "destinationrule shop/cart-dr subsets[v3]"]
+    assert [e.detail for e in unused] == ["selects no pods; unused: no route sends to it"]
+    assert run(cluster(_vs("v1"), SUBSETS)).status is Status.PASS  # routes only to v1
+
+
+def test_a_weighted_route_to_an_empty_subset_warns() -> None:
+    split = istio(
+        "VirtualService",
+        "shop",
+        "cart-vs",
+        {
+            "hosts": ["cart"],
+            "http": [
+                {
+                    "route": [
+                        {"destination": {"host": "cart", "subset": "v1"}, "weight": 90},
+                        {"destination": {"host": "cart", "subset": "v3"}, "weight": 10},
+                    ]
+                }
+            ],
+        },
+    )
+    result = run(cluster(split, SUBSETS))
     assert result.status is Status.WARN
     assert "subset v3 of destinationrule shop/cart-dr selects no pods" in result.summary
 

@@ -16,6 +16,7 @@ DATAPLANE_LABEL = "istio.io/dataplane-mode"
 WAYPOINT_LABEL = "istio.io/use-waypoint"
 
 SIDECAR, AMBIENT, NONE = "sidecar", "ambient", "none"
+NEVER_INJECTED = ("kube-system", "kube-public")
 
 
 @dataclass(frozen=True)
@@ -67,24 +68,44 @@ def would_inject(
     annotations: dict[str, str],
     host_network: bool = False,
 ) -> tuple[bool, str]:
-    """The injector's decision for a pod (or pod template) with these labels and annotations."""
+    """The injector's decision for a pod (or pod template) with these labels and annotations.
+
+    Istio's default webhooks: a namespace labelled `istio-injection` (enabled injects,
+    disabled never) wins over `istio.io/rev`; a labelled namespace injects unless the pod
+    opts out with `sidecar.istio.io/inject=false` (label, else annotation: the label wins);
+    an unlabelled namespace injects only a pod *labelled* `sidecar.istio.io/inject=true` or
+    `istio.io/rev` (the webhook's objectSelector reads labels, so an annotation alone does
+    not). hostNetwork pods and kube-system / kube-public are never injected.
+    """
     if host_network:
         return False, "hostNetwork pods are never injected"
+    if namespace in NEVER_INJECTED:
+        return False, f"pods in {namespace} are never injected"
     ns_labels = state.namespace_labels(namespace)
-    pod_choice = labels.get(INJECT_KEY, annotations.get(INJECT_KEY, ""))
-    where = "label" if INJECT_KEY in labels else "annotation"
-    if pod_choice.lower() == "false":
-        return False, f"pod {where} {INJECT_KEY}=false"
+    opt_out = _pod_opt_out(labels, annotations)
     ns_label = ns_labels.get(INJECTION_LABEL)
-    if ns_label is not None:
-        enabled = ns_label == "enabled"
-        return enabled, f"namespace {namespace} label {INJECTION_LABEL}={ns_label}"
-    if REVISION_LABEL in ns_labels:
-        rev = ns_labels[REVISION_LABEL]
-        return True, f"namespace {namespace} label {REVISION_LABEL}={rev}"
-    if pod_choice.lower() == "true":
-        return True, f"pod {where} {INJECT_KEY}=true"
+    if ns_label is not None and ns_label != "enabled":
+        return False, f"namespace {namespace} label {INJECTION_LABEL}={ns_label}"
+    if ns_label is not None or REVISION_LABEL in ns_labels:
+        key = INJECTION_LABEL if ns_label is not None else REVISION_LABEL
+        why = f"namespace {namespace} label {key}={ns_labels[key]}"
+        return (False, opt_out) if opt_out else (True, why)
+    if labels.get(INJECT_KEY) == "true":
+        return True, f"pod label {INJECT_KEY}=true"
+    if REVISION_LABEL in labels and not opt_out:
+        return True, f"pod label {REVISION_LABEL}={labels[REVISION_LABEL]}"
     return False, f"namespace {namespace} has no injection label"
+
+
+def _pod_opt_out(labels: dict[str, str], annotations: dict[str, str]) -> str:
+    """The pod's `sidecar.istio.io/inject` opt-out (label, else annotation), or ""."""
+    if INJECT_KEY in labels:
+        value, where = labels[INJECT_KEY], "label"
+    else:
+        value, where = annotations.get(INJECT_KEY, ""), "annotation"
+    if value.lower() in ("", "y", "yes", "true", "on"):
+        return ""
+    return f"pod {where} {INJECT_KEY}={value}"
 
 
 def ambient_enrolled(state: ClusterState, pod: Pod) -> tuple[bool, str]:
@@ -117,9 +138,10 @@ def dataplane_of(state: ClusterState, pod: Pod, service: Service | None = None) 
     owner = state.top_owner(pod)
     workload = f"{owner.kind.lower()} {owner.namespace}/{owner.name}" if owner else ""
     if proxy_container(pod) is not None:
-        return Dataplane(
-            pod, SIDECAR, f"container {PROXY_CONTAINER} present", expected, "", workload
-        )
+        reason = f"container {PROXY_CONTAINER} present"
+        if pod.synthesized and expected:
+            reason = f"{PROXY_CONTAINER} injected at admission ({why})"
+        return Dataplane(pod, SIDECAR, reason, expected, "", workload)
     ambient, ambient_why = ambient_enrolled(state, pod)
     if ambient and not pod.spec.host_network:
         waypoint = waypoint_of(state, pod, service)

@@ -466,7 +466,9 @@ def _route_issues(
 def _empty_subsets(
     state: ClusterState, verdict: MeshVerdict, edge: MeshEdge, vs: VirtualService | None
 ) -> None:
-    """Subsets selecting no pods: routed to unconditionally = 503 UH, else a finding."""
+    """Subsets selecting no pods: a route sending all its traffic there = 503 UH (fail), a
+    conditional or weighted one = some requests (warn); a subset no route names is unused
+    and only noted (Bookinfo's DestinationRules define subsets for versions not deployed)."""
     assert edge.service is not None
     host = service_fqdn(edge.service)
     choice = rules_for_host(state, host, edge.source_namespace, {}, edge.service.namespace)
@@ -476,14 +478,21 @@ def _empty_subsets(
             if subset_pods(state, rule, subset.labels) != []:
                 continue
             via = [d for d in routed if d.destination.subset == subset.name and d.fqdn() == host]
-            taken = any(not d.conditional and d.weight > 0 for d in via)
+            share = sum(d.weight for d in via if not d.conditional)
+            taken = share >= 100  # every request; a weighted share or a match: some
             facts = [
                 Fact(
                     ref("DestinationRule", rule, f"subsets[{subset.name}]"),
                     f"labels {subset.labels}",
                 )
             ]
+            if not via:
+                verdict.note(Fact(facts[0].ref, "selects no pods; unused: no route sends to it"))
+                continue
             facts += [Fact(ref("VirtualService", d.vs, d.path), "routes to it") for d in via]
             title = f"subset {subset.name} of {ref('DestinationRule', rule)} selects no pods"
+            if not taken:
+                some = f"{share}% of requests" if share else "requests matching a route condition"
+                title = f"{title}; {some} are routed there"
             severity = FAIL if taken else WARN
             verdict.add(MeshIssue(severity, title, NO_HEALTHY, facts, "fix the subset labels"))

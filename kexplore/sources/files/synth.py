@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import msgspec
+
+from kexplore.analysis.mesh.dataplane import PROXY_CONTAINER, proxy_container, would_inject
 from kexplore.model.base import ObjectMeta, OwnerReference
-from kexplore.model.pods import Pod
+from kexplore.model.pods import Container, ContainerPort, Pod
 from kexplore.model.state import ClusterState
 from kexplore.model.workloads import Workload
 
 # The kind of the objects a workload creates that in turn own its pods.
 _CHILD_KIND = {"Deployment": "ReplicaSet", "CronJob": "Job"}
 _PARENT_KINDS = tuple(_CHILD_KIND.values())
+# What Istio's injector adds that kexplore reads: the proxy container and its metrics port.
+_PROXY = Container(
+    name=PROXY_CONTAINER,
+    image="istio/proxyv2",
+    ports=(ContainerPort(container_port=15090, name="http-envoy-prom"),),
+)
 
 
 def synthesize_pods(state: ClusterState) -> list[Pod]:
@@ -31,7 +40,7 @@ def synthesize_pods(state: ClusterState) -> list[Pod]:
         return []
     owned = _owners_with_pods(state)
     return [
-        synthesized_pod(w)
+        admitted(state, synthesized_pod(w))
         for w in candidates
         if (w.kind, w.namespace, w.name) not in owned
         and _controller(state, w) is None
@@ -58,6 +67,19 @@ def synthesized_pod(workload: Workload) -> Pod:
         owner_references=(owner,),
     )
     return Pod(metadata=meta, spec=template.spec, synthesized=True)
+
+
+def admitted(state: ClusterState, pod: Pod) -> Pod:
+    """The pod as admission would create it: with istio-proxy where Istio's injector adds it
+    (namespace and pod labels, pod annotation; see `would_inject`)."""
+    meta = pod.metadata
+    inject, _ = would_inject(
+        state, pod.namespace, meta.labels, meta.annotations, pod.spec.host_network
+    )
+    if not inject or proxy_container(pod) is not None:
+        return pod
+    spec = msgspec.structs.replace(pod.spec, containers=(*pod.spec.containers, _PROXY))
+    return msgspec.structs.replace(pod, spec=spec)
 
 
 def _owners_with_pods(state: ClusterState) -> set[tuple[str, str, str]]:

@@ -35,7 +35,15 @@ def _pod(state: ClusterState, name: str) -> Pod:
         ({"istio.io/rev": "canary"}, {}, {}, True),
         ({}, {}, {}, False),
         ({}, {"sidecar.istio.io/inject": "true"}, {}, True),
+        # the object webhook's selector reads labels: an annotation alone injects nothing
+        ({}, {}, {"sidecar.istio.io/inject": "true"}, False),
+        ({}, {"istio.io/rev": "canary"}, {}, True),
+        ({}, {"istio.io/rev": "canary", "sidecar.istio.io/inject": "false"}, {}, False),
         ({"istio-injection": "enabled"}, {}, {"sidecar.istio.io/inject": "false"}, False),
+        ({"istio.io/rev": "canary"}, {"sidecar.istio.io/inject": "false"}, {}, False),
+        # istio-injection wins over istio.io/rev on the namespace
+        ({"istio-injection": "disabled", "istio.io/rev": "canary"}, {}, {}, False),
+        ({"istio-injection": "disabled"}, {"istio.io/rev": "canary"}, {}, False),
         # the label wins over the annotation
         (
             {"istio-injection": "enabled"},
