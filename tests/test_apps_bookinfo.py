@@ -8,14 +8,18 @@ that disables TLS against STRICT fails, and so does a client outside the mesh.
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from kexplore.checks.ladder import check_edge
 from kexplore.checks.result import EdgeReport, Status
 from kexplore.model.state import ClusterState
+from kexplore.render.markdown import report_markdown
+from kexplore.render.text import render_text
 from kexplore.sources.files.reader import read_snapshot
 
 BOOKINFO = Path(__file__).parent / "fixtures" / "apps" / "bookinfo"
@@ -131,3 +135,35 @@ def test_a_client_outside_the_mesh_fails_at_mesh(tmp_path: Path, source: str) ->
     assert report.failing_layer == "mesh", _describe(report)
     mesh = report.layer("mesh")
     assert mesh is not None and "STRICT" in mesh.summary
+
+
+def test_commands_and_hints_name_workloads_never_synthesized_pods(
+    bookinfo: ClusterState,
+) -> None:
+    report = check_edge(bookinfo, "bookinfo/deploy/productpage-v1", "details:9080")
+    commands = [c for layer in report.layers for c in layer.commands]
+    hints = [layer.hint or "" for layer in report.layers]
+    assert not [c for c in commands + hints if "synthesized" in c]
+    assert "kubectl describe deployment -n bookinfo details-v1" in commands
+    assert "kubectl get pods -n bookinfo -l app=details,version=v1" in commands
+    assert "istioctl proxy-config route deployment/productpage-v1 -n bookinfo" in commands
+
+
+def test_the_headline_states_the_prediction(bookinfo: ClusterState) -> None:
+    report = check_edge(bookinfo, "bookinfo/deploy/productpage-v1", "details:9080")
+    assert report.verdict is Status.UNKNOWN  # the JSON verdict follows the contract
+    assert report.prediction == (
+        "no config layer fails; pods not deployed yet (pods, dns, health, cluster judged "
+        "once deployed)"
+    )
+    assert report.to_json()["prediction"] == report.prediction
+    assert "verdict ? unknown: no config layer fails; pods not deployed yet" in " ".join(
+        _text(report).split()
+    )
+    assert f"**Verdict:** ? unknown — {report.prediction}" in report_markdown(report)
+
+
+def _text(report: EdgeReport) -> str:
+    buf = io.StringIO()
+    render_text(report, Console(file=buf, width=100, color_system=None))
+    return buf.getvalue()

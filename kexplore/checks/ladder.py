@@ -32,6 +32,12 @@ from kexplore.checks.result import (
     TargetRef,
     verdict_of,
 )
+from kexplore.checks.synthesized import (
+    for_workloads,
+    hint_for_workloads,
+    prediction,
+    stand_ins,
+)
 from kexplore.errors import NotFoundError
 from kexplore.model.state import ClusterState
 from kexplore.probes.recorded import RecordedProber
@@ -94,7 +100,14 @@ def run_ladder(
             on_layer(result)
     results.sort(key=lambda r: LAYER_IDS.index(r.id))
     verdict, failing = verdict_of(results)
-    return EdgeReport(source_ref(source), target_ref(ctx), results, verdict, failing)
+    edge_pods = [*ctx.source.pods, *ctx.target_pods]
+    stands = stand_ins(state, edge_pods)
+    for result in results:
+        result.commands = for_workloads(result.commands, stands)
+        result.hint = hint_for_workloads(result.hint, stands)
+    report = EdgeReport(source_ref(source), target_ref(ctx), results, verdict, failing)
+    report.prediction = prediction(results, any(p.synthesized for p in edge_pods))
+    return report
 
 
 def _run_order(pair: tuple[str, LayerCheck]) -> tuple[bool, int]:

@@ -144,6 +144,7 @@ class EdgeReport:
     layers: list[LayerResult]
     verdict: Status = Status.PASS
     failing_layer: str | None = None
+    prediction: str | None = None  # raw manifests: what the config predicts (see synthesized)
 
     def layer(self, layer_id: str) -> LayerResult | None:
         """The result of one layer, if it ran."""
@@ -155,6 +156,7 @@ class EdgeReport:
             "target": self.target.to_json(),
             "verdict": str(self.verdict),
             "failing_layer": self.failing_layer,
+            **({"prediction": self.prediction} if self.prediction else {}),
             "layers": [layer.to_json() for layer in self.layers],
         }
 

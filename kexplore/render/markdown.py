@@ -79,6 +79,8 @@ def report_markdown(report: EdgeReport, level: int = 2) -> str:
     lines = [title, "", f"**Verdict:** {badge(report.verdict)}"]
     if report.failing_layer:
         lines[-1] += f" — failing layer `{report.failing_layer}`"
+    if report.prediction:
+        lines[-1] += f" — {report.prediction}"
     lines += ["", "| status | layer | summary |", "|---|---|---|"]
     lines += [f"| {badge(r.status)} | {r.id} | {md_escape(r.summary)} |" for r in report.layers]
     lines.append("")

@@ -27,6 +27,8 @@ def header(report: EdgeReport) -> Text:
     line.append(badge(report.verdict), style=STYLE[report.verdict])
     if report.failing_layer:
         line.append(f" at {report.failing_layer}", style=STYLE[Status.FAIL])
+    if report.prediction:
+        line.append(f": {report.prediction}")
     return line
 
 

@@ -222,6 +222,10 @@ def _missing_proxy(plane: Dataplane) -> MeshIssue:
     title = f"{plane.label()} runs without istio-proxy although injection applies"
     pod = plane.pod
     hint = f"restart it to inject istio-proxy: kubectl delete pod -n {pod.namespace} {pod.name}"
+    kind, _, name = plane.workload.partition(" ")
+    if kind in ("deployment", "statefulset", "daemonset"):
+        restart = f"kubectl rollout restart -n {pod.namespace} {kind}/{name.split('/', 1)[1]}"
+        hint = f"restart it to inject istio-proxy: {restart}"
     return MeshIssue(
         WARN,
         title,
