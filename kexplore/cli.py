@@ -84,6 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("out_dir", metavar="OUT_DIR")
     _add_source_flags(snap, sub=True, live_only=True)
 
+    diff = sub.add_parser("diff", help="edges whose verdict changed between two states, and why")
+    diff.add_argument("a", metavar="SNAPSHOT_A")
+    diff.add_argument("b", metavar="SNAPSHOT_B", nargs="?", help="omit with --live")
+    diff.add_argument("edge", metavar="SOURCE TARGET", nargs="*", help="one edge only")
+    diff.add_argument("--live", action="store_true", help="compare SNAPSHOT_A with the cluster")
+    diff.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _add_source_flags(diff, sub=True, live_only=True)
+
+    verify = sub.add_parser("verify", help="re-check a saved session's edges: fixed or not")
+    verify.add_argument("session", metavar="SESSION.jsonl")
+    verify.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    verify.add_argument(
+        "--no-append", action="store_true", help="do not append the result to the session"
+    )
+    _add_source_flags(verify, sub=True)
+
     tr = sub.add_parser("transcript", help="show or export a saved session")
     tr.add_argument("action", choices=("show", "export"))
     tr.add_argument("file", metavar="FILE")
@@ -265,6 +281,65 @@ def run_transcript(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_diff(args: argparse.Namespace) -> int:
+    """`kexplore diff A B [SOURCE TARGET]` (or `A --live`)."""
+    from kexplore.fixes.diff import diff_states
+    from kexplore.fixes.whatif import EdgeSpec, canonical
+    from kexplore.render.proof_out import diff_json, diff_lines
+    from kexplore.sources.files.reader import read_snapshot
+
+    names = [args.a, *([args.b] if args.b else []), *args.edge]
+    if args.live:
+        names.insert(1, "--live")
+    first, second, edge = names[0], names[1] if len(names) > 1 else None, names[2:]
+    if second is None or len(edge) not in (0, 2):
+        raise UsageError("diff takes SNAPSHOT_A SNAPSHOT_B|--live [SOURCE TARGET]")
+    state_a = read_snapshot(first)
+    if second == "--live":
+        from kexplore.sources.live.source import load_live
+
+        state_b = load_live(
+            context=args.context, kubeconfig=args.kubeconfig, namespaces=args.namespace or ()
+        )
+    else:
+        state_b = read_snapshot(second)
+    edges = [canonical(state_a, EdgeSpec(edge[0], edge[1]))] if edge else None
+    result = diff_states(state_a, state_b, edges)
+    if args.output == "json":
+        print(json.dumps(diff_json(result), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(diff_lines(result, first, second)))
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """`kexplore verify SESSION.jsonl`: exit 0 when nothing regressed, 1 otherwise."""
+    from kexplore.fixes.verify import exit_code, summary, verify
+    from kexplore.render.proof_out import verify_lines
+    from kexplore.transcript import Transcript, read_transcript
+
+    session = read_transcript(args.session)
+    state = load_state(args)
+    _print_warnings(state)
+    results = verify(session, state)
+    code = exit_code(results)
+    if args.output == "json":
+        data = {"results": [v.to_json() for v in results], "summary": summary(results)}
+        print(json.dumps({**data, "exit": code}, indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(verify_lines(results, args.session)))
+    if not args.no_append:
+        log = Transcript(args.session, source=state.meta.source, context=state.meta.context)
+        log.record(
+            "verify",
+            summary=summary(results),
+            exit=code,
+            results=[v.to_json() for v in results],
+        )
+        log.close()
+    return code
+
+
 def run_matrix_cmd(args: argparse.Namespace) -> int:
     """`kexplore matrix [NAMESPACE ...]`."""
     from rich.console import Console
@@ -349,6 +424,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_check(args)
     if args.command == "transcript":
         return run_transcript(args)
+    if args.command == "diff":
+        return run_diff(args)
+    if args.command == "verify":
+        return run_verify(args)
     if args.command == "matrix":
         return run_matrix_cmd(args)
     if args.command == "snapshot":

@@ -157,7 +157,7 @@ def what_if(state: ClusterState, edits: Iterable[Edit], focus: EdgeSpec | None =
     after = {e.key: e for e in known_edges(sc.state)}
     result = WhatIf(sc, None)
     for key, edge in before.items():
-        new = after.get(key) or _redialed(edge, after, before)
+        new = after.get(key) or redialed(edge, after, before)
         if new is None and not sc.touches(*edge.namespaces):
             continue
         if new is not None and not sc.touches(*edge.namespaces, *new.namespaces):
@@ -166,14 +166,14 @@ def what_if(state: ClusterState, edits: Iterable[Edit], focus: EdgeSpec | None =
     if focus is not None:
         found = next((o for o in result.outcomes if o.edge.key == focus.key), None)
         if found is None:
-            new = _redialed(focus, after, before) if focus.where else None
+            new = redialed(focus, after, before) if focus.where else None
             found = _outcome(state, sc, focus, new or focus)
             result.outcomes.insert(0, found)
         result.focus = found
     return result
 
 
-def _redialed(
+def redialed(
     edge: EdgeSpec, after: dict[EdgeKey, EdgeSpec], before: dict[EdgeKey, EdgeSpec]
 ) -> EdgeSpec | None:
     """The edge that replaced `edge` after an edit changed the name it dials (same source,

@@ -24,6 +24,8 @@ def _event_line(event: dict[str, Any]) -> str:
         detail = f"{rep.source.label()} → {rep.target.dialed}: {GLYPH[rep.verdict]} {rep.verdict}"
         if rep.failing_layer:
             detail += f" at {rep.failing_layer}"
+    elif kind == "verify":
+        detail = str(event.get("summary", ""))
     else:
         shown = {k: v for k, v in event.items() if k not in ("v", "ts", "type")}
         detail = ", ".join(f"{k}={v}" for k, v in shown.items() if v not in ("", None))
