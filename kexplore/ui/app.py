@@ -26,6 +26,7 @@ from kexplore.ui.checking import EdgeChecks
 from kexplore.ui.commands import Commands
 from kexplore.ui.drill.pane import DrillPane
 from kexplore.ui.explorer import Explorer
+from kexplore.ui.fixing import Fixing
 from kexplore.ui.graph.view import GraphView, Item
 from kexplore.ui.header import header, triage
 from kexplore.ui.keybar import KeyBar
@@ -70,6 +71,8 @@ class KexploreApp(App[None]):
         Binding("o", "overview", "overview", show=False),
         Binding("r", "recheck", "re-check", show=False),
         Binding("p", "probe", "probe edge"),
+        Binding("f", "fix", "fix"),
+        Binding("w", "what_if", "what-if", show=False),
         Binding("1", "focus_pane('nav')", "navigator", show=False),
         Binding("2", "focus_pane('graph')", "graph", show=False),
         Binding("3", "focus_pane('ladder')", "ladder", show=False),
@@ -111,6 +114,7 @@ class KexploreApp(App[None]):
         self.checks = EdgeChecks(self, check_delay, sweep)
         self.commands = Commands(self)
         self.probing = Probing(self, prober_factory, read_only)
+        self.fixing = Fixing(self)
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -219,6 +223,9 @@ class KexploreApp(App[None]):
                 focused.display = focused.id != "cmdline" and focused.id != "nav-filter"
             self.graph_view.focus()
             return
+        if self.fixing.active:
+            self.fixing.restore()
+            return
         self.scenes.back()
 
     def action_overview(self) -> None:
@@ -320,6 +327,12 @@ class KexploreApp(App[None]):
 
     def run_adhoc(self, source: str, target: str) -> None:
         self.checks.adhoc(source, target)
+
+    def action_fix(self) -> None:
+        self.fixing.show()
+
+    def action_what_if(self) -> None:
+        self.fixing.apply_first()
 
     # -- live probes (with consent) -------------------------------------------------------
     def action_probe(self) -> None:

@@ -12,6 +12,12 @@ class SessionLog:
 
     def __init__(self, transcript: Transcript) -> None:
         self.transcript = transcript
+        self.what_if = False  # checks of a hypothetical state are not the session's checks
+
+    def hypothetical(self, effect: str | None) -> None:
+        """A what-if starts (its effect) or ends (None)."""
+        self.what_if = effect is not None
+        self.transcript.record("what-if" if effect else "what-if-end", effect=effect or "")
 
     def navigated(self, focus: str | None, radius: int) -> None:
         self.transcript.record("navigate", focus=focus or "overview", radius=radius)
@@ -23,7 +29,10 @@ class SessionLog:
         self.transcript.record("select", edge=list(ident))
 
     def checked(self, report: EdgeReport) -> None:
-        self.transcript.record_check(report)
+        if self.what_if:
+            self.transcript.record("what-if-check", report=report.to_json())
+        else:
+            self.transcript.record_check(report)
 
     def adhoc(self, source: str, target: str) -> None:
         self.transcript.record("adhoc-check", source=source, target=target)

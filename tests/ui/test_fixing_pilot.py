@@ -1,0 +1,76 @@
+"""`f` shows the selected edge's fixes, `w` applies one to a scratch copy (the graph recolours,
+the header says it is hypothetical), esc returns to the real data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from kexplore.checks.result import Status
+from kexplore.ui.app import KexploreApp
+from kexplore.ui.fixing import BANNER, FixScreen
+from ui.test_app_pilot import command, edge_key, run, settle
+
+SEARCH = ("shop/deploy/frontend", "search:8080")
+
+
+async def _select(pilot: Pilot[None], source: str, target: str) -> tuple[str, str, str]:
+    app = pilot.app
+    assert isinstance(app, KexploreApp)
+    await command(pilot, "deploy frontend")
+    key = edge_key(app, source, target)
+    app.graph_view.select(("edge", key))
+    await settle(pilot)
+    return key
+
+
+def test_f_shows_the_fix_and_w_applies_it_hypothetically_until_esc(
+    demo_app: KexploreApp, tmp_path: Path
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        key = await _select(pilot, *SEARCH)
+        assert app.ex.reports[key].failing_layer == "service"
+        await pilot.press("f")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FixScreen)
+        assert "tier: backend" in screen.fixes[0].diff
+        await pilot.press("w")
+        await settle(pilot)
+        assert app.fixing.active
+        assert BANNER in str(app.query_one("#top", Static).render())
+        assert app.ex.reports[edge_key(app, *SEARCH)].verdict is Status.PASS
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not app.fixing.active
+        assert BANNER not in str(app.query_one("#top", Static).render())
+        assert app.ex.reports[edge_key(app, *SEARCH)].failing_layer == "service"
+
+    run(demo_app, scenario)
+    events = [json.loads(line) for line in (tmp_path / "session.jsonl").read_text().splitlines()]
+    kinds = [e["type"] for e in events]
+    assert "what-if" in kinds and "what-if-end" in kinds
+    start, end = kinds.index("what-if"), kinds.index("what-if-end")
+    assert "check" not in kinds[start:end]  # hypothetical ladders are not the session's checks
+
+
+def test_f_on_an_edge_that_is_not_a_configuration_fault_says_no_patch(
+    demo_app: KexploreApp,
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        await _select(pilot, "shop/deploy/frontend", "recommendations:8080")
+        await pilot.press("f")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FixScreen) and screen.fixes == []
+        await pilot.press("w")  # nothing to apply
+        await settle(pilot)
+        assert isinstance(app, KexploreApp) and not app.fixing.active
+
+    run(demo_app, scenario)
