@@ -58,7 +58,8 @@ def failing_layers() -> list[str]:
 
 
 def take(out: Path) -> list[Path]:
-    """Write overview.svg, edge-<layer>.svg per failing layer kind and drill-*.svg."""
+    """Write overview.svg, edge-<layer>.svg per failing layer kind, drill-*.svg, and fix.svg
+    and what-if.svg."""
     out.mkdir(parents=True, exist_ok=True)
     layers = failing_layers()
     plan = [(f"edge-{layer}", layer, TAB_FOR_LAYER.get(layer, "")) for layer in layers]
@@ -69,7 +70,25 @@ def take(out: Path) -> list[Path]:
         drills.append(("drill-logs", "pods", "logs"))
     written = asyncio.run(_shoot(out, "overview", None))
     written += asyncio.run(_shoot(out, "", plan + drills))
+    if "service" in layers:
+        written += asyncio.run(_shoot_fix(out))
     return written
+
+
+async def _shoot_fix(out: Path) -> list[Path]:
+    """fix.svg (`f` on the selector typo's edge) and what-if.svg (`w`: the fix applied)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(load_demo(), transcript_path=Path(tmp) / "session.jsonl", check_delay=0)
+        async with app.run_test(size=SIZE) as pilot:
+            await _settle(pilot)
+            await _show_failure(pilot, app, "service", "")
+            await pilot.press("f")
+            await _settle(pilot)
+            written = [Path(app.save_screenshot("fix.svg", str(out)))]
+            await pilot.press("w")
+            await _settle(pilot)
+            written.append(Path(app.save_screenshot("what-if.svg", str(out))))
+        return written
 
 
 def main(argv: list[str] | None = None) -> int:
