@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("-o", "--output", choices=OUTPUTS_MATRIX, default="text")
     _add_source_flags(matrix, sub=True)
 
+    edges = sub.add_parser("edges", help="the inferred talks-to edges (and their ladders)")
+    edges.add_argument("namespaces", metavar="NAMESPACE", nargs="*")
+    edges.add_argument("--check", action="store_true", help="run the ladder on every edge")
+    edges.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _add_source_flags(edges, sub=True)
+
     snap = sub.add_parser("snapshot", help="save the live cluster for offline triage")
     snap.add_argument("out_dir", metavar="OUT_DIR")
     _add_source_flags(snap, sub=True, live_only=True)
@@ -351,6 +357,18 @@ def run_matrix_cmd(args: argparse.Namespace) -> int:
     return run_matrix(state, list(args.namespaces), args.output, Console(highlight=False))
 
 
+def run_edges_cmd(args: argparse.Namespace) -> int:
+    """`kexplore edges [NAMESPACE ...] [--check]`: exit 1 when a checked edge fails."""
+    from rich.console import Console
+
+    from kexplore.render.edges_out import run_edges
+
+    state = load_state(args)
+    _print_warnings(state)
+    console = Console(highlight=False)
+    return run_edges(state, list(args.namespaces), args.check, args.output, console)
+
+
 def run_snapshot(args: argparse.Namespace) -> int:
     """`kexplore snapshot OUT_DIR`: save the cluster in the format --snapshot reads."""
     from kexplore.sources.record import write_snapshot
@@ -432,6 +450,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_matrix_cmd(args)
     if args.command == "snapshot":
         return run_snapshot(args)
+    if args.command == "edges":
+        return run_edges_cmd(args)
     return run_tui(args)
 
 
