@@ -371,8 +371,9 @@ def run_edges_cmd(args: argparse.Namespace) -> int:
 
 def run_snapshot(args: argparse.Namespace) -> int:
     """`kexplore snapshot OUT_DIR`: save the cluster in the format --snapshot reads."""
-    from kexplore.sources.record import write_snapshot
+    from kexplore.sources.record import check_out_dir, write_snapshot
 
+    check_out_dir(args.out_dir)  # before anything is downloaded
     state = load_state(args)
     out = write_snapshot(state, args.out_dir)
     count = sum(len(objs) for objs in state.objects.values())

@@ -61,11 +61,19 @@ def _write_json(path: Path, doc: Any) -> None:
     path.write_bytes(msgspec.json.format(msgspec.json.encode(doc), indent=1) + b"\n")
 
 
+def check_out_dir(out_dir: str | Path) -> Path:
+    """Refuse an output that exists and is not an empty directory (checked before any
+    download: a refusal after loading a big cluster wastes the user's minutes)."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} exists and is not a directory", "pass a new directory")
+    if out.is_dir() and any(out.iterdir()):
+        raise UsageError(f"{out} is not empty", "pass a new or empty directory")
+    return out
+
+
 def _prepare(out_dir: Path) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir} exists and is not a directory", "pass a new directory")
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        raise UsageError(f"{out_dir} is not empty", "pass a new or empty directory")
+    check_out_dir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
 

@@ -39,3 +39,21 @@ def test_unreachable_cluster_exits_3_with_one_line(
     assert code == 3
     assert err.count("\n") == 1 and "cannot connect to" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_snapshot_into_a_non_empty_folder_is_refused_before_any_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    cluster = FakeCluster()
+    cluster.add(o.namespace("shop"), o.pod("shop", "a"))
+    with FakeApiServer(cluster) as api:
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+        code = main(["snapshot", str(out), "--kubeconfig", str(kubeconfig)])
+        seen = api.requests("get")
+    _, err = capsys.readouterr()
+    assert code == 2 and "is not empty" in err
+    assert seen == []  # refused before discovery or any list
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
