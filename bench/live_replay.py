@@ -1,7 +1,10 @@
 """`python -m bench.live_replay W2 LATENCY_MS`: a local API server replaying a workload's lists.
 
-Serves discovery, SelfSubjectAccessReviews (always allowed) and paged lists (500 items,
-continue tokens) of the generated workload, after a fixed latency per request. It prints
+Serves discovery, SelfSubjectAccessReviews (always allowed) and the generated workload's
+lists in the real server's shape: a list with `resourceVersion=0` is answered from the
+watch cache, which ignores `limit` (one unpaginated body, streamed in chunks), other lists
+are paged (500 items, continue tokens). Pods carry managedFields, as a real server sends
+them, so they weigh ~12 KB on the wire. A fixed latency precedes every answer. It prints
 its URL on stdout and serves until stdin closes. Run as its own process so it does not
 share the measured process's CPU time and GIL.
 """
@@ -19,6 +22,8 @@ from aiohttp import web
 from bench.common import workload_files
 
 PAGE = 500
+CHUNK = 1 << 16  # bytes per write of an unpaginated body
+POD_BYTES = 12_000  # a real pod on the wire, managedFields included
 
 
 @dataclass(frozen=True)
@@ -72,24 +77,57 @@ class _RawList(msgspec.Struct):
     items: list[msgspec.Raw] = []
 
 
-def build_pages(workload: str) -> dict[str, list[bytes]]:
-    """Every served collection's list pages, ready to send (continue token = next page)."""
+def managed_fields(size: int) -> bytes:
+    """A `"managedFields":[...],` member of about `size` bytes, shaped like kubelet's and
+    the controllers' entries (kexplore never reads it, but must get past it)."""
+    fields = {
+        f"f:container-{i}": {"f:image": {}, "f:ports": {'k:{"containerPort":80}': {}}}
+        for i in range(max(1, size // 120))
+    }
+    entry = {"manager": "kubelet", "operation": "Update", "apiVersion": "v1",
+             "time": "2025-05-13T22:45:18Z", "fieldsType": "FieldsV1", "subresource": "status",
+             "fieldsV1": {"f:status": fields}}  # fmt: skip
+    return b'"managedFields":' + json.dumps([entry], separators=(",", ":")).encode() + b","
+
+
+def _padded(items: list[msgspec.Raw], kind: str) -> list[bytes]:
+    """Items as bytes; pods padded to POD_BYTES with managedFields inside their metadata."""
+    raw = [bytes(r) for r in items]
+    if kind != "Pod" or not raw:
+        return raw
+    mean = sum(map(len, raw)) // len(raw)
+    pad = managed_fields(POD_BYTES - mean)
+    start = b'{"metadata":{'
+    return [start + pad + r[len(start) :] if r.startswith(start) else r for r in raw]
+
+
+def _body(served: Served, items: list[bytes], meta: dict[str, str]) -> bytes:
+    head = json.dumps(
+        {"kind": f"{served.kind}List", "apiVersion": served.api_version, "metadata": meta}
+    )[:-1].encode()
+    return head + b',"items":[' + b",".join(items) + b"]}"
+
+
+def build_pages(workload: str) -> tuple[dict[str, list[bytes]], dict[str, bytes]]:
+    """Every served collection's list pages (continue token = next page) and its whole
+    list as the watch cache sends it for `resourceVersion=0`."""
     data = {kind.kind: raw for kind, raw in workload_files(workload)}
     pages: dict[str, list[bytes]] = {}
+    whole: dict[str, bytes] = {}
     for served in SERVED:
-        items = msgspec.json.decode(data.get(served.kind, b"{}"), type=_RawList).items
+        raw = msgspec.json.decode(data.pop(served.kind, b"{}"), type=_RawList).items
+        items = _padded(raw, served.kind)
+        del raw
         chunks = [items[i : i + PAGE] for i in range(0, len(items), PAGE)] or [[]]
         out = []
         for index, chunk in enumerate(chunks):
             meta: dict[str, str] = {"resourceVersion": "900000"}
             if index + 1 < len(chunks):
                 meta["continue"] = str(index + 1)
-            head = json.dumps(
-                {"kind": f"{served.kind}List", "apiVersion": served.api_version, "metadata": meta}
-            )[:-1].encode()
-            out.append(head + b',"items":[' + b",".join(bytes(r) for r in chunk) + b"]}")
+            out.append(_body(served, chunk, meta))
         pages[served.path] = out
-    return pages
+        whole[served.path] = _body(served, items, {"resourceVersion": "900000"})
+    return pages, whole
 
 
 def discovery() -> dict[str, bytes]:
@@ -129,8 +167,10 @@ def discovery() -> dict[str, bytes]:
     return {path: json.dumps(doc).encode() for path, doc in docs.items()}
 
 
-def make_app(workload: str, latency: float) -> web.Application:
-    pages = build_pages(workload)
+def make_app(workload: str, latency: float) -> tuple[web.Application, dict[str, int]]:
+    """The replay app and the size of each collection's unpaginated body (by plural)."""
+    pages, whole = build_pages(workload)
+    sizes = {path.rsplit("/", 1)[1]: len(body) for path, body in whole.items()}
     docs = discovery()
     allowed = json.dumps({"kind": "SelfSubjectAccessReview", "status": {"allowed": True}})
 
@@ -142,22 +182,38 @@ def make_app(workload: str, latency: float) -> web.Application:
         if path in docs:
             return web.Response(body=docs[path], content_type="application/json")
         if path in pages and request.query.get("watch") not in ("1", "true"):
+            if request.query.get("resourceVersion") == "0" and not request.query.get("continue"):
+                return await _stream(request, whole[path])
             index = int(request.query.get("continue") or 0)
             return web.Response(body=pages[path][index], content_type="application/json")
         return web.json_response({"kind": "Status", "code": 404, "reason": "NotFound"}, status=404)
 
     app = web.Application(client_max_size=1 << 20)
     app.router.add_route("*", "/{tail:.*}", handle)
-    return app
+    return app, sizes
+
+
+async def _stream(request: web.Request, body: bytes) -> web.StreamResponse:
+    """One unpaginated body, written in chunks as the API server's watch cache does."""
+    resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+    resp.content_length = len(body)
+    await resp.prepare(request)
+    view = memoryview(body)
+    for start in range(0, len(body), CHUNK):
+        await resp.write(view[start : start + CHUNK])
+    await resp.write_eof()
+    return resp
 
 
 async def serve(workload: str, latency: float) -> None:
-    runner = web.AppRunner(make_app(workload, latency), access_log=None)
+    app, sizes = make_app(workload, latency)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     print(f"http://127.0.0.1:{port}", flush=True)
+    print(json.dumps(sizes), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await runner.cleanup()
 

@@ -7,12 +7,11 @@ minimal Structs) and, when kubectl is installed, `kubectl get` of the same kinds
 
 from __future__ import annotations
 
-import asyncio
+import json
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +24,7 @@ import yaml
 from bench.common import Measure, Metric, Skip, best_of, race
 from bench.floor import FLOOR_TYPES, list_decoder
 from bench.live_replay import SERVED, Served
+from bench.measure_start import session, tui_metrics
 
 WORKLOAD = "W2"
 LATENCY_MS = 20
@@ -54,6 +54,7 @@ class Replay:
         self.url = self.proc.stdout.readline().strip()
         if not self.url:
             raise Skip("the replay server did not start")
+        self.sizes: dict[str, int] = json.loads(self.proc.stdout.readline())
         self.kubeconfig = directory / "kubeconfig"
         self.kubeconfig.write_text(
             yaml.safe_dump(
@@ -130,23 +131,6 @@ def kubectl_get(kubeconfig: Path, cache: Path) -> Callable[[], object] | None:
     return lambda: subprocess.run(cmd, check=True, capture_output=True)
 
 
-def first_paint(kubeconfig: Path) -> float:
-    """Seconds from nothing to the TUI's first paint of the live state (one run)."""
-    from kexplore.sources.live.source import LiveSource
-    from kexplore.ui.app import make_app
-
-    async def session() -> float:
-        with tempfile.TemporaryDirectory() as tmp:
-            start = time.perf_counter()
-            state = LiveSource(kubeconfig=str(kubeconfig)).load()
-            app = make_app(state, transcript_path=Path(tmp) / "s.jsonl", sweep=False)
-            async with app.run_test(size=(120, 36)) as pilot:
-                await pilot.pause()
-                return time.perf_counter() - start
-
-    return asyncio.run(session())
-
-
 def live_metrics() -> list[Metric]:
     with tempfile.TemporaryDirectory() as tmp:
         replay = Replay(Path(tmp))
@@ -159,16 +143,21 @@ def live_metrics() -> list[Metric]:
             kubectl = kubectl_get(replay.kubeconfig, Path(tmp) / "kube-cache")
             if kubectl is not None:  # minutes per run at W2: timed once
                 best["kubectl"] = best_of(kubectl, repeat=1)
-            paint = first_paint(replay.kubeconfig)
+            child = session(["--kubeconfig", str(replay.kubeconfig)])
         finally:
             replay.close()
-    return _metrics(best, paint)
+    return [
+        *_metrics(best, replay.sizes),
+        *tui_metrics(f"start_live_{WORKLOAD}", child, best["floor"]),
+    ]
 
 
-def _metrics(best: dict[str, float], paint: float) -> list[Metric]:
+def _metrics(best: dict[str, float], sizes: dict[str, int]) -> list[Metric]:
     note = (
         f"{WORKLOAD} over loopback, {LATENCY_MS} ms per request: kexplore "
-        f"{best['kexplore']:.2f} s, floor {best['floor']:.2f} s"
+        f"{best['kexplore']:.2f} s, floor {best['floor']:.2f} s; lists with resourceVersion=0 "
+        f"are one unpaginated body each ({sum(sizes.values()) / 1e6:.0f} MB, pods "
+        f"{sizes.get('pods', 0) / 1e6:.0f} MB)"
     )
     out = [
         Metric(
@@ -177,13 +166,6 @@ def _metrics(best: dict[str, float], paint: float) -> list[Metric]:
             1.25,
             "lower",
             notes=[note],
-        ),
-        Metric(
-            f"live {WORKLOAD} first paint ÷ network+parse floor",
-            paint / best["floor"],
-            1.25,
-            "lower",
-            notes=[f"load + TUI first paint {paint:.2f} s (one run)"],
         ),
     ]
     if "kubectl" in best:
@@ -199,20 +181,6 @@ def _metrics(best: dict[str, float], paint: float) -> list[Metric]:
     return out
 
 
-_CACHE: list[Metric] = []
-
-
-def _metric(index: int) -> Metric:
-    if not _CACHE:
-        _CACHE.extend(live_metrics())
-    if index >= len(_CACHE):
-        raise Skip("kubectl is not installed")
-    return _CACHE[index]
-
-
 def measures() -> list[Measure]:
-    return [
-        ("live full load", lambda: _metric(0)),
-        ("live first paint", lambda: _metric(1)),
-        ("live vs kubectl", lambda: _metric(2)),
-    ]
+    """The live load beside its floor and kubectl, and the TUI started on the replay."""
+    return [("live W2", live_metrics)]

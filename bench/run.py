@@ -19,6 +19,7 @@ MODULES = (
     ("bench.measure_netpol", "NetworkPolicy engine vs a naive evaluator (issue 3)"),
     ("bench.measure_tui", "TUI first paint and keypress latency (issue 4)"),
     ("bench.measure_live", "live load vs the network+parse floor (issue 6)"),
+    ("bench.measure_start", "the TUI as users start it, in its own process (issue 15)"),
 )
 
 
@@ -89,7 +90,7 @@ def _write(results: dict[str, Metric], partial: bool) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m bench.run [AREA ...]` (AREA: decode, load, netpol, tui, live; default all).
+    """`python -m bench.run [AREA ...]` (AREA: decode, load, netpol, tui, live, start; default all).
 
     Writes bench/results.json; exits 1 only when a measurement crashed.
     """

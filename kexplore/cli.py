@@ -385,15 +385,26 @@ def run_snapshot(args: argparse.Namespace) -> int:
 
 def run_tui(args: argparse.Namespace) -> int:
     """The TUI on the chosen source; a live source is watched and can switch context."""
+    app, stop = tui_app(args)
+    try:
+        app.run()
+    finally:
+        stop()
+    return 0
+
+
+def tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
+    """The TUI app for the chosen source, and what to call once it has exited (the bench
+    drives the same app headless)."""
     from kexplore.ui.app import make_app
 
     if args.demo or args.snapshot:
-        make_app(load_state(args), transcript_path=args.transcript, read_only=args.read_only).run()
-        return 0
-    return _run_live_tui(args)
+        app = make_app(load_state(args), transcript_path=args.transcript, read_only=args.read_only)
+        return app, lambda: None
+    return _live_tui_app(args)
 
 
-def _run_live_tui(args: argparse.Namespace) -> int:
+def _live_tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
     from kexplore.sources.live.source import LiveSession, LiveSource
     from kexplore.ui.app import make_app
     from kexplore.ui.messages import StateUpdated
@@ -428,11 +439,7 @@ def _run_live_tui(args: argparse.Namespace) -> int:
         app.post_message(StateUpdated(new_state))
 
     session.watch(on_change)
-    try:
-        app.run()
-    finally:
-        session.stop()
-    return 0
+    return app, session.stop
 
 
 def run(argv: Sequence[str] | None = None) -> int:
