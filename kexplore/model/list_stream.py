@@ -40,10 +40,13 @@ class _Head(msgspec.Struct, rename="camel"):
 class ListStream:
     """Feed a List's bytes in chunks (`feed`), then `close()` for the decoded page.
 
-    `objects` and `count` (items seen) grow as items complete, for progress.
+    `api_version`/`kind` name the items' type when the List does not (as `decode_list`'s
+    do); with `override` they name it whatever the List says (a live list whose kind the
+    discovery gave, e.g. Secrets read as PartialObjectMetadataList). `objects` and `count`
+    (items seen) grow as items complete, for progress.
     """
 
-    def __init__(self, api_version: str = "", kind: str = "") -> None:
+    def __init__(self, api_version: str = "", kind: str = "", *, override: bool = False) -> None:
         self.objects: list[K8s] = []
         self.count = 0
         self._api_version, self._kind = api_version, kind
@@ -53,6 +56,7 @@ class ListStream:
         self._retry_at = 0  # buffer size at which an incomplete item is scanned again
         self._stage = "head"  # head → items → tail; "whole" keeps the document whole
         self._head = _Head()
+        self._override = override
 
     def feed(self, chunk: bytes) -> None:
         """Take the next bytes; every item they complete is decoded at once."""
@@ -78,7 +82,8 @@ class ListStream:
             raise DecodeProblem(str(e)) from e
         head = self._head
         meta = {**head.metadata, **tail.metadata}
-        self._finish_pending(tail.api_version or head.api_version, tail.kind or head.kind)
+        if self._pending:
+            self._finish_pending(tail.api_version or head.api_version, tail.kind or head.kind)
         page = ListPage(self.objects, self._problems, str(meta.get("resourceVersion") or ""))
         page.continue_token = str(meta.get("continue") or "")
         return page
@@ -101,8 +106,9 @@ class ListStream:
         except (msgspec.DecodeError, msgspec.ValidationError):
             self._stage = "whole"  # `"items": [` inside something else: not the List's own
             return
-        self._api_version = self._head.api_version or self._api_version
-        self._kind = item_kind_of_list(self._head.kind) or self._kind
+        if not self._override:
+            self._api_version = self._head.api_version or self._api_version
+            self._kind = item_kind_of_list(self._head.kind) or self._kind
         del self._buf[: match.end()]
         self._stage = "items"
 

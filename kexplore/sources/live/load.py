@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import msgspec
 
 from kexplore.model.base import K8s, OpaqueObject
 from kexplore.model.kinds import REGISTRY, DecodeProblem, EventsV1, decode_object, kind_info
+from kexplore.model.list_stream import ListStream
 from kexplore.model.state import ClusterState, SourceMeta
 from kexplore.sources.live.access import Rules, can, rules_in
 from kexplore.sources.live.client import (
     Connection,
     HttpFailure,
     explain,
-    get_bytes,
     is_api_failure,
+    open_stream,
+    with_retries,
 )
 from kexplore.sources.live.discovery import Discovery, ServedResource, discover
+from kexplore.sources.progress import LoadProgress
 
 PAGE_SIZE = 500
+STREAM_CHUNK = 1 << 18  # bytes read from a list's body between two decoding steps
+# (items, bytes) read so far of one list page, and its size when the server said it
+Report = Callable[[int, int, int | None], None]
 FREEZE_AT = 10_000
 T = TypeVar("T", bound=K8s)
 # Structs kinds.py post-processes after decoding (kind filled in, events converted).
@@ -72,6 +79,7 @@ class Page:
     problems: list[str]
     resource_version: str
     continue_token: str
+    size: int = 0  # bytes of its body
 
 
 @dataclass
@@ -89,10 +97,6 @@ class KindResult:
 class _ListMeta(msgspec.Struct, frozen=True, rename="camel"):
     resource_version: str = ""
     continue_: str = msgspec.field(default="", name="continue")
-
-
-class _ContinueOnly(msgspec.Struct):
-    metadata: _ListMeta = _ListMeta()
 
 
 class _RawPage(msgspec.Struct):
@@ -159,49 +163,85 @@ def decode_page(data: bytes, res: ServedResource) -> Page:
     return page
 
 
-def _fetch(conn: Connection, api: Any, target: Target, path: str, token: str) -> bytes:
+def _fetch(
+    conn: Connection, api: Any, target: Target, path: str, token: str, report: Report
+) -> Page:
+    """One list page, decoded item by item as its body arrives (the body is never held
+    whole: a `resourceVersion=0` list is the whole collection in one body)."""
     paging: tuple[str, str] = ("continue", token) if token else ("resourceVersion", "0")
-    return get_bytes(conn, api, path, [("limit", PAGE_SIZE), paging], target.accept)
+    query: list[tuple[str, str | int]] = [("limit", PAGE_SIZE), paging]
+
+    def attempt() -> Page:
+        resp = open_stream(conn, api, path, query, conn.timeouts.read, target.accept)
+        try:
+            return _stream_page(resp, target.res, report)
+        finally:
+            resp.release_conn()
+
+    page: Page = with_retries(conn, attempt)
+    return page
+
+
+def _stream_page(resp: Any, res: ServedResource, report: Report) -> Page:
+    length = resp.headers.get("Content-Length")
+    total = int(length) if length and str(length).isdigit() else None
+    stream = ListStream(res.api_version, res.kind, override=True)
+    size = 0
+    for chunk in resp.stream(STREAM_CHUNK, decode_content=True):
+        stream.feed(chunk)
+        size += len(chunk)
+        report(stream.count, size, total)
+    try:
+        page = stream.close()
+    except DecodeProblem as e:
+        raise msgspec.DecodeError(str(e)) from e
+    problems = [f"{res.full_name} item {i} skipped: {p}" for i, p in page.problems]
+    return Page(page.objects, problems, page.resource_version, page.continue_token, size)
+
+
+def _after(report: Report, items: int, size: int) -> Report:
+    """`report` counting from `items` and `size` already read (earlier pages or scopes)."""
+    return lambda more, read, total: report(items + more, size + read, total)
 
 
 def _pages(
-    conn: Connection, api: Any, target: Target, path: str, fetcher: ThreadPoolExecutor
+    conn: Connection, api: Any, target: Target, path: str, report: Report
 ) -> tuple[list[K8s], str, list[str]] | None:
-    """One pass over the pages; the next page downloads while this one decodes.
+    """One pass over the pages, each decoded as it arrives.
 
     None when the continue token expired (410) and the list must start again.
     """
     objects: list[K8s] = []
     problems: list[str] = []
-    token = ""
-    pending = fetcher.submit(_fetch, conn, api, target, path, token)
+    token, size = "", 0
     while True:
         try:
-            data = pending.result()
+            page = _fetch(conn, api, target, path, token, _after(report, len(objects), size))
         except HttpFailure as e:
             if e.status == 410 and token:
                 return None
             raise
-        token = msgspec.json.decode(data, type=_ContinueOnly).metadata.continue_
-        if token:
-            pending = fetcher.submit(_fetch, conn, api, target, path, token)
-        page = decode_page(data, target.res)
         objects += page.objects
         problems += page.problems
+        size += page.size
+        token = page.continue_token
         if not token:
             return objects, page.resource_version, problems
 
 
 def list_scope(
-    conn: Connection, api: Any, target: Target, namespace: str | None
+    conn: Connection,
+    api: Any,
+    target: Target,
+    namespace: str | None,
+    report: Report = lambda items, size, total: None,
 ) -> tuple[list[K8s], str, list[str]]:
     """Every object of a collection, page by page; an expired continue token restarts it."""
     path = target.res.path(namespace)
-    with ThreadPoolExecutor(max_workers=1) as fetcher:  # `api` is used by this thread only
-        for _restart in range(3):
-            listed = _pages(conn, api, target, path, fetcher)
-            if listed is not None:
-                return listed
+    for _restart in range(3):
+        listed = _pages(conn, api, target, path, report)
+        if listed is not None:
+            return listed
     raise HttpFailure(410, "Expired", f"listing {target.res.full_name} kept expiring while paging")
 
 
@@ -255,17 +295,27 @@ def plan_scopes(
 
 
 def load_kind(
-    conn: Connection, target: Target, namespaces: Sequence[str], memo: RulesMemo
+    conn: Connection,
+    target: Target,
+    namespaces: Sequence[str],
+    memo: RulesMemo,
+    progress: LoadProgress | None = None,
 ) -> KindResult:
     """Check permissions, then list one kind in every scope it may be read in."""
     api = conn.client()  # one ApiClient per thread
     result = KindResult(target)
+    progress = progress or LoadProgress()
     try:
         scopes, result.warnings, result.unreadable = plan_scopes(
             conn, api, target, namespaces, memo
         )
         for ns in scopes:
-            objects, rv, problems = list_scope(conn, api, target, ns)
+            report = _after(
+                partial(progress.update, target.key),
+                len(result.objects),
+                progress.bytes_of(target.key),
+            )
+            objects, rv, problems = list_scope(conn, api, target, ns, report)
             result.objects += objects
             result.listed.append(Listed(target, ns, rv))
             result.warnings += problems
@@ -283,6 +333,7 @@ def load_kind(
             raise
         result.objects, result.listed, result.error = [], [], e
         result.unreadable = f"error: {explain(e, conn).message}"
+    progress.done(target.key, len(result.objects))
     return result
 
 
@@ -296,13 +347,21 @@ def _load_all(
     namespaces: Sequence[str],
     memo: RulesMemo,
     workers: int,
+    observer: LoadObserver,
 ) -> list[KindResult]:
     """Load every target in parallel, with the cyclic GC paused (as the snapshot reader does)."""
+
+    def load(target: Target) -> KindResult:
+        result = load_kind(conn, target, namespaces, memo, observer.progress)
+        if observer.on_kind is not None:
+            observer.on_kind(result)
+        return result
+
     gc_was_enabled = gc.isenabled()
     gc.disable()  # decoding allocates many acyclic containers: GC passes only cost
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
-            results = list(pool.map(lambda t: load_kind(conn, t, namespaces, memo), targets))
+            results = list(pool.map(load, targets))
         if sum(len(r.objects) for r in results) >= FREEZE_AT:
             gc.freeze()  # long-lived: keep the GC from walking them again and again
     finally:
@@ -311,10 +370,23 @@ def _load_all(
     return results
 
 
+@dataclass
+class LoadObserver:
+    """Who watches a load: its progress, and `on_kind(result)` as each kind is read (on the
+    loading threads; e.g. to show the namespaces before the pods are in)."""
+
+    progress: LoadProgress = field(default_factory=LoadProgress)
+    on_kind: Callable[[KindResult], None] | None = None
+
+
 def load_state(
-    conn: Connection, namespaces: Sequence[str] = (), workers: int = 12
+    conn: Connection,
+    namespaces: Sequence[str] = (),
+    workers: int = 12,
+    observer: LoadObserver | None = None,
 ) -> tuple[ClusterState, list[Listed]]:
     """Discover, then load every served kind in parallel into a new ClusterState."""
+    observer = observer or LoadObserver()
     try:
         disc = discover(conn, wanted_groups())
     except Exception as e:
@@ -323,7 +395,7 @@ def load_state(
         raise explain(e, conn, "reading API discovery") from e
     targets = targets_for(disc)
     memo = RulesMemo(conn)
-    results = _load_all(conn, targets, namespaces, memo, workers)
+    results = _load_all(conn, targets, namespaces, memo, workers, observer)
     errors = [r.error for r in results if r.error is not None]
     if results and len(errors) == len(results) and errors[0] is not None:
         raise explain(errors[0], conn, "listing objects") from errors[0]
