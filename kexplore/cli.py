@@ -390,27 +390,66 @@ def run_tui(args: argparse.Namespace) -> int:
         app.run()
     finally:
         stop()
+    if app.loader.error is not None:
+        raise app.loader.error
     return 0
 
 
 def tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
     """The TUI app for the chosen source, and what to call once it has exited (the bench
-    drives the same app headless)."""
+    drives the same app headless). Snapshots and live clusters are read after the first
+    frame, in the app's worker, while it shows their progress."""
     from kexplore.ui.app import make_app
 
-    if args.demo or args.snapshot:
+    if args.demo:
         app = make_app(load_state(args), transcript_path=args.transcript, read_only=args.read_only)
         return app, lambda: None
+    if args.snapshot:
+        return _snapshot_tui_app(args), lambda: None
     return _live_tui_app(args)
 
 
+def _snapshot_tui_app(args: argparse.Namespace) -> Any:
+    from kexplore.model.state import SourceMeta
+    from kexplore.sources.files.reader import ReadObserver, read_snapshot
+    from kexplore.ui.app import make_app
+    from kexplore.ui.loading import Background
+
+    background = Background(lambda first: read_snapshot(args.snapshot, observer(first)))
+
+    def observer(first: Callable[[ClusterState], None]) -> ReadObserver:
+        return ReadObserver(background.progress, first)
+
+    start = ClusterState(SourceMeta(source=f"snapshot {args.snapshot}"))
+    return make_app(
+        start, transcript_path=args.transcript, read_only=args.read_only, background=background
+    )
+
+
 def _live_tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
+    from kexplore.model.state import SourceMeta
+    from kexplore.sources.live.load import KindResult, LoadObserver
     from kexplore.sources.live.source import LiveSession, LiveSource
     from kexplore.ui.app import make_app
+    from kexplore.ui.loading import Background
     from kexplore.ui.messages import StateUpdated
 
     session = LiveSession(LiveSource(args.context, None, args.kubeconfig, args.namespace or ()))
-    state = session.load()
+    context = session.source.context
+
+    def load(first: Callable[[ClusterState], None]) -> ClusterState:
+        def on_kind(result: KindResult) -> None:
+            if result.target.key == "Namespace" and result.objects:
+                namespaces = ClusterState(SourceMeta(source="live", context=context))
+                namespaces.add_all(result.objects)
+                first(namespaces)
+
+        return session.load(LoadObserver(background.progress, on_kind))
+
+    def on_change(new_state: ClusterState) -> None:
+        app.post_message(StateUpdated(new_state))
+
+    background = Background(load, then=lambda _: session.watch(on_change))
 
     def on_error(error: KexploreError) -> None:
         app.call_from_thread(app.notify, error.one_line(), severity="error")
@@ -426,19 +465,15 @@ def _live_tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
         return LiveProber(connect(args.context, None, args.kubeconfig), app.ex.state, settings)
 
     app = make_app(
-        state,
+        ClusterState(SourceMeta(source="live", context=context)),
         transcript_path=args.transcript,
         freshness=session.freshness,
         contexts=lambda: session.source.contexts()[0],
         switch_context=switch,
         read_only=args.read_only,
         prober_factory=None if args.read_only else prober,
+        background=background,
     )
-
-    def on_change(new_state: ClusterState) -> None:
-        app.post_message(StateUpdated(new_state))
-
-    session.watch(on_change)
     return app, session.stop
 
 

@@ -31,11 +31,13 @@ from kexplore.ui.graph.view import GraphView, Item
 from kexplore.ui.header import header, triage
 from kexplore.ui.keybar import KeyBar
 from kexplore.ui.ladder import LadderPane
+from kexplore.ui.loading import Background, Loading, LoadStatus
 from kexplore.ui.messages import (
     CheckDone,
     CheckFailed,
     ExplorerReady,
     LayerDone,
+    Loaded,
     ProbeDone,
     StateUpdated,
     SweepDone,
@@ -94,6 +96,7 @@ class KexploreApp(App[None]):
         theme: str | None = None,
         read_only: bool = False,
         prober_factory: ProberFactory | None = None,
+        background: Background | None = None,
     ) -> None:
         super().__init__()
         if theme:
@@ -115,6 +118,7 @@ class KexploreApp(App[None]):
         self.commands = Commands(self)
         self.probing = Probing(self, prober_factory, read_only)
         self.fixing = Fixing(self)
+        self.loader = Loading(self, background)
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -122,6 +126,8 @@ class KexploreApp(App[None]):
         with Horizontal(id="body"):
             yield Navigator(id="nav")
             with Vertical(id="middle"):
+                progress = self.loader.background.progress if self.loader.background else None
+                yield LoadStatus(progress, self.ex.state.meta.source or "data", id="load-status")
                 yield GraphView(id="graph")
                 with Horizontal(id="bottom"):
                     yield LadderPane(id="ladder")
@@ -155,7 +161,8 @@ class KexploreApp(App[None]):
             self.query_one(selector).border_title = title
         self.graph_view.focus()
         self.update_top()
-        self.ladder.message(Text("building the graph…", "italic"), "")
+        doing = "reading the data…" if self.loader.active else "building the graph…"
+        self.ladder.message(Text(doing, "italic"), "")
         if self.freshness is not None:
             self.set_interval(1.0, self.update_top)
         # Worker threads (graph build, checks) share the GIL with the UI: a short switch
@@ -165,6 +172,12 @@ class KexploreApp(App[None]):
         # full collection of a big cluster's objects stalls the UI for 100+ ms).
         gc.freeze()
         self.call_after_refresh(self.builder.first)
+        self.call_after_refresh(self.loader.start)
+
+    @property
+    def loading(self) -> bool:
+        """Whether the source is still being read (the screen shows its progress)."""
+        return self.loader.active
 
     async def on_event(self, event: events.Event) -> None:
         """Keys are noted: background checks wait while the user is typing."""
@@ -356,6 +369,9 @@ class KexploreApp(App[None]):
     def on_explorer_ready(self, message: ExplorerReady) -> None:
         self.builder.ready(message)
 
+    def on_loaded(self, message: Loaded) -> None:
+        self.loader.loaded(message)
+
     def on_state_updated(self, message: StateUpdated) -> None:
         """New data: rebuild the graph in a worker; checks are re-run against the new data."""
         self.builder.rebuild(message.state)
@@ -378,6 +394,7 @@ def make_app(
     theme: str | None = None,
     read_only: bool = False,
     prober_factory: ProberFactory | None = None,
+    background: Background | None = None,
 ) -> KexploreApp:
     """The TUI on one ClusterState. `transcript_path`: the session's JSON Lines file (a temp
     file when None); `freshness`: text for the header ("live, 2s ago"), polled every second;
@@ -386,7 +403,8 @@ def make_app(
     selection must rest on an edge before its check starts (0: at once, as tests want);
     `theme`: a Textual theme name (e.g. "textual-light"); the palette can change it later;
     `read_only`: forbid probes; `prober_factory(confirm, on_result)`: the live session's prober
-    (None: no cluster to probe, as for the demo and snapshots)."""
+    (None: no cluster to probe, as for the demo and snapshots); `background`: the source,
+    read after the first frame while its progress shows (`state` is then the empty start)."""
     return KexploreApp(
         state,
         transcript_path=transcript_path,
@@ -398,4 +416,5 @@ def make_app(
         theme=theme,
         read_only=read_only,
         prober_factory=prober_factory,
+        background=background,
     )

@@ -50,6 +50,13 @@ class StateUpdated(Message):
 
 
 @dataclass
+class Loaded(Message):
+    """The background load read everything (posted from its worker)."""
+
+    state: ClusterState
+
+
+@dataclass
 class ExplorerReady(Message):
     """The graph of new data is built (by a worker), with what the first screen shows of it:
     the navigator's rows, the overview and its base drawing; `generation` orders the builds."""

@@ -8,6 +8,7 @@ import os
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from kexplore.errors import InputError
@@ -18,6 +19,7 @@ from kexplore.sources.files.json_docs import read_json, restore_templates
 from kexplore.sources.files.recorded import KEXPLORE_FILES, read_kexplore_file
 from kexplore.sources.files.synth import synthesize_pods
 from kexplore.sources.files.yaml_docs import iter_yaml_documents
+from kexplore.sources.progress import LoadProgress
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -31,7 +33,27 @@ FREEZE_AT = 10_000  # objects loaded from which the GC is told to leave them alo
 Reader = Callable[[], bytes]
 
 
-def read_snapshot(path: str | Path) -> ClusterState:
+@dataclass
+class ReadObserver:
+    """Who watches a read: per-file `progress`, and `on_namespaces(state)` once, with the
+    namespaces alone, as soon as they are read (namespace files are read first)."""
+
+    progress: LoadProgress = field(default_factory=LoadProgress)
+    on_namespaces: Callable[[ClusterState], None] | None = None
+
+    def file_done(self, where: str, size: int, state: ClusterState, before: int) -> None:
+        name = where.rsplit("/", 1)[-1]
+        self.progress.update(name, 0, size, size)
+        self.progress.done(name, sum(len(objs) for objs in state.objects.values()) - before)
+        namespaces = state.objects.get("Namespace")
+        if namespaces and self.on_namespaces is not None:
+            first = ClusterState(state.meta)
+            first.add_all(namespaces.values())
+            self.on_namespaces(first)
+            self.on_namespaces = None
+
+
+def read_snapshot(path: str | Path, observer: ReadObserver | None = None) -> ClusterState:
     """Every Kubernetes object under `path` (a directory, a file or a tar archive).
 
     Raises InputError (naming file:line) for a missing or unreadable path, bad YAML/JSON
@@ -41,7 +63,7 @@ def read_snapshot(path: str | Path) -> ClusterState:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # decoding allocates millions of acyclic containers: GC passes only cost
     try:
-        state, loaded = _read_all(path)
+        state, loaded = _read_all(path, observer or ReadObserver())
         if loaded >= FREEZE_AT:
             # They live as long as the session: a full collection would walk them all
             # (about a second at 20k pods), so move them out of the cyclic GC's sight.
@@ -52,7 +74,7 @@ def read_snapshot(path: str | Path) -> ClusterState:
     return state
 
 
-def _read_all(path: str | Path) -> tuple[ClusterState, int]:
+def _read_all(path: str | Path, observer: ReadObserver) -> tuple[ClusterState, int]:
     state = ClusterState(SourceMeta(source=f"snapshot {path}"))
     collector = Collector(state)
     for where, read, explicit in _iter_inputs(Path(path)):
@@ -63,7 +85,9 @@ def _read_all(path: str | Path) -> tuple[ClusterState, int]:
                 raise
             state.warnings.append(f"{e.message}: skipped")  # e.g. a broken symlink
             continue
+        before = sum(len(objs) for objs in state.objects.values())
         read_file(where, data, collector, explicit=explicit)
+        observer.file_done(where, len(data), state, before)
     if collector.loaded == 0 and collector.ignored:
         raise InputError(
             f"no objects kexplore uses in {path}: {collector.ignored_summary()}",
@@ -142,7 +166,8 @@ def _iter_directory(root: Path) -> Iterator[tuple[str, Reader, bool]]:
     """Files under a directory in a stable order, hidden entries and unknown suffixes skipped."""
     for directory, dirs, files in os.walk(root, onerror=_walk_error):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+        # Namespaces first: the screen lists them while the rest is read.
+        for name in sorted(files, key=lambda n: (not n.lower().startswith("namespace"), n)):
             path = Path(directory) / name
             lower = name.lower()
             if name.startswith(".") or not _is_snapshot_file(lower):

@@ -24,7 +24,13 @@ from kexplore.sources.live.client import (
     open_stream,
 )
 from kexplore.sources.live.discovery import ServedResource
-from kexplore.sources.live.load import Listed, decode_page, load_state, now_rfc3339
+from kexplore.sources.live.load import (
+    Listed,
+    LoadObserver,
+    decode_page,
+    load_state,
+    now_rfc3339,
+)
 from kexplore.sources.live.watch import (
     Freshness,
     OnUpdate,
@@ -86,9 +92,10 @@ class LiveSource:
         """Every context of the kubeconfig and the current one (for `:ctx`)."""
         return list_contexts(self.kubeconfig)
 
-    def load(self) -> ClusterState:
-        """List every served kind (in parallel) the user may read; see state.meta.unreadable."""
-        state, self._listed = load_state(self.conn, self.namespaces)
+    def load(self, observer: LoadObserver | None = None) -> ClusterState:
+        """List every served kind (in parallel) the user may read; see state.meta.unreadable.
+        `observer` follows the progress and gets each kind as it is read."""
+        state, self._listed = load_state(self.conn, self.namespaces, observer=observer)
         return state
 
     def watch(
@@ -183,9 +190,9 @@ class LiveSession:
         self._seen: dict[tuple[str, str | None], int] = {}
         self._lock = threading.RLock()  # shared by every watcher of this session
 
-    def load(self) -> ClusterState:
+    def load(self, observer: LoadObserver | None = None) -> ClusterState:
         """List everything; returns a copy the caller owns."""
-        self._state = self.source.load()
+        self._state = self.source.load(observer)
         return copy_state(self._state, threading.RLock())
 
     def watch(self, on_change: Callable[[ClusterState], None]) -> None:

@@ -1,0 +1,121 @@
+"""Loading after the first frame: the source is read in a worker while the screen shows
+what is coming (per kind: items, bytes of the total, elapsed), the namespaces as soon as
+they are read, then everything; keys work all along."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from kexplore.errors import KexploreError
+from kexplore.model.state import ClusterState
+from kexplore.sources.progress import KindProgress, LoadProgress
+from kexplore.ui.messages import Loaded, StateUpdated
+from kexplore.ui.style import plain
+
+if TYPE_CHECKING:
+    from kexplore.ui.app import KexploreApp
+
+REFRESH = 0.1  # seconds between two paints of the progress
+MB = 1 << 20
+# The load: given where to report a first partial state (the namespaces), returns all.
+LoadFn = Callable[[Callable[[ClusterState], None]], ClusterState]
+
+
+@dataclass
+class Background:
+    """A source read after the first frame: `load`, its `progress`, and `then(state)` run
+    on the worker once everything is read (a live session starts watching)."""
+
+    load: LoadFn
+    progress: LoadProgress = field(default_factory=LoadProgress)
+    then: Callable[[ClusterState], None] | None = None
+
+
+def _bytes(size: int) -> str:
+    return f"{size / MB:.1f} MB" if size >= MB else f"{size / 1024:.0f} KB"
+
+
+def _size(kind: KindProgress) -> str:
+    if kind.total_bytes and not kind.done:
+        return f"{_bytes(kind.bytes)} of {_bytes(kind.total_bytes)}"
+    return _bytes(kind.bytes)
+
+
+def progress_table(progress: LoadProgress, what: str) -> Group:
+    """The progress: a title line, then one row per kind, the ones still running first."""
+    kinds = progress.kinds()
+    done = sum(k.done for k in kinds)
+    title = plain(f"reading {what}: {progress.elapsed():.1f} s, {done}/{len(kinds)} kinds read")
+    table = Table.grid(padding=(0, 2))
+    for kind in sorted(kinds, key=lambda k: (k.done, -k.bytes)):
+        mark = Text("✓", "green") if kind.done else Text("…", "bold")
+        table.add_row(mark, plain(kind.name), Text(f"{kind.items:,}"), Text(_size(kind), "dim"))
+    return Group(title, table)
+
+
+class LoadStatus(Static):
+    """What the load has read so far; hidden once everything is in."""
+
+    def __init__(self, progress: LoadProgress | None, what: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.progress, self.what = progress, what
+        self.display = progress is not None
+
+    def on_mount(self) -> None:
+        if self.progress is not None:
+            self.refresh_progress()
+            self.set_interval(REFRESH, self.refresh_progress)
+
+    def refresh_progress(self) -> None:
+        if self.progress is not None and self.display:
+            self.update(progress_table(self.progress, self.what))
+
+
+class Loading:
+    """Runs the app's background load, if any, and hands its states to the graph builder."""
+
+    def __init__(self, app: KexploreApp, background: Background | None) -> None:
+        self.app = app
+        self.background = background
+        self.error: KexploreError | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether data is still being read."""
+        return self.background is not None and not self.background.progress.finished
+
+    def start(self) -> None:
+        if self.background is not None:
+            self.app.run_worker(self._load, thread=True, exit_on_error=False, group="load")
+
+    def _load(self) -> None:
+        """Worker: read everything, posting the namespaces first when the source can."""
+        assert self.background is not None
+        app = self.app
+
+        def partial(state: ClusterState) -> None:
+            app.post_message(StateUpdated(state))
+
+        try:
+            state = self.background.load(partial)
+            if self.background.then is not None:
+                self.background.then(state)
+        except KexploreError as e:
+            self.error = e
+            app.call_from_thread(app.exit, None, 1)
+            return
+        finally:
+            self.background.progress.finish()
+        app.post_message(Loaded(state))
+
+    def loaded(self, message: Loaded) -> None:
+        """Everything is read: build its graph; the progress gives way to the graph."""
+        self.app.query_one(LoadStatus).display = False
+        self.app.builder.rebuild(message.state)

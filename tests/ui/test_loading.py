@@ -1,0 +1,153 @@
+"""Progressive start: the first frame shows the load's progress, the namespaces come before
+the rest, and keys are handled while a slow source is still being read."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from fakeapi import FakeApiServer, FakeCluster
+from fakeapi import objects as o
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from kexplore.cli import build_parser, tui_app
+from kexplore.errors import InputError
+from kexplore.model.state import ClusterState
+from kexplore.sources.demo import load_demo
+from kexplore.ui.app import KexploreApp, make_app
+from kexplore.ui.loading import Background, LoadStatus, progress_table
+from kexplore.ui.navigator import Navigator
+
+WAIT = 600  # polls of 50 ms
+
+
+async def until(pilot: Pilot[None], test: Callable[[], bool]) -> None:
+    for _ in range(WAIT):
+        if test():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the app never got there")
+
+
+def nav_ids(app: KexploreApp) -> list[str]:
+    listing = app.query_one(Navigator).listing
+    return [str(listing.get_option_at_index(i).id) for i in range(listing.option_count)]
+
+
+def shown_text(status: LoadStatus) -> str:
+    """What the progress widget shows, as plain text."""
+    assert status.progress is not None and status.display
+    console = Console(width=100, file=io.StringIO())
+    console.print(progress_table(status.progress, status.what))
+    return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+def slowed_demo(release: threading.Event) -> Background:
+    """The demo, its namespaces at once, the rest only once `release` is set."""
+
+    def load(first: Callable[[ClusterState], None]) -> ClusterState:
+        state = load_demo()
+        namespaces = ClusterState(state.meta)
+        namespaces.add_all(state.namespaces)
+        background.progress.update("Namespace", len(state.namespaces), 100, 100)
+        background.progress.done("Namespace", len(state.namespaces))
+        background.progress.update("Pod", 1, 10, 1000)
+        first(namespaces)
+        release.wait(30)
+        return state
+
+    background = Background(load)
+    return background
+
+
+def test_keys_are_handled_before_a_slow_load_ends(tmp_path: Path) -> None:
+    release = threading.Event()
+    app = make_app(
+        ClusterState(),
+        transcript_path=tmp_path / "t.jsonl",
+        sweep=False,
+        background=slowed_demo(release),
+    )
+    seen: dict[str, object] = {}
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            status = app.query_one(LoadStatus)
+            await until(pilot, lambda: "Namespace:shop" in nav_ids(app))
+            seen["progress"] = shown_text(status)
+            listing = app.query_one(Navigator).listing
+            await pilot.press("1", "down")
+            before = listing.highlighted
+            await pilot.press("down")
+            seen["moved"] = (before, listing.highlighted)
+            await pilot.press("slash", *"shop")
+            await until(pilot, lambda: nav_ids(app) == ["Namespace:shop"])
+            seen["filtered"] = nav_ids(app)
+            seen["loading"] = app.loading
+            seen["pods_meanwhile"] = len(app.ex.state.pods)
+            release.set()
+            await until(pilot, lambda: bool(app.ex.state.pods) and not app.loading)
+            await pilot.press("escape")
+            await until(pilot, lambda: any(i.startswith("Deployment:") for i in nav_ids(app)))
+            seen["status_shown"] = status.display
+            await app.workers.wait_for_complete()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+    assert seen["loading"] is True and seen["pods_meanwhile"] == 0
+    before, after = seen["moved"]  # type: ignore[misc]
+    assert before is not None and after == before + 1  # the navigator moved during the load
+    assert seen["filtered"] == ["Namespace:shop"]
+    progress = str(seen["progress"])
+    assert "Namespace" in progress and "Pod" in progress and "1/2 kinds" in progress
+    assert seen["status_shown"] is False
+
+
+def test_a_snapshot_that_cannot_be_read_ends_the_app_with_its_error(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["--snapshot", str(tmp_path / "missing")])
+    app, stop = tui_app(args)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: app.loader.error is not None)
+
+    asyncio.run(scenario())
+    stop()
+    assert isinstance(app.loader.error, InputError) and "no such file" in app.loader.error.message
+
+
+def test_live_namespaces_are_listed_while_the_pods_are_held(tmp_path: Path) -> None:
+    cluster = FakeCluster()
+    cluster.add(o.namespace("shop"), o.namespace("web"), o.pod("shop", "cart-1"))
+    with FakeApiServer(cluster) as api:
+        held = api.hold("get /api/v1/pods")
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+        args = build_parser().parse_args(["--kubeconfig", str(kubeconfig)])
+        app, stop = tui_app(args)
+        seen: dict[str, object] = {}
+
+        async def scenario() -> None:
+            async with app.run_test(size=(120, 36)) as pilot:
+                await until(pilot, lambda: {"Namespace:shop", "Namespace:web"} <= set(nav_ids(app)))
+                await pilot.press("slash", "w")
+                seen["typed"] = app.query_one("#nav-filter", Input).value
+                seen["loading"], seen["pods"] = app.loading, len(app.ex.state.pods)
+                held.set()
+                await until(pilot, lambda: not app.loading and bool(app.ex.state.pods))
+                seen["after"] = [p.metadata.name for p in app.ex.state.pods]
+                await app.workers.wait_for_complete()
+
+        try:
+            asyncio.run(scenario())
+        finally:
+            held.set()
+            stop()
+    assert seen["typed"] == "w" and seen["loading"] is True and seen["pods"] == 0
+    assert seen["after"] == ["cart-1"]
