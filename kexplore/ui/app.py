@@ -179,6 +179,10 @@ class KexploreApp(App[None]):
         """Whether the source is still being read (the screen shows its progress)."""
         return self.loader.active
 
+    def key_work_pending(self) -> bool:
+        """Whether a key's effect is still being computed (the navigator's filter)."""
+        return self.query_one(Navigator).filtering
+
     async def on_event(self, event: events.Event) -> None:
         """Keys are noted: background checks wait while the user is typing."""
         if isinstance(event, events.Key):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import networkx as nx
 from rich.text import Text
@@ -19,7 +20,20 @@ from kexplore.graph import SHORT_KIND
 from kexplore.model.state import ClusterState
 from kexplore.ui.style import plain
 
-Row = tuple[str, str, str, str, dict[str, str]]  # node, kind, namespace, name, labels
+# node, kind, namespace, name, labels, and the text a filter term is found in (lower case)
+Row = tuple[str, str, str, str, dict[str, str], str]
+
+
+def make_row(node: str, kind: str, namespace: str, name: str, labels: dict[str, str]) -> Row:
+    """A row with its search text (`svc service ns/name`), made once, off the UI thread."""
+    return (
+        node,
+        kind,
+        namespace,
+        name,
+        labels,
+        f"{_short(kind)} {kind} {namespace}/{name}".lower(),
+    )
 
 
 def _term_test(term: str) -> Callable[[Row], bool]:
@@ -27,7 +41,7 @@ def _term_test(term: str) -> Callable[[Row], bool]:
         key, _, value = term.partition("=")
         return lambda row: row[4].get(key) == value
     low = term.lower()
-    return lambda row: low in f"{_short(row[1])} {row[1]} {row[2]}/{row[3]}".lower()
+    return lambda row: low in row[5]
 
 
 def _short(kind: str) -> str:
@@ -53,7 +67,7 @@ def rows_of(state: ClusterState, view: nx.MultiDiGraph) -> list[Row]:
         obj = state.get(data["kind"], data["namespace"], data["name"])
         if obj is not None:
             obj_labels = dict(getattr(getattr(obj, "metadata", None), "labels", {}) or {})
-        rows.append((node, data["kind"], data["namespace"], data["name"], obj_labels))
+        rows.append(make_row(node, data["kind"], data["namespace"], data["name"], obj_labels))
     return rows
 
 
@@ -78,6 +92,39 @@ def prepare_listing(state: ClusterState, view: nx.MultiDiGraph) -> Listing:
 
 EXPAND_ALL = 300  # start with every namespace open when there are at most this many objects
 MAX_ROWS = 2000
+SYNC_ROWS = 3000  # listings up to this many rows are filtered at once, bigger ones in a worker
+
+
+def options_for(
+    by_ns: dict[str, list[Row]],
+    namespace_labels: dict[str, dict[str, str]],
+    expanded: set[str],
+    query: str,
+) -> list[Option]:
+    """The visible rows: the filter's matches, or namespaces with the expanded ones'
+    objects. At most MAX_ROWS rows are listed (the list renders only what is visible)."""
+    test = row_matches(query)
+    options: list[Option] = []
+    hidden = 0
+    for ns in sorted(namespace_labels.keys() | by_ns.keys()):
+        ns_row = make_row(f"Namespace:{ns}", "Namespace", ns, ns, namespace_labels.get(ns, {}))
+        shown = [r for r in by_ns.get(ns, []) if test(r)] if query else []
+        if query and not shown and not test(ns_row):
+            continue
+        is_open = bool(query) or ns in expanded
+        if not query and is_open:
+            shown = by_ns.get(ns, [])
+        if len(options) + len(shown) >= MAX_ROWS:
+            hidden += len(shown) + 1
+            continue
+        marker = "▾ " if is_open else "▸ "
+        options.append(Option(Text(marker, "bold") + plain(ns, "bold"), id=ns_row[0]))
+        options += [_option(row) for row in shown]
+    if hidden:
+        options.append(
+            Option(Text(f"… {hidden} more rows: refine the filter", "dim"), disabled=True)
+        )
+    return options
 
 
 def _option(row: Row) -> Option:
@@ -97,11 +144,21 @@ class Navigator(Vertical):
 
         node: str
 
+    @dataclass
+    class Filtered(Message):
+        """A filter's rows, computed in a worker (`generation`: which query's)."""
+
+        generation: int
+        options: list[Option]
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.by_ns: dict[str, list[Row]] = {}
         self.namespace_labels: dict[str, dict[str, str]] = {}
         self.expanded: set[str] = set()
+        self.sync_rows = SYNC_ROWS
+        self.generation = 0  # of the newest filter asked for
+        self.filtering = False  # a worker is computing the newest filter's rows
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: text label=value !term", id="nav-filter")
@@ -119,44 +176,41 @@ class Navigator(Vertical):
         self.refilter()
 
     def refilter(self, keep: str | None = None) -> None:
-        """Rebuild the visible rows: the filter's matches, or namespaces with the expanded ones'
-        objects. At most MAX_ROWS rows are listed (the list renders only what is visible)."""
+        """Rebuild the visible rows now (see `options_for`); a filter being computed in a
+        worker is dropped."""
+        self.generation += 1
+        self.filtering = False
         query = self.query_one("#nav-filter", Input).value
-        test = row_matches(query)
-        options: list[Option] = []
-        hidden = 0
-        for ns in sorted(self.namespace_labels.keys() | self.by_ns.keys()):
-            ns_row: Row = (
-                f"Namespace:{ns}",
-                "Namespace",
-                ns,
-                ns,
-                self.namespace_labels.get(ns, {}),
-            )
-            shown = [r for r in self.by_ns.get(ns, []) if test(r)] if query else []
-            if query and not shown and not test(ns_row):
-                continue
-            is_open = bool(query) or ns in self.expanded
-            if not query and is_open:
-                shown = self.by_ns.get(ns, [])
-            if len(options) + len(shown) >= MAX_ROWS:
-                hidden += len(shown) + 1
-                continue
-            marker = "▾ " if is_open else "▸ "
-            options.append(Option(Text(marker, "bold") + plain(ns, "bold"), id=ns_row[0]))
-            options += [_option(row) for row in shown]
-        if hidden:
-            options.append(
-                Option(Text(f"… {hidden} more rows: refine the filter", "dim"), disabled=True)
-            )
+        self._show(options_for(self.by_ns, self.namespace_labels, self.expanded, query), keep)
+
+    def _show(self, options: list[Option], keep: str | None = None) -> None:
         self.listing.set_options(options)
         if keep is not None:
             index = next((i for i, o in enumerate(options) if o.id == keep), None)
             self.listing.highlighted = index
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        """Typing in the filter: a big listing is filtered in a worker (the box answers
+        each key at once); only the newest query's rows are shown."""
         event.stop()
-        self.refilter()
+        if sum(len(rows) for rows in self.by_ns.values()) <= self.sync_rows:
+            self.refilter()
+            return
+        self.generation += 1
+        self.filtering = True
+        work = partial(self._filter, self.generation, event.value, set(self.expanded))
+        self.run_worker(work, thread=True, group="nav-filter", exit_on_error=False)
+
+    def _filter(self, generation: int, query: str, expanded: set[str]) -> None:
+        """Worker: the rows matching `query`, handed back as a message."""
+        options = options_for(self.by_ns, self.namespace_labels, expanded, query)
+        self.post_message(self.Filtered(generation, options))
+
+    def on_navigator_filtered(self, message: Filtered) -> None:
+        message.stop()
+        if message.generation == self.generation:
+            self.filtering = False
+            self._show(message.options)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

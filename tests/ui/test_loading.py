@@ -151,3 +151,26 @@ def test_live_namespaces_are_listed_while_the_pods_are_held(tmp_path: Path) -> N
             stop()
     assert seen["typed"] == "w" and seen["loading"] is True and seen["pods"] == 0
     assert seen["after"] == ["cart-1"]
+
+
+def test_a_big_listing_is_filtered_in_a_worker_showing_the_newest_query(tmp_path: Path) -> None:
+    app = make_app(load_demo(), transcript_path=tmp_path / "t.jsonl", sweep=False)
+    seen: dict[str, object] = {}
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: bool(app.ex.view))
+            nav = app.query_one(Navigator)
+            nav.sync_rows = 0  # as if the demo were a big cluster
+            await pilot.press("slash", *"redi")
+            seen["box"] = app.query_one("#nav-filter", Input).value
+            await pilot.press("s")
+            await until(pilot, lambda: not app.key_work_pending())
+            seen["rows"] = nav_ids(app)
+            await app.workers.wait_for_complete()
+
+    asyncio.run(scenario())
+    assert seen["box"] == "redi"
+    rows = set(seen["rows"])  # type: ignore[call-overload]
+    assert "Namespace:data" in rows and "Deployment:data/redis" in rows
+    assert not any(r.startswith("Deployment:shop/") for r in rows)
