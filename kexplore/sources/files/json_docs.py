@@ -94,7 +94,7 @@ def _read_uniform_list(data: bytes, collector: Collector) -> bool:
     Returns False (nothing added) when the guess does not hold; the general path then
     reads the document and reports any problem.
     """
-    guess = _FAST_KINDS.get(_guess_item_kind(data))
+    guess = _FAST_KINDS.get(guess_item_kind(data))
     if guess is None:
         return False
     group, info = guess
@@ -138,7 +138,7 @@ def restore_templates(collector: Collector) -> None:
     collector.without_templates.clear()
 
 
-def _guess_item_kind(data: bytes) -> str:
+def guess_item_kind(data: bytes) -> str:
     """The kind of a List's items from its first `"kind"`s; "" when it is not a List.
 
     API pages name the `*List` kind first; kubectl writes `items` (each with its kind)

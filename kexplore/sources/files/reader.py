@@ -16,6 +16,7 @@ from kexplore.model.state import ClusterState, SourceMeta
 from kexplore.sources.files.collect import Collector
 from kexplore.sources.files.dump import LOG_START, read_log_file, split_log_blocks
 from kexplore.sources.files.json_docs import read_json, restore_templates
+from kexplore.sources.files.json_stream import stream_list_file
 from kexplore.sources.files.recorded import KEXPLORE_FILES, read_kexplore_file
 from kexplore.sources.files.synth import synthesize_pods
 from kexplore.sources.files.yaml_docs import iter_yaml_documents
@@ -31,6 +32,8 @@ _TAR_FIX = "re-create it with `tar czf SNAPSHOT.tar.gz DIR`"
 FREEZE_AT = 10_000  # objects loaded from which the GC is told to leave them alone
 
 Reader = Callable[[], bytes]
+# (display name, reader, named explicitly, the file on disk when it is one)
+Input = tuple[str, Reader, bool, Path | None]
 
 
 @dataclass
@@ -77,7 +80,11 @@ def read_snapshot(path: str | Path, observer: ReadObserver | None = None) -> Clu
 def _read_all(path: str | Path, observer: ReadObserver) -> tuple[ClusterState, int]:
     state = ClusterState(SourceMeta(source=f"snapshot {path}"))
     collector = Collector(state)
-    for where, read, explicit in _iter_inputs(Path(path)):
+    for where, read, explicit, file in _iter_inputs(Path(path)):
+        before = sum(len(objs) for objs in state.objects.values())
+        if file is not None and _streamed(file, where, collector, observer.progress):
+            observer.file_done(where, file.stat().st_size, state, before)
+            continue
         try:
             data = read()
         except InputError as e:
@@ -85,7 +92,6 @@ def _read_all(path: str | Path, observer: ReadObserver) -> tuple[ClusterState, i
                 raise
             state.warnings.append(f"{e.message}: skipped")  # e.g. a broken symlink
             continue
-        before = sum(len(objs) for objs in state.objects.values())
         read_file(where, data, collector, explicit=explicit)
         observer.file_done(where, len(data), state, before)
     if collector.loaded == 0 and collector.ignored:
@@ -114,12 +120,25 @@ def _read_all(path: str | Path, observer: ReadObserver) -> tuple[ClusterState, i
     return state, collector.loaded
 
 
+def _streamed(file: Path, where: str, collector: Collector, progress: LoadProgress) -> bool:
+    """A big JSON List file read item by item (its bytes never held whole)."""
+    if not file.name.lower().endswith(JSON_SUFFIXES):
+        return False
+    name = where.rsplit("/", 1)[-1]
+    total = file.stat().st_size
+
+    def report(items: int, size: int) -> None:
+        progress.update(name, items, size, total)
+
+    return stream_list_file(file, collector, report)
+
+
 def read_file(where: str, data: bytes, collector: Collector, *, explicit: bool = False) -> None:
     """Read one file's bytes by its name (sniffing the content when the name says nothing)."""
     name = PurePosixPath(where.rsplit("!", 1)[-1]).name
     lower = name.lower()
     if lower.endswith(TAR_SUFFIXES):
-        for inner, read, _ in _iter_tar(where, io.BytesIO(data)):
+        for inner, read, _, _ in _iter_tar(where, io.BytesIO(data)):
             read_file(inner, read(), collector)
     elif name in KEXPLORE_FILES:
         read_kexplore_file(name, data, where, collector)
@@ -146,7 +165,7 @@ def _looks_like_json(data: bytes) -> bool:
     return head.startswith((b"{", b"[", LOG_START))
 
 
-def _iter_inputs(root: Path) -> Iterator[tuple[str, Reader, bool]]:
+def _iter_inputs(root: Path) -> Iterator[Input]:
     """(display name, reader, named explicitly) for every file to read under `root`."""
     if root.is_dir():
         yield from _iter_directory(root)
@@ -154,7 +173,7 @@ def _iter_inputs(root: Path) -> Iterator[tuple[str, Reader, bool]]:
         if root.name.lower().endswith(TAR_SUFFIXES):
             yield from _iter_tar_file(root)
         else:
-            yield str(root), _file_reader(root), True
+            yield str(root), _file_reader(root), True, root
     else:
         raise InputError(
             f"{root}: no such file or directory",
@@ -162,7 +181,7 @@ def _iter_inputs(root: Path) -> Iterator[tuple[str, Reader, bool]]:
         )
 
 
-def _iter_directory(root: Path) -> Iterator[tuple[str, Reader, bool]]:
+def _iter_directory(root: Path) -> Iterator[Input]:
     """Files under a directory in a stable order, hidden entries and unknown suffixes skipped."""
     for directory, dirs, files in os.walk(root, onerror=_walk_error):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -175,7 +194,7 @@ def _iter_directory(root: Path) -> Iterator[tuple[str, Reader, bool]]:
             if lower.endswith(TAR_SUFFIXES):
                 yield from _iter_tar_file(path)
             else:
-                yield str(path), _file_reader(path), False
+                yield str(path), _file_reader(path), False, path
 
 
 def _is_snapshot_file(lower: str) -> bool:
@@ -197,7 +216,7 @@ def _file_reader(path: Path) -> Reader:
     return read
 
 
-def _iter_tar_file(path: Path) -> Iterator[tuple[str, Reader, bool]]:
+def _iter_tar_file(path: Path) -> Iterator[Input]:
     try:
         handle = path.open("rb")
     except OSError as e:
@@ -206,9 +225,7 @@ def _iter_tar_file(path: Path) -> Iterator[tuple[str, Reader, bool]]:
         yield from _iter_tar(str(path), handle)
 
 
-def _iter_tar(
-    where: str, fileobj: io.BufferedIOBase | io.BytesIO
-) -> Iterator[tuple[str, Reader, bool]]:
+def _iter_tar(where: str, fileobj: io.BufferedIOBase | io.BytesIO) -> Iterator[Input]:
     """Regular files of a (gzipped) tar archive, read in memory and never extracted."""
     try:
         with tarfile.open(fileobj=fileobj, mode="r:*") as archive:
@@ -218,7 +235,8 @@ def _iter_tar(
                     continue
                 if not _is_snapshot_file(parts[-1].lower()):
                     continue
-                yield f"{where}!{member.name}", _bytes_reader(_member_bytes(archive, member)), False
+                data = _member_bytes(archive, member)
+                yield f"{where}!{member.name}", _bytes_reader(data), False, None
     except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
         reason = (str(e).splitlines() or [type(e).__name__])[0].rstrip(":")
         raise InputError(f"{where}: not a readable tar archive: {reason}", _TAR_FIX) from e
