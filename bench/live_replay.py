@@ -82,11 +82,17 @@ def managed_fields(size: int) -> bytes:
     the controllers' entries (kexplore never reads it, but must get past it)."""
     fields = {
         f"f:container-{i}": {"f:image": {}, "f:ports": {'k:{"containerPort":80}': {}}}
-        for i in range(max(1, size // 120))
+        for i in range(max(1, size // 74))  # each entry is ~74 bytes of JSON
     }
-    entry = {"manager": "kubelet", "operation": "Update", "apiVersion": "v1",
-             "time": "2025-05-13T22:45:18Z", "fieldsType": "FieldsV1", "subresource": "status",
-             "fieldsV1": {"f:status": fields}}  # fmt: skip
+    entry = {
+        "manager": "kubelet",
+        "operation": "Update",
+        "apiVersion": "v1",
+        "time": "2025-05-13T22:45:18Z",
+        "fieldsType": "FieldsV1",
+        "subresource": "status",
+        "fieldsV1": {"f:status": fields},
+    }
     return b'"managedFields":' + json.dumps([entry], separators=(",", ":")).encode() + b","
 
 
