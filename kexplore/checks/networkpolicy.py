@@ -15,6 +15,7 @@ from kexplore.analysis.netpol.explain import (
     verdict,
 )
 from kexplore.analysis.netpol.ipblocks import IPRange
+from kexplore.analysis.netpol.nearmiss import FIX, dangling, nearly_selecting
 from kexplore.analysis.netpol.peers import EGRESS, Endpoint
 from kexplore.analysis.services import Backend
 from kexplore.checks.common import no_pods_gate, target_gate, unreadable, unreadable_result
@@ -150,6 +151,34 @@ def _external_name(ctx: EdgeContext) -> LayerResult:
 
 
 def _result(ctx: EdgeContext, verdicts: list[Verdict]) -> LayerResult:
+    result = _judged(ctx, verdicts)
+    _dangling(ctx, result)
+    return result
+
+
+def _dangling(ctx: EdgeContext, result: LayerResult) -> None:
+    """Policies in the edge's namespaces that select no pod; one nearly selecting a pod of
+    the edge was most likely written for it, and is the fix when the edge is denied."""
+    pods = [*ctx.source.pods, *ctx.target_pods]
+    for ns in sorted({p.namespace for p in pods}):
+        for pol in dangling(ctx.state, ns)[:3]:
+            result.evidence.append(
+                Evidence(
+                    f"networkpolicy {ns}/{pol.name}",
+                    f"dangling: podSelector {pol.spec.pod_selector.describe()} selects no pod "
+                    f"in namespace {ns}, so it applies to nothing",
+                )
+            )
+    for pod in pods:
+        for pol, what in nearly_selecting(ctx.state, pod):
+            ref = f"networkpolicy {pol.namespace}/{pol.name}"
+            result.evidence.append(Evidence(ref, f"near miss: podSelector {what}"))
+            if result.status is not Status.PASS and not (result.hint or "").startswith(FIX):
+                result.hint = f"{FIX} of {ref}: podSelector {what} (it selects no pod)"
+            return
+
+
+def _judged(ctx: EdgeContext, verdicts: list[Verdict]) -> LayerResult:
     denied = [v for v in verdicts if not v.allowed]
     evidence = _evidence(denied or verdicts)
     commands = _commands(ctx.state, verdicts)
@@ -248,6 +277,10 @@ def _hint(v: Verdict, side: DirectionVerdict) -> str:
     """The minimal fix: a rule admitting this peer on this port."""
     if side.decided_by:
         return f"{side.decided_by} decides this; change that rule or its priority"
+    near = next((n for n in side.notes if f"; {FIX} " in n), None)
+    if near is not None:
+        ref, _, rest = near.partition(": near miss, ")
+        return f"{FIX} in {ref}: {rest.split(f'; {FIX}')[0]} (not a new rule)"
     fix = next((n for n in side.notes if "; add " in n), None)
     if fix is not None:
         return fix

@@ -13,6 +13,7 @@ from kexplore.analysis.netpol.engine import (
     policy_tier,
     port_entry,
 )
+from kexplore.analysis.netpol.nearmiss import FIX, describe_near, near
 from kexplore.analysis.netpol.peers import (
     EGRESS,
     INGRESS,
@@ -23,6 +24,7 @@ from kexplore.analysis.netpol.peers import (
 )
 from kexplore.model.base import LabelSelector
 from kexplore.model.pods import Pod
+from kexplore.model.policies import NetworkPolicyPeer
 from kexplore.model.state import ClusterState
 
 VERBS = {"Allow": "allows", "Deny": "denies", "Pass": "passes"}
@@ -246,6 +248,10 @@ def _selector_misses(d: Direction, limit: int = 3) -> list[str]:
                     continue
                 ref = f"networkpolicy {pol.namespace}/{pol.name} {d.direction}[{i}] {side}[{j}]"
                 pod_ok = peer.pod_selector is None or peer.pod_selector.matches(pod.labels)
+                miss = _near_miss(ref, peer, pol.namespace, pod, ns_labels, d.peer.label())
+                if miss:
+                    out.append(miss)
+                    continue
                 if peer.namespace_selector is None:
                     if pod_ok and pod.namespace != pol.namespace:
                         out.append(
@@ -267,6 +273,29 @@ def _selector_misses(d: Direction, limit: int = 3) -> list[str]:
                         f"labels of {d.peer.label()}"
                     )
     return out[:limit]
+
+
+def _near_miss(
+    ref: str,
+    peer: NetworkPolicyPeer,
+    policy_ns: str,
+    pod: Pod,
+    ns_labels: dict[str, str],
+    label: str,
+) -> str:
+    """One selector of the element nearly matches the peer and the other matches."""
+    pod_diffs = near(peer.pod_selector, pod.labels)
+    ns_sel = peer.namespace_selector
+    ns_ok = ns_sel.matches(ns_labels) if ns_sel is not None else pod.namespace == policy_ns
+    if pod_diffs and ns_ok:
+        what = f"podSelector {describe_near(pod_diffs)} of {label}"
+    elif ns_sel is not None and (ns_diffs := near(ns_sel, ns_labels)):
+        if peer.pod_selector is not None and not peer.pod_selector.matches(pod.labels):
+            return ""
+        what = f"namespaceSelector {describe_near(ns_diffs)} of namespace {pod.namespace}"
+    else:
+        return ""
+    return f"{ref}: near miss, {what}; {FIX} (same key, another value)"
 
 
 def _desc(selector: LabelSelector | None) -> str:

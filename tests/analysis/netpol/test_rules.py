@@ -538,3 +538,28 @@ def test_named_port_of_another_protocol_admits_nothing_and_says_why() -> None:
         "networkpolicy shop/dns ingress[0] matches shop/client but allows only no port; "
         "port 'dns' is UDP 53 on shop/web, not TCP (a named port keeps its protocol)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("selector", "near_miss"),
+    [
+        ({"app": "clinet"}, True),  # a typo of the client's app=client
+        ({"app": "web"}, False),  # another workload, not a typo
+        ({"app": "clients", "tier": "x"}, False),  # a key the client lacks
+    ],
+)
+def test_a_peer_selector_one_typo_away_is_a_near_miss(
+    selector: dict[str, str], near_miss: bool
+) -> None:
+    rule = {"from": [{"podSelector": {"matchLabels": selector}}]}
+    state = state_of(*NAMESPACES, WEB, CLIENT, netpol("shop", "allow", _ing(rule)))
+    v = verdict(state, _p(state, "shop", "client"), _p(state, "shop", "web"), "TCP", 8080)
+    assert not v.allowed
+    said = [n for n in v.ingress.notes if "near miss" in n]
+    assert bool(said) is near_miss
+    if near_miss:
+        assert said == [
+            "networkpolicy shop/allow ingress[0] from[0]: near miss, podSelector app=clinet "
+            "where the labels say app=client of shop/client; fix the selector "
+            "(same key, another value)"
+        ]
