@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kexplore.checks.result import (
+    Disagreement,
     EdgeReport,
     Evidence,
     Fix,
@@ -133,7 +134,10 @@ def report_from_json(data: dict[str, Any]) -> EdgeReport:
             status=Status(r["status"]),
             summary=r["summary"],
             basis=r.get("basis", "static"),
-            evidence=[Evidence(e["ref"], e.get("detail", "")) for e in r.get("evidence", [])],
+            evidence=[
+                Evidence(e["ref"], e.get("detail", ""), e.get("kind", ""))
+                for e in r.get("evidence", [])
+            ],
             commands=list(r.get("commands", [])),
             hint=r.get("hint"),
             explained_by=r.get("explained_by"),
@@ -154,4 +158,14 @@ def report_from_json(data: dict[str, Any]) -> EdgeReport:
         layers=layers,
         verdict=Status(data["verdict"]),
         failing_layer=data.get("failing_layer"),
+        disagreements=[
+            Disagreement(
+                d["layer"],
+                d["predicted"],
+                d["observed"],
+                tuple(d.get("explanations", ())),
+                d.get("evidence", ""),
+            )
+            for d in data.get("disagreements", [])
+        ],
     )

@@ -17,7 +17,7 @@ from kexplore.analysis.dns import (
 )
 from kexplore.analysis.services import Backend, BackendSet, resolve_backends
 from kexplore.checks.edge import SourceSpec, TargetSpec
-from kexplore.checks.result import Evidence, LayerResult, Status
+from kexplore.checks.result import Disagreement, Evidence, LayerResult, Status
 from kexplore.model.pods import Pod
 from kexplore.model.services import Service, ServicePort
 from kexplore.model.state import ClusterState
@@ -63,6 +63,9 @@ class EdgeContext:
     prober: Prober | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     dns_egress: DnsEgressCheck | None = None
+    l7: str = ""  # http, grpc or none (--l7); "" chooses from what the cluster declares
+    path: str = "/"  # the HTTP path an application probe asks for (--path)
+    disagreements: list[Disagreement] = field(default_factory=list)
 
     @property
     def source_pod(self) -> Pod | None:
@@ -85,11 +88,15 @@ def build_context(
     prober: Prober | None = None,
     cancel: threading.Event | None = None,
     dns_egress: DnsEgressCheck | None = None,
+    l7: str = "",
+    path: str = "/",
 ) -> EdgeContext:
     """Resolve the target once (name, service port, backends) for all layers."""
     src_pod = source.pods[0] if source.pods else None
     resolution = resolve_name(state, source.namespace, src_pod, target)
-    ctx = EdgeContext(state, source, target, resolution, prober=prober, dns_egress=dns_egress)
+    ctx = EdgeContext(
+        state, source, target, resolution, prober=prober, dns_egress=dns_egress, l7=l7, path=path
+    )
     if cancel is not None:
         ctx.cancel = cancel
     ctx.service = resolution.service

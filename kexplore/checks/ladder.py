@@ -75,9 +75,12 @@ def run_ladder(
     prober: Prober | None = None,
     on_layer: Callable[[LayerResult], None] | None = None,
     cancel: threading.Event | None = None,
+    l7: str = "",
+    path: str = "/",
 ) -> EdgeReport:
     """Run every layer for one edge; `on_layer` is called after each, `cancel` stops early
-    (the layers not run are reported `unknown`: cancelled).
+    (the layers not run are reported `unknown`: cancelled); `l7` and `path` choose the
+    application probe (default: from what the cluster declares, path /).
 
     Config layers run first and probe layers last, so a failing probe can name the config
     layer that explains it; the report lists them in display order. Without a prober,
@@ -85,7 +88,16 @@ def run_ladder(
     """
     if prober is None and state.recorded_probes:
         prober = RecordedProber(state.recorded_probes)
-    ctx = build_context(state, source, target, prober=prober, cancel=cancel, dns_egress=DNS_EGRESS)
+    ctx = build_context(
+        state,
+        source,
+        target,
+        prober=prober,
+        cancel=cancel,
+        dns_egress=DNS_EGRESS,
+        l7=l7,
+        path=path,
+    )
     results: list[LayerResult] = []
     for layer_id, check in sorted(LAYERS, key=_run_order):
         if ctx.cancel.is_set():
@@ -107,6 +119,7 @@ def run_ladder(
         result.hint = hint_for_workloads(result.hint, stands)
     report = EdgeReport(source_ref(source), target_ref(ctx), results, verdict, failing)
     report.prediction = prediction(results, any(p.synthesized for p in edge_pods))
+    report.disagreements = list(dict.fromkeys(ctx.disagreements))
     return report
 
 
@@ -173,13 +186,17 @@ def check_edge(
     prober: Prober | None = None,
     on_layer: Callable[[LayerResult], None] | None = None,
     cancel: threading.Event | None = None,
+    l7: str = "",
+    path: str = "/",
 ) -> EdgeReport:
     """Parse SOURCE and TARGET (DESIGN §1) and run the ladder; a TARGET that names an object
     explicitly (`NS/svc/NAME`, `NS/POD`) must exist (NotFoundError, exit 2)."""
     target = parse_target(target_text, protocol, port)
     source = resolve_source(state, source_text, namespace)
     require_named_target(state, target)
-    return run_ladder(state, source, target, prober=prober, on_layer=on_layer, cancel=cancel)
+    return run_ladder(
+        state, source, target, prober=prober, on_layer=on_layer, cancel=cancel, l7=l7, path=path
+    )
 
 
 def require_named_target(state: ClusterState, target: TargetSpec) -> None:

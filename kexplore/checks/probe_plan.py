@@ -7,7 +7,7 @@ import dataclasses
 import threading
 from typing import TYPE_CHECKING
 
-from kexplore.checks import network, probe_parts, reachability
+from kexplore.checks import l7, network, probe_parts, reachability
 from kexplore.checks.context import EdgeContext, build_context
 from kexplore.checks.edge import SourceSpec, TargetSpec
 from kexplore.model.state import ClusterState
@@ -38,10 +38,13 @@ def planned_requests(ctx: EdgeContext) -> list[ProbeRequest]:
     """Every probe the ladder would run for this edge (DNS lookup, socket tables, connects,
     port-forwards), in the order it runs them, without running any."""
     recorder = _Recorder()
-    planning = dataclasses.replace(ctx, prober=recorder, results=dict(ctx.results))
+    planning = dataclasses.replace(
+        ctx, prober=recorder, results=dict(ctx.results), disagreements=[]
+    )
     probe_parts.dns_lookup(planning)
     probe_parts.socket_table(planning)
     reachability.check(planning)
+    recorder.requests += l7.requests(planning, list(recorder.requests))
     network.check(planning)
     return list(dict.fromkeys(recorder.requests))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from kexplore.checks.context import EdgeContext
-from kexplore.checks.result import Evidence, LayerResult, Status
+from kexplore.checks.result import Disagreement, Evidence, LayerResult, Status
 from kexplore.probes.base import ProbeRequest, ProbeResult
 from kexplore.probes.commands import kubectl_exec
 
@@ -73,10 +73,15 @@ UNKNOWN_HINTS = {
 OUTPUT_TAIL = 3
 
 
+def probe_ref(result: ProbeResult) -> str:
+    """`probe tcp from pod shop/web-1 to 10.0.0.3:8080`."""
+    req = result.request
+    return f"{result.basis} {req.probe} from pod {req.namespace}/{req.pod} to {req.target}"
+
+
 def evidence_of(result: ProbeResult) -> Evidence:
     """A probe as evidence: where it ran, its command, result, and the end of its output."""
-    req = result.request
-    ref = f"{result.basis} {req.probe} from pod {req.namespace}/{req.pod} to {req.target}"
+    ref = probe_ref(result)
     tail = [line.strip() for line in result.output.splitlines() if line.strip()][-OUTPUT_TAIL:]
     detail = result.describe() + "".join(f"\n  | {line}" for line in tail)
     return Evidence(ref, detail)
@@ -124,6 +129,16 @@ def judge(
         else:
             base.summary += ", though every config layer predicts success"
             base.hint = unexplained_hint
+            observed = f"{first.request.target} {first.result}"
+            ctx.disagreements.append(
+                Disagreement(
+                    layer_id,
+                    "pass (every config layer predicts success)",
+                    observed,
+                    (unexplained_hint,),
+                    probe_ref(first),
+                )
+            )
     elif broken:
         lines = broken[0].output.strip().splitlines()
         base.status = Status.UNKNOWN
@@ -134,5 +149,18 @@ def judge(
         base.summary = (
             f"{what}: connected, though {blocker.id} predicts failure — the config layer may "
             "be wrong or the data stale"
+        )
+        ctx.disagreements.append(
+            Disagreement(
+                blocker.id,
+                f"fail ({blocker.summary})",
+                f"{layer_id}: every probe connected",
+                (
+                    "the data is stale: the configuration changed since it was read",
+                    "the CNI does not enforce what the objects say (no policy support, or a "
+                    "different policy model)",
+                ),
+                probe_ref(results[0]),
+            )
         )
     return base

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kexplore.checks import l7
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.probing import MAX_SOURCE_PODS, OUTSIDE_HINT, judge, run_all, skipped
 from kexplore.checks.result import LayerResult
@@ -27,7 +28,8 @@ def _join(ip: str, port: int) -> str:
 
 
 def check(ctx: EdgeContext) -> LayerResult:
-    """Connect from each source pod (up to three) to every address the edge uses."""
+    """Connect from each source pod (up to three) to every address the edge uses, then speak
+    the application protocol (HTTP, gRPC health) where the connect succeeded."""
     addresses = _addresses(ctx)
     what = f"{ctx.target.protocol} connect to {ctx.target.dialed}"
     if not addresses:
@@ -41,7 +43,8 @@ def check(ctx: EdgeContext) -> LayerResult:
     results = run_all(ctx, requests)
     if not results:
         return skipped(ctx, "reachability", what)
-    return judge(ctx, "reachability", results, what, unexplained_hint=_outside_hint(ctx, results))
+    base = judge(ctx, "reachability", results, what, unexplained_hint=_outside_hint(ctx, results))
+    return l7.run(ctx, base, results)
 
 
 def _outside_hint(ctx: EdgeContext, results: list[ProbeResult]) -> str:

@@ -33,12 +33,24 @@ LAYER_IDS: tuple[str, ...] = (
 PROBE_LAYERS = frozenset({"reachability", "network"})
 
 
+# Kinds of observed evidence (DESIGN §11); static evidence has none.
+OBSERVED_KINDS = ("l7", "envoy", "flows", "capture")
+
+
 @dataclass(frozen=True)
 class Evidence:
-    """One fact that decided a layer: a reference (`networkpolicy shop/deny ingress[0]`)."""
+    """One fact that decided a layer: a reference (`networkpolicy shop/deny ingress[0]`);
+    `kind` names observed evidence (l7, envoy, flows, capture)."""
 
     ref: str
     detail: str = ""
+    kind: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        out = {"ref": self.ref, "detail": self.detail}
+        if self.kind:
+            out["kind"] = self.kind
+        return out
 
 
 @dataclass
@@ -82,7 +94,7 @@ class LayerResult:
             "status": str(self.status),
             "summary": self.summary,
             "basis": self.basis,
-            "evidence": [{"ref": e.ref, "detail": e.detail} for e in self.evidence],
+            "evidence": [e.to_json() for e in self.evidence],
             "commands": list(self.commands),
             "hint": self.hint,
             "explained_by": self.explained_by,
@@ -135,6 +147,31 @@ class TargetRef:
         }
 
 
+@dataclass(frozen=True)
+class Disagreement:
+    """An observation that contradicts a layer's static verdict (DESIGN §11): which layer
+    predicted what, what a probe saw, and what could explain the gap."""
+
+    layer: str
+    predicted: str
+    observed: str
+    explanations: tuple[str, ...] = ()
+    evidence: str = ""  # the observation's reference (`l7 from pod mesh-demo/web-1 …`)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "layer": self.layer,
+            "predicted": self.predicted,
+            "observed": self.observed,
+            "explanations": list(self.explanations),
+            "evidence": self.evidence,
+        }
+
+    def line(self) -> str:
+        """`mesh predicted pass (…), observed 503 UF (…)`."""
+        return f"{self.layer} predicted {self.predicted}; observed {self.observed}"
+
+
 @dataclass
 class EdgeReport:
     """The ladder of one edge with its verdict."""
@@ -145,6 +182,7 @@ class EdgeReport:
     verdict: Status = Status.PASS
     failing_layer: str | None = None
     prediction: str | None = None  # raw manifests: what the config predicts (see synthesized)
+    disagreements: list[Disagreement] = field(default_factory=list)
 
     def layer(self, layer_id: str) -> LayerResult | None:
         """The result of one layer, if it ran."""
@@ -158,6 +196,7 @@ class EdgeReport:
             "failing_layer": self.failing_layer,
             **({"prediction": self.prediction} if self.prediction else {}),
             "layers": [layer.to_json() for layer in self.layers],
+            "disagreements": [d.to_json() for d in self.disagreements],
         }
 
 

@@ -7,11 +7,45 @@ import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
-PROBE_KINDS = ("dns", "tcp", "udp", "listen", "port-forward")
+PROBE_KINDS = (
+    "dns",
+    "tcp",
+    "udp",
+    "listen",
+    "port-forward",
+    "http",
+    "grpc",
+    "envoy-log",
+    "envoy-clusters",
+    "capture",
+    "flows",
+)
 
 # Classifications a probe result can carry.
-OK_RESULTS = frozenset({"resolved", "connected", "listening", "forwarded"})
+OK_RESULTS = frozenset(
+    {
+        "resolved",
+        "connected",
+        "listening",
+        "forwarded",
+        "app-answered",
+        "serving",
+        "unimplemented",
+        "read",
+    }
+)
 MECHANISM_FAILURES = frozenset({"error", "forbidden", "no-tool", "not-running"})
+
+
+@dataclass(frozen=True)
+class L7Spec:
+    """What an application probe sends: Host header (or :authority) as dialed, the path,
+    TLS or not; for the readers (envoy-log, flows), `peers` are the IPs whose lines count."""
+
+    host: str = ""
+    path: str = "/"
+    tls: bool = False
+    peers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -23,6 +57,7 @@ class ProbeRequest:
     pod: str
     target: str
     container: str = ""
+    l7: L7Spec = L7Spec()
 
 
 @dataclass

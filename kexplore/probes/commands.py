@@ -31,5 +31,5 @@ def planned_command(
     """The command a probe runs with the best tool known for the container (any, if unknown)."""
     if request.probe == "port-forward":
         return forward_command(request)
-    attempt = first_attempt(request.probe, request.target, strategy, timeout)
+    attempt = first_attempt(request.probe, request.target, strategy, timeout, request.l7)
     return kubectl_exec(request.namespace, request.pod, container, attempt.argv)

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kexplore.probes.base import L7Spec
+from kexplore.probes.l7 import classify_grpc, classify_http
 from kexplore.probes.parse import (
     classify_connect,
     classify_listen,
@@ -33,6 +35,8 @@ TOOLS = (
     "wget",
     "cat",
     "timeout",
+    "grpc_health_probe",
+    "grpcurl",
 )
 DETECT_SCRIPT = 'for t in "$@"; do command -v "$t" >/dev/null 2>&1 && echo "$t"; done; true'
 DETECT_COMMAND = ["sh", "-c", DETECT_SCRIPT, "sh", *TOOLS]
@@ -124,16 +128,25 @@ def check_name(name: str) -> str:
     return name
 
 
-def attempts(kind: str, target: str, strategy: Strategy, timeout: float) -> list[Attempt]:
+def attempts(
+    kind: str, target: str, strategy: Strategy, timeout: float, l7: L7Spec | None = None
+) -> list[Attempt]:
     """The ways to run one probe in a container, best first, with the tools it has."""
-    builders = {"dns": _lookups, "tcp": _connects, "udp": _udp, "listen": _listen}
-    return [a for a in builders[kind](target, strategy, timeout) if strategy.has(a.tool)]
+    if kind in ("http", "grpc"):
+        build = _http if kind == "http" else _grpc
+        found = build(target, l7 or L7Spec(), strategy, timeout)
+    else:
+        builders = {"dns": _lookups, "tcp": _connects, "udp": _udp, "listen": _listen}
+        found = builders[kind](target, strategy, timeout)
+    return [a for a in found if strategy.has(a.tool)]
 
 
-def first_attempt(kind: str, target: str, strategy: Strategy | None, timeout: float) -> Attempt:
+def first_attempt(
+    kind: str, target: str, strategy: Strategy | None, timeout: float, l7: L7Spec | None = None
+) -> Attempt:
     """The argv a probe would run first (for plans shown before consent)."""
-    found = attempts(kind, target, strategy or Strategy(None), timeout)
-    return found[0] if found else attempts(kind, target, Strategy(None), timeout)[0]
+    found = attempts(kind, target, strategy or Strategy(None), timeout, l7)
+    return found[0] if found else attempts(kind, target, Strategy(None), timeout, l7)[0]
 
 
 def _bounded(argv: list[str], strategy: Strategy, seconds: float) -> list[str]:
@@ -166,8 +179,9 @@ def _lookups(name: str, strategy: Strategy, timeout: float) -> list[Attempt]:
     ]
 
 
-def _url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+def _url(host: str, port: int, path: str = "/", scheme: str = "http") -> str:
+    where = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{where}:{port}{path}"
 
 
 def _connects(target: str, strategy: Strategy, timeout: float) -> list[Attempt]:
@@ -255,3 +269,108 @@ def _listen(target: str, strategy: Strategy, timeout: float) -> list[Attempt]:
         return classify_listen(parse_socket_table(output), ip, port)[0]
 
     return [Attempt("cat", ["cat", *SOCKET_TABLES], judge)]
+
+
+# --- application protocols ----------------------------------------------------------------
+PY_HTTP = (
+    "import http.client,socket,ssl,sys\n"
+    "h,p,host,path,t,tls=sys.argv[1],int(sys.argv[2]),sys.argv[3],sys.argv[4],"
+    "float(sys.argv[5]),sys.argv[6]=='1'\n"
+    "try:\n"
+    " c=(http.client.HTTPSConnection(h,p,timeout=t,context=ssl._create_unverified_context())"
+    " if tls else http.client.HTTPConnection(h,p,timeout=t))\n"
+    " c.request('GET',path,headers={'Host':host})\n"
+    " r=c.getresponse()\n"
+    " print('HTTP/%d.%d %d %s'%(r.version//10,r.version%10,r.status,r.reason))\n"
+    " [print('%s: %s'%kv) for kv in r.getheaders()]\n"
+    " print();sys.stdout.write(r.read(512).decode('utf-8','replace'))\n"
+    "except http.client.RemoteDisconnected:\n print('empty reply from server');sys.exit(52)\n"
+    "except socket.timeout:\n print('timed out');sys.exit(124)\n"
+    "except ssl.SSLError as e:\n print('SSL error: %s'%e);sys.exit(35)\n"
+    "except http.client.BadStatusLine as e:\n print('bad status line: %r'%e);sys.exit(8)\n"
+    "except OSError as e:\n print(e.strerror or e);sys.exit(1)\n"
+)
+_PATH = re.compile(r"/[!-~]{0,2047}")
+HEALTH_METHOD = "grpc.health.v1.Health/Check"
+
+
+def check_path(path: str) -> str:
+    """An HTTP path: starts with /, printable ASCII, no spaces."""
+    if not _PATH.fullmatch(path):
+        raise BadTarget(f"{path!r} is not an HTTP path (/…, printable, no spaces)")
+    return path
+
+
+def _host_header(l7: L7Spec, ip: str, port: int) -> str:
+    """The Host header as dialed (`name:port`), else the address dialed."""
+    if not l7.host:
+        return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+    name, _, dialed_port = l7.host.rpartition(":")
+    if dialed_port.isdigit() and name:
+        check_name(name.strip("[]"))
+        return l7.host
+    return check_name(l7.host)
+
+
+def _http(target: str, l7: L7Spec, strategy: Strategy, timeout: float) -> list[Attempt]:
+    ip, port = split_address(target)
+    host, path = _host_header(l7, ip, port), check_path(l7.path or "/")
+    url = _url(ip, port, path, "https" if l7.tls else "http")
+    t, overall = _secs(timeout), timeout + 2
+    insecure = ["-k"] if l7.tls else []
+    no_check = ["--no-check-certificate"] if l7.tls else []
+    curl = ["curl", "-sS", "-i", *insecure, "--connect-timeout", t, "-m", _secs(overall)]
+    wget = ["wget", "-S", "-O", "-", "-T", t, *no_check]
+    return [
+        Attempt("curl", [*curl, "-H", f"Host: {host}", url], classify_http),
+        Attempt(
+            "wget",
+            _bounded([*wget, "--header", f"Host: {host}", url], strategy, overall),
+            classify_http,
+        ),
+        *(
+            Attempt(
+                py,
+                [py, "-c", PY_HTTP, ip, str(port), host, path, t, "1" if l7.tls else "0"],
+                classify_http,
+            )
+            for py in ("python3", "python")
+        ),
+    ]
+
+
+def _grpc(target: str, l7: L7Spec, strategy: Strategy, timeout: float) -> list[Attempt]:
+    """The gRPC health-checking protocol (grpc.health.v1.Health/Check)."""
+    ip, port = split_address(target)
+    host, t = _host_header(l7, ip, port), _secs(timeout)
+    tls = ["-tls", "-tls-no-verify"] if l7.tls else []
+    grpcurl_tls = ["-insecure"] if l7.tls else ["-plaintext"]
+    return [
+        Attempt(
+            "grpc_health_probe",
+            [
+                "grpc_health_probe",
+                f"-addr={target}",
+                f"-connect-timeout={t}s",
+                f"-rpc-timeout={t}s",
+                *tls,
+            ],
+            classify_grpc,
+        ),
+        Attempt(
+            "grpcurl",
+            [
+                "grpcurl",
+                *grpcurl_tls,
+                "-connect-timeout",
+                t,
+                "-max-time",
+                _secs(timeout + 2),
+                "-authority",
+                host,
+                target,
+                HEALTH_METHOD,
+            ],
+            classify_grpc,
+        ),
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kexplore.checks.result import EdgeReport, Fix, LayerResult
+from kexplore.checks.result import Disagreement, EdgeReport, Fix, LayerResult
 from kexplore.render.fixes_out import options
 from kexplore.render.sanitize import strip_controls
 from kexplore.render.style import badge
@@ -72,6 +72,18 @@ def fixes_markdown(fixes: list[Fix]) -> list[str]:
     return lines
 
 
+def disagreements_markdown(items: list[Disagreement]) -> list[str]:
+    """Static vs observed: each contradiction as a finding of its own."""
+    lines = ["### Static vs observed", ""]
+    for item in items:
+        lines.append(f"- **{md_escape(item.layer)}** predicted {md_escape(item.predicted)}; ")
+        lines[-1] += f"observed {md_escape(item.observed)}"
+        if item.evidence:
+            lines.append(f"  (seen by {_code(item.evidence)})")
+        lines += [f"  - could be: {md_escape(why)}" for why in item.explanations]
+    return [*lines, ""]
+
+
 def report_markdown(report: EdgeReport, level: int = 2) -> str:
     """Heading, verdict, a table of layers, then each layer's evidence and commands."""
     src, tgt = report.source, report.target
@@ -84,6 +96,8 @@ def report_markdown(report: EdgeReport, level: int = 2) -> str:
     lines += ["", "| status | layer | summary |", "|---|---|---|"]
     lines += [f"| {badge(r.status)} | {r.id} | {md_escape(r.summary)} |" for r in report.layers]
     lines.append("")
+    if report.disagreements:
+        lines += disagreements_markdown(report.disagreements)
     for layer in report.layers:
         lines += layer_markdown(layer)
     return "\n".join(lines).rstrip() + "\n"

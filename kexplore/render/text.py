@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from kexplore.checks.result import EdgeReport, LayerResult, Status
+from kexplore.checks.result import Disagreement, EdgeReport, LayerResult, Status
 from kexplore.render.fixes_out import fixes_text
 from kexplore.render.sanitize import strip_controls
 from kexplore.render.style import STYLE, badge
@@ -69,6 +69,21 @@ def layer_details(layer: LayerResult) -> Group:
     return Group(title, grid)
 
 
+def disagreement_details(items: list[Disagreement]) -> Group:
+    """Static vs observed: each contradiction as a finding, with what could explain it."""
+    title = Text(f"static vs observed: {len(items)} disagreement(s)", style=STYLE[Status.WARN])
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for item in items:
+        grid.add_row("  ≠", _plain(item.line(), "bold"))
+        if item.evidence:
+            grid.add_row("", _plain(f"seen by {item.evidence}", "cyan"))
+        for why in item.explanations:
+            grid.add_row("", _plain(f"- could be: {why}"))
+    return Group(title, grid)
+
+
 def render_text(report: EdgeReport, console: Console) -> None:
     """Print the header, the ladder, and details of every layer that is not a plain pass
     (nor a layer left unjudged because another explains it: its row says where to look)."""
@@ -76,6 +91,9 @@ def render_text(report: EdgeReport, console: Console) -> None:
     if report.source.pods:
         console.print(_plain("source pods: " + ", ".join(report.source.pods), "dim"))
     console.print(ladder_table(report))
+    if report.disagreements:
+        console.print()
+        console.print(disagreement_details(report.disagreements))
     for layer in report.layers:
         if layer.status is Status.SKIPPED or (layer.status is Status.PASS and not layer.hint):
             continue

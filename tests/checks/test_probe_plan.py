@@ -31,6 +31,11 @@ def test_plan_lists_detection_then_every_probe_in_order_and_runs_nothing() -> No
         exec_in("cart-1", "cat", "/proc/net/tcp", "/proc/net/tcp6"),
         exec_in("web-1", "nc", "-zv", "-w", "5", "10.96.5.5", "80"),
         exec_in("web-1", "nc", "-zv", "-w", "5", "10.0.0.3", "8080"),
+        exec_in(
+            "web-1",
+            *("curl", "-sS", "-i", "--connect-timeout", "5", "-m", "7"),
+            *("-H", "Host: cart:80", "http://10.96.5.5:80/"),
+        ),
         ["kubectl", "port-forward", "--namespace", "shop", "pod/cart-1", ":8080"],
     ]
     assert ctx.prober is None and ctx.results == {}
@@ -39,7 +44,7 @@ def test_plan_lists_detection_then_every_probe_in_order_and_runs_nothing() -> No
 def test_plan_for_an_ip_target_has_no_lookup() -> None:
     st = state(*SHOP)
     plan = plan_edge(st, resolve_source(st, "shop/web-1"), parse_target("10.0.0.3:8080"))
-    assert [c[c.index("--") + 1] for c in plan if "--" in c] == ["sh", "cat", "sh", "nc"]
+    assert [c[c.index("--") + 1] for c in plan if "--" in c] == ["sh", "cat", "sh", "nc", "curl"]
     assert exec_in("web-1", "nc", "-zv", "-w", "5", "10.0.0.3", "8080") in plan
 
 

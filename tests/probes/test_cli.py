@@ -24,15 +24,18 @@ LISTENING = (
     "23456 1 0000000000000000 100 0 0 10 0\n"
 )
 
+HTTP_OK = "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nserver: nginx\r\n\r\ncart ok\n"
+
 
 def scripted(connect_reply: tuple[str, int]) -> tuple[Any, ExecScript]:
     cluster = shop()
     script = exec_script(cluster)
-    script.tools("nslookup", "nc", pod="web-1")
+    script.tools("nslookup", "nc", "curl", pod="web-1")
     script.tools("cat", pod="cart-1")
     script.on(["nslookup", "cart"], NSLOOKUP, pod="web-1")
     script.on(lambda argv: argv[0] == "nc", connect_reply[0], exit_code=connect_reply[1])
     script.on(["cat", "/proc/net/tcp", "/proc/net/tcp6"], LISTENING, pod="cart-1")
+    script.on(lambda argv: argv[0] == "curl", HTTP_OK, pod="web-1")
     script.forward("shop", "cart-1", 8080, "echo")
     return cluster, script
 
@@ -68,7 +71,10 @@ def test_check_probe_runs_every_probe_and_passes(
     assert reach["commands"] == [
         f"{exec_web} nc -zv -w 2 {CART_SVC_IP} 80",
         f"{exec_web} nc -zv -w 2 {CART_IP} 8080",
+        f"{exec_web} curl -sS -i --connect-timeout 2 -m 4 -H 'Host: cart:80' "
+        f"http://{CART_SVC_IP}:80/",
     ]
+    assert reach["summary"].endswith("HTTP GET / → 200 from the app")
     assert layers["network"]["status"] == "pass"
     assert "kubectl port-forward --namespace shop pod/cart-1 :8080" in layers["network"]["commands"]
     assert f"{exec_web} nslookup cart" in layers["dns"]["commands"]
@@ -81,6 +87,7 @@ def test_check_probe_runs_every_probe_and_passes(
         ("web-1", "sh"),
         ("web-1", "nslookup"),
         ("web-1", "nc"),
+        ("web-1", "curl"),
         ("cart-1", "sh"),
         ("cart-1", "cat"),
     }

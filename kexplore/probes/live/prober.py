@@ -122,7 +122,7 @@ class LiveProber:
 
     # --- exec probes ----------------------------------------------------------------------
     def _exec_probe(self, request: ProbeRequest, cancel: threading.Event | None) -> ProbeResult:
-        attempts(request.probe, request.target, Strategy(None), 1)  # validate before any call
+        attempts(request.probe, request.target, Strategy(None), 1, request.l7)  # validate first
         if self.permissions.allowed(EXEC, request.namespace) is False:
             return self._failed(request, "forbidden", denied_message(EXEC, request.namespace))
         where = self.container_for(request)
@@ -166,7 +166,8 @@ class LiveProber:
         if isinstance(strategy, ExecOutcome):
             return self._failed(request, strategy.failure, strategy.output.strip(), where)
         tried: list[str] = []
-        for attempt in attempts(request.probe, request.target, strategy, self.settings.timeout):
+        timeout = self.settings.timeout
+        for attempt in attempts(request.probe, request.target, strategy, timeout, request.l7):
             outcome = self._exec(where, attempt.argv, cancel)
             if outcome.failure:
                 return self._failed(request, outcome.failure, outcome.output.strip(), where)
