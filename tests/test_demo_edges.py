@@ -84,7 +84,7 @@ class SpyProber:
     basis = "recorded"
 
     def __init__(self, state: ClusterState) -> None:
-        self.inner = RecordedProber(state.recorded_probes)
+        self.inner = RecordedProber(state.recorded_probes, state.logs)
         self.requests: list[ProbeRequest] = []
 
     def run(

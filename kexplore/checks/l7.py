@@ -79,7 +79,9 @@ def requests(ctx: EdgeContext, reached: list[ProbeRequest]) -> list[ProbeRequest
     out: dict[str, ProbeRequest] = {}
     for req in reached:
         if req.probe == "tcp" and req.pod not in out and len(out) < MAX_SOURCE_PODS:
-            out[req.pod] = ProbeRequest(choice.protocol, req.namespace, req.pod, req.target, l7=spec)
+            out[req.pod] = ProbeRequest(
+                choice.protocol, req.namespace, req.pod, req.target, l7=spec
+            )
     return list(out.values())
 
 
@@ -90,16 +92,18 @@ def _dialed_host(ctx: EdgeContext) -> str:
     return f"{host}:{port}" if port is not None and ":" not in host else host
 
 
-def run(ctx: EdgeContext, base: LayerResult, connects: list[ProbeResult]) -> LayerResult:
+def run(
+    ctx: EdgeContext, base: LayerResult, connects: list[ProbeResult]
+) -> tuple[LayerResult, list[ProbeResult]]:
     """Run the application probes after the connects and fold them into the layer."""
     if base.status not in (Status.PASS, Status.WARN):
-        return base
+        return base, []
     results = run_all(ctx, requests(ctx, [r.request for r in connects if r.ok]))
     if not results:
         choice = choose(ctx)
         if choice.protocol == "none":
             base.summary += f"; no application probe ({choice.why})"
-        return base
+        return base, []
     base.evidence.extend(Evidence(probe_ref(r), detail(r), "l7") for r in results)
     base.commands.extend(reproduce(r) for r in results)
     failed = [r for r in results if not r.ok and not r.mechanism_failed]
@@ -112,7 +116,7 @@ def run(ctx: EdgeContext, base: LayerResult, connects: list[ProbeResult]) -> Lay
         base.summary += f"; the {results[0].request.probe} probe could not run: {why}"
     else:
         _failed(ctx, base, failed[0])
-    return base
+    return base, results
 
 
 def _failed(ctx: EdgeContext, base: LayerResult, first: ProbeResult) -> None:

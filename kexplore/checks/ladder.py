@@ -86,8 +86,8 @@ def run_ladder(
     layer that explains it; the report lists them in display order. Without a prober,
     probe results recorded in the data (a snapshot, the demo) are replayed.
     """
-    if prober is None and state.recorded_probes:
-        prober = RecordedProber(state.recorded_probes)
+    if prober is None and (state.recorded_probes or state.logs):
+        prober = RecordedProber(state.recorded_probes, state.logs) or None
     ctx = build_context(
         state,
         source,

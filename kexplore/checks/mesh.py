@@ -6,6 +6,7 @@ from kexplore.analysis.mesh.common import service_fqdn
 from kexplore.analysis.mesh.dataplane import AMBIENT, SIDECAR, Dataplane
 from kexplore.analysis.mesh.edge import MeshEdge, MeshVerdict, judge
 from kexplore.analysis.mesh.symptoms import FAIL, WARN, MeshIssue
+from kexplore.checks import envoy_account
 from kexplore.checks.common import external_target, no_pods_gate, target_gate, unreadable
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
@@ -45,7 +46,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     else:
         _judged(result, verdict)
     _extend_unique(result, _plane_evidence(verdict))
-    return result
+    return envoy_account.merge(ctx, result) if verdict.in_mesh else result
 
 
 def _ztunnel_present(ctx: EdgeContext) -> bool:

@@ -7,11 +7,12 @@ import dataclasses
 import threading
 from typing import TYPE_CHECKING
 
-from kexplore.checks import l7, network, probe_parts, reachability
+from kexplore.checks import envoy_account, l7, network, probe_parts, reachability
 from kexplore.checks.context import EdgeContext, build_context
 from kexplore.checks.edge import SourceSpec, TargetSpec
+from kexplore.checks.probing import run_all
 from kexplore.model.state import ClusterState
-from kexplore.probes.base import ProbeRequest, ProbeResult
+from kexplore.probes.base import TOOL_PROBES, ProbeRequest, ProbeResult
 from kexplore.probes.commands import kubectl_exec, planned_command
 from kexplore.probes.strategy import DETECT_COMMAND
 
@@ -35,16 +36,22 @@ class _Recorder:
 
 
 def planned_requests(ctx: EdgeContext) -> list[ProbeRequest]:
-    """Every probe the ladder would run for this edge (DNS lookup, socket tables, connects,
-    port-forwards), in the order it runs them, without running any."""
+    """Every probe the ladder would run for this edge (DNS lookup, Envoy's logs and clusters,
+    socket tables, connects, application probes, port-forwards), in the order it runs them,
+    without running any."""
     recorder = _Recorder()
     planning = dataclasses.replace(
         ctx, prober=recorder, results=dict(ctx.results), disagreements=[]
     )
     probe_parts.dns_lookup(planning)
+    run_all(planning, envoy_account.requests(planning))
     probe_parts.socket_table(planning)
     reachability.check(planning)
-    recorder.requests += l7.requests(planning, list(recorder.requests))
+    connects = [r for r in recorder.requests if r.probe in ("tcp", "udp")]
+    recorder.requests += l7.requests(planning, connects)
+    if connects:  # runs only if a connect or an application probe fails
+        first = connects[0]
+        recorder.requests.append(ProbeRequest("capture", first.namespace, first.pod, first.target))
     network.check(planning)
     return list(dict.fromkeys(recorder.requests))
 
@@ -57,11 +64,11 @@ def plan_probes(ctx: EdgeContext, prober: LiveProber | None = None) -> list[list
     detected: set[tuple[str, str, str]] = set()
     for request in planned_requests(ctx):
         container = request.container
-        if prober is not None and request.probe != "port-forward":
+        if prober is not None and request.probe in TOOL_PROBES:
             container = prober.container_for(request).container
         key = (request.namespace, request.pod, container)
         known = prober is not None and prober.strategy_of(*key) is not None
-        if request.probe != "port-forward" and key not in detected and not known:
+        if request.probe in TOOL_PROBES and key not in detected and not known:
             detected.add(key)
             out.append(kubectl_exec(request.namespace, request.pod, container, DETECT_COMMAND))
         if prober is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kexplore.checks import l7
+from kexplore.checks import capture_part, l7
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.probing import MAX_SOURCE_PODS, OUTSIDE_HINT, judge, run_all, skipped
 from kexplore.checks.result import LayerResult
@@ -44,7 +44,8 @@ def check(ctx: EdgeContext) -> LayerResult:
     if not results:
         return skipped(ctx, "reachability", what)
     base = judge(ctx, "reachability", results, what, unexplained_hint=_outside_hint(ctx, results))
-    return l7.run(ctx, base, results)
+    base, answers = l7.run(ctx, base, results)
+    return capture_part.add(ctx, base, [*results, *answers])
 
 
 def _outside_hint(ctx: EdgeContext, results: list[ProbeResult]) -> str:

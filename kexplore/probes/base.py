@@ -21,6 +21,10 @@ PROBE_KINDS = (
     "flows",
 )
 
+# Probes run with a tool found in the container (detected once), and readers of what the
+# data plane recorded (a proxy's log or admin endpoint, an agent's flow log, a capture).
+TOOL_PROBES = frozenset({"dns", "tcp", "udp", "listen", "http", "grpc"})
+
 # Classifications a probe result can carry.
 OK_RESULTS = frozenset(
     {
@@ -32,6 +36,7 @@ OK_RESULTS = frozenset(
         "serving",
         "unimplemented",
         "read",
+        "established",
     }
 )
 MECHANISM_FAILURES = frozenset({"error", "forbidden", "no-tool", "not-running"})

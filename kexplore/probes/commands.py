@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from kexplore.probes.base import ProbeRequest
+from kexplore.probes.capture import CAPTURE_IMAGE, capture_argv
+from kexplore.probes.envoy import CLUSTERS_COMMAND, LOG_BYTES, LOG_WINDOW
 from kexplore.probes.strategy import Strategy, first_attempt, split_address
 
 
@@ -25,11 +27,52 @@ def forward_command(request: ProbeRequest) -> list[str]:
     ]
 
 
+def logs_command(request: ProbeRequest) -> list[str]:
+    """The `kubectl logs` that reads a proxy's recent log (bounded in time and size)."""
+    return [
+        "kubectl",
+        "logs",
+        "--namespace",
+        request.namespace,
+        f"pod/{request.pod}",
+        "-c",
+        request.container,
+        f"--since={LOG_WINDOW}s",
+        f"--limit-bytes={LOG_BYTES}",
+    ]
+
+
+def reader_command(request: ProbeRequest) -> list[str]:
+    """The command of a reader probe (a proxy's access log or its cluster view)."""
+    if request.probe == "envoy-log":
+        return logs_command(request)
+    return kubectl_exec(request.namespace, request.pod, request.container, CLUSTERS_COMMAND)
+
+
+def capture_command(request: ProbeRequest, image: str = CAPTURE_IMAGE) -> list[str]:
+    """The capture as `kubectl debug` runs it: an ephemeral container in the pod (it shares
+    the pod's network namespace and cannot be removed) running a bounded tcpdump."""
+    where = [f"pod/{request.pod}", "--namespace", request.namespace]
+    return [
+        "kubectl",
+        "debug",
+        *where,
+        f"--image={image}",
+        "--profile=netadmin",
+        "--",
+        *capture_argv(request.target),
+    ]
+
+
 def planned_command(
     request: ProbeRequest, container: str, strategy: Strategy | None, timeout: float
 ) -> list[str]:
     """The command a probe runs with the best tool known for the container (any, if unknown)."""
     if request.probe == "port-forward":
         return forward_command(request)
+    if request.probe in ("envoy-log", "envoy-clusters"):
+        return reader_command(request)
+    if request.probe == "capture":
+        return capture_command(request)
     attempt = first_attempt(request.probe, request.target, strategy, timeout, request.l7)
     return kubectl_exec(request.namespace, request.pod, container, attempt.argv)

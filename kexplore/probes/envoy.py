@@ -8,13 +8,21 @@ import json
 import re
 from dataclasses import dataclass, field
 
+LOG_WINDOW = 300  # seconds of a proxy's log read for an edge
+LOG_BYTES = 512 << 10  # at most this much of it
+CLUSTERS_COMMAND = ["pilot-agent", "request", "GET", "clusters"]
+KEPT_LINES = 50  # access-log lines for the edge kept from one read
+
 # Response flag → (what happened, the layer of the ladder that explains it).
 FLAGS: dict[str, tuple[str, str]] = {
     "UF": ("the proxy could not connect to the upstream (refused, timed out or TLS failed)", ""),
     "UC": ("the upstream closed the connection before answering", "mesh"),
     "URX": ("retries exhausted: every attempt failed to connect or was reset", ""),
     "UH": ("no healthy upstream: the cluster has no ready endpoint", "service"),
-    "NR": ("no route or filter chain matched (unknown host, subset, or plaintext to STRICT)", "mesh"),
+    "NR": (
+        "no route or filter chain matched (unknown host, subset, or plaintext to STRICT)",
+        "mesh",
+    ),
     "NC": ("no cluster: the route points at a cluster the proxy does not have", "mesh"),
     "UO": ("circuit breaker overflow (DestinationRule connectionPool)", "mesh"),
     "UT": ("upstream request timeout (VirtualService timeout, or a slow app)", "health"),
@@ -82,17 +90,14 @@ class AccessLine:
         reason = f"{self.transport_failure} {self.details}".lower()
         return next((layer for words, layer in _UF_LAYER if words in reason), "")
 
+    def flag_text(self) -> str:
+        """`UF`, `UC,URX`, `RBAC` (a denial), or `-`."""
+        return ",".join(self.flags) or ("RBAC" if self.rbac_denied else "-")
+
     def peers(self) -> set[str]:
         """The IP addresses the entry names (upstream, downstream, authority)."""
         fields = (self.upstream_host, self.downstream_local, self.downstream_remote, self.authority)
         return {_ip_of(f) for f in fields if f not in ("-", "")}
-
-    def summary(self) -> str:
-        """`503 UF upstream_reset_before_response_started{connection_failure} → 10.0.0.9:8080`."""
-        parts = [self.code, ",".join(self.flags) or "-", self.details]
-        if self.transport_failure:
-            parts.append(f"({self.transport_failure})")
-        return " ".join(parts) + f" {self.request} → {self.upstream_host} {self.upstream_cluster}"
 
 
 def _ip_of(address: str) -> str:
@@ -181,6 +186,15 @@ def lines_for(entries: list[AccessLine], ips: set[str], host: str = "") -> list[
         if entry.peers() & ips or (name and authority and authority == name):
             out.append(entry)
     return out
+
+
+def edge_log(text: str, peers: tuple[str, ...], host: str) -> str:
+    """The access-log lines of one edge in a proxy's log (the last KEPT_LINES), as printed."""
+    entries = lines_for(parse_access_log(text), set(peers), host)
+    kept = [e.raw for e in entries[-KEPT_LINES:]]
+    total = len(text.splitlines())
+    note = f"[kexplore kept {len(kept)} access-log lines for this edge of {total} lines read]"
+    return "\n".join([*kept, note]) + "\n"
 
 
 # --- the cluster view ----------------------------------------------------------------------

@@ -1,11 +1,15 @@
-"""A Prober that replays probe results recorded in a snapshot or bundled with the demo."""
+"""A Prober that replays probe results recorded in a snapshot or bundled with the demo (and
+reads a proxy's access log from the recorded container logs when no probe saved it)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
-from kexplore.model.recorded import RecordedProbe
+from kexplore.model.recorded import RecordedLog, RecordedProbe
 from kexplore.probes.base import ProbeRequest, ProbeResult
+from kexplore.probes.commands import logs_command
+from kexplore.probes.envoy import edge_log
 
 
 def _norm(target: str) -> str:
@@ -17,13 +21,16 @@ class RecordedProber:
 
     basis = "recorded"
 
-    def __init__(self, probes: list[RecordedProbe]) -> None:
+    def __init__(self, probes: list[RecordedProbe], logs: Sequence[RecordedLog] = ()) -> None:
         self._by_key: dict[tuple[str, str, str, str], RecordedProbe] = {}
         for rec in probes:
             self._by_key[(rec.probe, rec.namespace, rec.pod, _norm(rec.target))] = rec
+        self._logs = {
+            (log.namespace, log.pod, log.container): log for log in logs if not log.previous
+        }
 
     def __bool__(self) -> bool:
-        return bool(self._by_key)
+        return bool(self._by_key) or bool(self._logs)
 
     def run(
         self, request: ProbeRequest, cancel: threading.Event | None = None
@@ -32,7 +39,7 @@ class RecordedProber:
         key = (request.probe, request.namespace, request.pod, _norm(request.target))
         rec = self._by_key.get(key)
         if rec is None:
-            return None
+            return self._proxy_log(request) if request.probe == "envoy-log" else None
         return ProbeResult(
             request=request,
             command=list(rec.command),
@@ -43,3 +50,11 @@ class RecordedProber:
             basis="recorded",
             time=rec.time,
         )
+
+    def _proxy_log(self, request: ProbeRequest) -> ProbeResult | None:
+        """The edge's lines of a recorded proxy log, as the live reader keeps them."""
+        log = self._logs.get((request.namespace, request.pod, request.container))
+        if log is None:
+            return None
+        output = edge_log(log.text, request.l7.peers, request.l7.host)
+        return ProbeResult(request, logs_command(request), output, "read", basis="recorded")

@@ -36,6 +36,12 @@ def test_plan_lists_detection_then_every_probe_in_order_and_runs_nothing() -> No
             *("curl", "-sS", "-i", "--connect-timeout", "5", "-m", "7"),
             *("-H", "Host: cart:80", "http://10.96.5.5:80/"),
         ),
+        [
+            *("kubectl", "debug", "pod/web-1", "--namespace", "shop"),
+            *("--image=nicolaka/netshoot:v0.13", "--profile=netadmin", "--"),
+            *("timeout", "8", "tcpdump", "-nn", "-X", "-i", "any", "-c", "20"),
+            *("host", "10.96.5.5", "and", "port", "80"),
+        ],
         ["kubectl", "port-forward", "--namespace", "shop", "pod/cart-1", ":8080"],
     ]
     assert ctx.prober is None and ctx.results == {}
@@ -44,7 +50,9 @@ def test_plan_lists_detection_then_every_probe_in_order_and_runs_nothing() -> No
 def test_plan_for_an_ip_target_has_no_lookup() -> None:
     st = state(*SHOP)
     plan = plan_edge(st, resolve_source(st, "shop/web-1"), parse_target("10.0.0.3:8080"))
-    assert [c[c.index("--") + 1] for c in plan if "--" in c] == ["sh", "cat", "sh", "nc", "curl"]
+    assert [c[c.index("--") + 1] for c in plan if "--" in c] == [
+        *("sh", "cat", "sh", "nc", "curl", "timeout")
+    ]
     assert exec_in("web-1", "nc", "-zv", "-w", "5", "10.0.0.3", "8080") in plan
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shlex
 import time
 from typing import Any
 
@@ -20,13 +21,14 @@ class DebugContainerError(Exception):
     """The debug container could not be added or did not start."""
 
 
-def consent_message(namespace: str, pod: str, image: str) -> str:
-    """What the user agrees to before a debug container is added."""
+def consent_message(namespace: str, pod: str, image: str, runs: list[str] | None = None) -> str:
+    """What the user agrees to before a debug container is added (and what it will run)."""
+    then = f" It will run: {shlex.join(runs)}." if runs else ""
     return (
         f"Add an ephemeral debug container (image {image}, command "
-        f"{' '.join(DEBUG_COMMAND)}) to pod {namespace}/{pod}? It shares the pod's network, "
-        "so probes from it see what the pod sees. Ephemeral containers cannot be removed: "
-        "it stays in the pod spec until the pod is deleted."
+        f"{shlex.join(DEBUG_COMMAND)}) to pod {namespace}/{pod}? It shares the pod's network, "
+        f"so probes from it see what the pod sees.{then} Ephemeral containers cannot be "
+        "removed: it stays in the pod spec until the pod is deleted."
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -14,7 +15,9 @@ from kexplore.model.pods import Pod
 from kexplore.model.recorded import RecordedProbe
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import ProbeRequest, ProbeResult
-from kexplore.probes.commands import forward_command, planned_command
+from kexplore.probes.capture import CAPTURE_IMAGE, capture_argv, summarise
+from kexplore.probes.commands import forward_command, planned_command, reader_command
+from kexplore.probes.envoy import CLUSTERS_COMMAND, LOG_BYTES, LOG_WINDOW, cluster_lines, edge_log
 from kexplore.probes.live.debug import (
     DEFAULT_IMAGE,
     DebugContainerError,
@@ -22,7 +25,14 @@ from kexplore.probes.live.debug import (
     consent_message,
 )
 from kexplore.probes.live.exec import ExecOutcome, run_exec, run_port_forward
-from kexplore.probes.live.rbac import EPHEMERAL, EXEC, PORT_FORWARD, Permissions, denied_message
+from kexplore.probes.live.rbac import (
+    EPHEMERAL,
+    EXEC,
+    LOGS,
+    PORT_FORWARD,
+    Permissions,
+    denied_message,
+)
 from kexplore.probes.parse import (
     LISTEN_STATE,
     TIMEOUT_EXIT,
@@ -40,7 +50,7 @@ from kexplore.probes.strategy import (
     split_address,
     strategy_from_detection,
 )
-from kexplore.sources.live.client import Connection, connect
+from kexplore.sources.live.client import Connection, HttpFailure, connect, get_bytes
 
 Confirm = Callable[[str], bool]
 MESH_PROXIES = frozenset({"istio-proxy", "linkerd-proxy"})
@@ -48,6 +58,7 @@ DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 MAX_OUTPUT = 1 << 20  # bytes read from one exec
 KEPT_OUTPUT = 16 << 10  # bytes of raw output kept in a result
 RESOLV_CONF = "/etc/resolv.conf"
+READERS = frozenset({"envoy-log", "envoy-clusters"})
 
 
 @dataclass
@@ -61,6 +72,8 @@ class ProbeSettings:
     settle: float = 1.0  # quiet seconds after which a port-forward counts as accepted
     exec_grace: float = 5.0  # seconds an exec may run past its own bound before it is cut
     debug_wait: float = 60.0
+    capture_image: str = CAPTURE_IMAGE
+    capture_warmup: float = 1.0  # seconds tcpdump gets to start before the connect
     on_result: Callable[[ProbeResult], None] | None = None  # e.g. the TUI's probe pane
 
 
@@ -92,7 +105,7 @@ class LiveProber:
         self.settings = settings or ProbeSettings()
         self.permissions = Permissions(conn)
         self._strategies: dict[tuple[str, str, str], Strategy] = {}
-        self._debug: dict[tuple[str, str], str] = {}
+        self._debug: dict[tuple[str, str, str], str] = {}
         self._lock = threading.Lock()
         self.history: list[ProbeResult] = []
 
@@ -105,6 +118,10 @@ class LiveProber:
         try:
             if request.probe == "port-forward":
                 result = self._forward(request)
+            elif request.probe == "capture":
+                result = self._capture(request, cancel)
+            elif request.probe in READERS:
+                result = self._read(request, cancel)
             else:
                 result = self._exec_probe(request, cancel)
         except BadTarget as e:
@@ -251,12 +268,104 @@ class LiveProber:
             cancel=cancel,
         )
 
+    # --- readers of the data plane's own account ----------------------------------------
+    def _read(self, request: ProbeRequest, cancel: threading.Event | None) -> ProbeResult:
+        """A proxy's access log (its lines for the edge) or its cluster view (the lines for
+        the destination), read as `kubectl logs` / `kubectl exec … pilot-agent` would."""
+        if request.probe == "envoy-log":
+            return self._proxy_log(request)
+        if self.permissions.allowed(EXEC, request.namespace) is False:
+            return self._failed(request, "forbidden", denied_message(EXEC, request.namespace))
+        where = self.container_for(request)
+        if where.failure:
+            return self._failed(request, where.failure, where.message)
+        outcome = self._exec(where, CLUSTERS_COMMAND, cancel)
+        if outcome.failure or outcome.exit_code != 0:
+            failure = outcome.failure or "error"
+            return self._failed(request, failure, outcome.output.strip() or "no output", where)
+        fqdn, _, port = request.target.rpartition(":")
+        kept = cluster_lines(outcome.stdout, fqdn, int(port))
+        total = len(outcome.stdout.splitlines())
+        note = f"[kexplore kept the lines for {request.target} of {total} lines]\n"
+        return self._read_result(request, kept + note, outcome.duration_ms)
+
+    def _proxy_log(self, request: ProbeRequest) -> ProbeResult:
+        if self.permissions.allowed(LOGS, request.namespace) is False:
+            return self._failed(request, "forbidden", denied_message(LOGS, request.namespace))
+        path = f"/api/v1/namespaces/{request.namespace}/pods/{request.pod}/log"
+        query: list[tuple[str, str | int]] = [
+            ("container", request.container),
+            ("sinceSeconds", LOG_WINDOW),
+            ("limitBytes", LOG_BYTES),
+        ]
+        started = datetime.now(UTC)
+        try:
+            data = get_bytes(self.conn, self.conn.client(), path, query, "text/plain")
+        except HttpFailure as e:
+            failure = "forbidden" if e.status == 403 else "error"
+            return self._failed(request, failure, str(e))
+        except Exception as e:  # a transport error: nothing was learned about the edge
+            return self._failed(request, "error", f"{type(e).__name__}: {e}")
+        text = data.decode("utf-8", "replace")
+        took = (datetime.now(UTC) - started).total_seconds() * 1000
+        return self._read_result(request, edge_log(text, request.l7.peers, request.l7.host), took)
+
+    def _read_result(self, request: ProbeRequest, output: str, took: float) -> ProbeResult:
+        return ProbeResult(
+            request,
+            reader_command(request),
+            _kept(output),
+            "read",
+            0,
+            round(took, 1),
+            "probe",
+            _now(),
+        )
+
+    # --- packet capture ------------------------------------------------------------------
+    def _capture(self, request: ProbeRequest, cancel: threading.Event | None) -> ProbeResult:
+        """tcpdump in a debug container of the source pod (consent names the image) while the
+        connect is made again from the app container; the capture is bounded by count and
+        seconds."""
+        argv = capture_argv(request.target)
+        image = self.settings.capture_image
+        debug = self._debug_container(request, image, argv)
+        if debug.failure:
+            failure = "no-tool" if debug.failure == "declined" else debug.failure
+            return self._failed(request, failure, debug.message)
+        outcome: list[ExecOutcome] = []
+        dump = threading.Thread(target=lambda: outcome.append(self._exec(debug, argv, cancel)))
+        dump.start()
+        time.sleep(self.settings.capture_warmup)
+        self._exec_probe(replace(request, probe="tcp"), cancel)
+        dump.join()
+        done = outcome[0]
+        if done.failure:
+            return self._failed(request, done.failure, done.output.strip(), debug)
+        kind, _ = summarise(done.output, request.target)
+        notes = [*debug.notes, "the connect was made again from the app container meanwhile"]
+        ran_in = replace(request, container=debug.container)
+        return ProbeResult(
+            ran_in,
+            argv,
+            _kept(done.output),
+            kind,
+            done.exit_code,
+            done.duration_ms,
+            "probe",
+            _now(),
+            notes,
+        )
+
     # --- debug containers -----------------------------------------------------------------
-    def _debug_container(self, request: ProbeRequest) -> _Where:
-        """A running debug container in the pod, added once and only with consent."""
-        key = (request.namespace, request.pod)
+    def _debug_container(
+        self, request: ProbeRequest, image: str = "", runs: list[str] | None = None
+    ) -> _Where:
+        """A running debug container in the pod (one per image), added once and only with
+        consent; `runs` is the command it is added for, shown in the consent."""
+        image = image or self.settings.debug_image
+        key = (request.namespace, request.pod, image)
         where = _Where(request.namespace, request.pod, "")
-        image = self.settings.debug_image
         with self._lock:
             where.container = self._debug.get(key, "")
         if where.container:
@@ -268,7 +377,8 @@ class LiveProber:
             where.failure = "forbidden"
             where.message = denied_message(EPHEMERAL, request.namespace)
             return where
-        if not self.settings.confirm(consent_message(request.namespace, request.pod, image)):
+        consent = consent_message(request.namespace, request.pod, image, runs)
+        if not self.settings.confirm(consent):
             where.failure, where.message = "declined", "a debug container was declined"
             return where
         try:

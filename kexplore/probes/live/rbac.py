@@ -13,6 +13,7 @@ from kexplore.sources.live.client import Connection, HttpFailure, post_json
 EXEC = ("create", "pods/exec")
 PORT_FORWARD = ("create", "pods/portforward")
 EPHEMERAL = ("patch", "pods/ephemeralcontainers")
+LOGS = ("get", "pods/log")
 
 
 class _Status(msgspec.Struct, frozen=True):
