@@ -13,6 +13,7 @@ from kexplore import __version__
 from kexplore.checks.edge import TargetSpec, parse_target, resolve_source
 from kexplore.errors import KexploreError, UsageError
 from kexplore.model.state import ClusterState
+from kexplore.probes.strategy import BadTarget, check_path
 
 OUTPUTS_CHECK = ("text", "json", "markdown")
 OUTPUTS_MATRIX = ("text", "json", "connlist")
@@ -64,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--yes", action="store_true", help="agree to add a debug container to a pod without tools"
     )
+    check.add_argument(
+        "--l7",
+        choices=("http", "grpc", "none"),
+        help="application probe after the TCP connect (default: from the port's appProtocol, "
+        "Istio port-name prefix or a well-known port)",
+    )
+    check.add_argument("--path", default="/", help="HTTP path the application probe asks for (/)")
     check.add_argument("-o", "--output", choices=OUTPUTS_CHECK, default="text")
     check.add_argument("--fix-out", metavar="DIR", help="write the proposed patches to DIR")
     check.add_argument(
@@ -147,6 +155,10 @@ def _check_args(args: argparse.Namespace) -> TargetSpec:
         )
     if args.probe_timeout <= 0:
         raise UsageError(f"--probe-timeout {args.probe_timeout:g}: expected a positive number")
+    try:
+        check_path(args.path)
+    except BadTarget as e:
+        raise UsageError(f"--path: {e}") from e
     default_port = None
     if args.port is not None:
         if not str(args.port).isdigit() or not 1 <= int(args.port) <= 65535:
@@ -171,7 +183,7 @@ def run_check(args: argparse.Namespace) -> int:
         from kexplore.probes.live.prober import prober_from_args
 
         prober = prober_from_args(args, state)
-    report = run_ladder(state, source, target, prober=prober)
+    report = run_ladder(state, source, target, prober=prober, l7=args.l7 or "", path=args.path)
     _print_warnings(state)
     what_if = None
     if edits:

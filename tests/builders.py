@@ -368,11 +368,12 @@ def edge(st: ClusterState, source: str, target: str, protocol: str = "TCP") -> E
 
 
 class FakeProber:
-    """A Prober answering from a table: (probe kind, target) -> result classification."""
+    """A Prober answering from a table: (probe kind, target) -> result classification, or
+    (result, output) when the output matters (an HTTP answer, a proxy's log)."""
 
     basis = "probe"
 
-    def __init__(self, answers: dict[tuple[str, str], str]) -> None:
+    def __init__(self, answers: dict[tuple[str, str], str | tuple[str, str]]) -> None:
         self.answers = answers
         self.asked: list[ProbeRequest] = []
 
@@ -380,11 +381,12 @@ class FakeProber:
         self, request: ProbeRequest, cancel: threading.Event | None = None
     ) -> ProbeResult | None:
         self.asked.append(request)
-        result = self.answers.get((request.probe, request.target))
-        if result is None:
+        answer = self.answers.get((request.probe, request.target))
+        if answer is None:
             return None
+        result, output = answer if isinstance(answer, tuple) else (answer, "")
         command = ["probe", request.probe, request.target]
-        return ProbeResult(request, command, f"{request.target}: {result}", result)
+        return ProbeResult(request, command, output or f"{request.target}: {result}", result)
 
 
 def web_and_cart(cart_selector: dict[str, str] | None = None) -> list[K8s]:

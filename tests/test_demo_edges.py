@@ -167,3 +167,53 @@ def test_the_documented_command_runs_as_written(
     assert main(["check", "--demo", edge.source, edge.target, "--output", "json"]) == code
     report = json.loads(capsys.readouterr().out)
     assert report["failing_layer"] == edge.layer
+
+
+OBSERVED_FAULTS = [f for f in FAULTS if f.layer in ("mesh", "networkpolicy")]
+PLANTED_DISAGREEMENT = DocEdge("mesh-demo/deploy/ledger", "web:8080", "mesh", "recorded probes")
+
+
+def kinds(report: EdgeReport) -> set[str]:
+    return {e.kind for layer in report.layers for e in layer.evidence if e.kind}
+
+
+@pytest.mark.parametrize(
+    "fault", [f for f in OBSERVED_FAULTS if str(f) != str(PLANTED_DISAGREEMENT)], ids=str
+)
+def test_mesh_and_policy_faults_have_observed_evidence_that_agrees(
+    state: ClusterState, fault: DocEdge
+) -> None:
+    report = run(state, fault)
+    observed = kinds(report)
+    assert observed & {"l7", "envoy", "capture"}, describe(report)
+    assert report.disagreements == [], [d.line() for d in report.disagreements]
+    reach = report.layer("reachability")
+    assert reach is not None and reach.status is Status.FAIL and reach.explained_by == fault.layer
+    if fault.layer == "mesh":
+        mesh = report.layer("mesh")
+        assert mesh is not None and "Envoy agrees" in mesh.summary and "envoy" in observed
+        assert "l7" in observed
+
+
+def test_the_planted_disagreement_is_a_finding_in_every_output(
+    state: ClusterState, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = run(state, PLANTED_DISAGREEMENT)
+    assert [(d.layer, d.predicted.split(" ")[0]) for d in report.disagreements] == [
+        ("mesh", "pass")
+    ]
+    assert "503 URX,UF" in report.disagreements[0].observed
+    assert "10.244.171.99" in report.disagreements[0].observed  # the proxy's stale endpoint
+    mesh = report.layer("mesh")
+    assert mesh is not None and mesh.basis == "recorded" and mesh.status is Status.FAIL
+    for output in ("text", "markdown", "json"):
+        main(["check", "--demo", *str(PLANTED_DISAGREEMENT).split(" -> "), "--output", output])
+        text = capsys.readouterr().out
+        assert "predicted" in text and "503 URX,UF" in text, output
+
+
+def test_the_healthy_mesh_edge_is_observed_healthy(state: ClusterState) -> None:
+    report = run(state, DocEdge("mesh-demo/deploy/ledger", "accounts:8080", None))
+    reach = report.layer("reachability")
+    assert reach is not None and reach.summary.endswith("HTTP GET / → 200 from the app")
+    assert {"l7", "envoy"} <= kinds(report) and report.disagreements == []

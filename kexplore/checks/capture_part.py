@@ -3,11 +3,14 @@ capture in the source pod's network namespace says what the packets did."""
 
 from __future__ import annotations
 
+import shlex
+
 from kexplore.checks.context import EdgeContext
-from kexplore.checks.probing import probe_ref, reproduce, run_all
+from kexplore.checks.probing import probe_ref, run_all
 from kexplore.checks.result import Evidence, LayerResult
 from kexplore.probes.base import ProbeRequest, ProbeResult
-from kexplore.probes.capture import summarise
+from kexplore.probes.capture import parse_capture, summarise
+from kexplore.probes.commands import capture_command
 
 RAW_SHOWN = 6
 
@@ -27,15 +30,15 @@ def add(ctx: EdgeContext, base: LayerResult, results: list[ProbeResult]) -> Laye
     if request is None:
         return base
     for result in run_all(ctx, [request]):
-        base.commands.append(reproduce(result))
+        base.commands.append(shlex.join(capture_command(request)))
         if result.mechanism_failed:
             lines = result.output.strip().splitlines()
             why = lines[-1] if lines else result.result
             base.evidence.append(Evidence(probe_ref(result), f"no capture: {why}", "capture"))
             continue
         kind, reading = summarise(result.output, request.target)
-        raw = [line for line in result.output.splitlines() if line[:1].isdigit()]
-        detail = f"{reading}" + "".join(f"\n  | {line}" for line in raw[:RAW_SHOWN])
+        raw = [packet.line for packet in parse_capture(result.output)]
+        detail = reading + "".join(f"\n  | {line}" for line in raw[:RAW_SHOWN])
         base.evidence.append(Evidence(probe_ref(result), detail, "capture"))
         base.summary += f"; capture: {kind}"
     return base

@@ -35,7 +35,7 @@ def requests(ctx: EdgeContext) -> list[ProbeRequest]:
     src_ips = tuple(ip for pod in ctx.source.pods for ip in pod.ips())
     servers = [b for b in ctx.backends if b.ip and b.port is not None and proxy_container(b.pod)]
     for backend in servers[:MAX_TARGET_PODS]:
-        spec = L7Spec(host=host, peers=src_ips)
+        spec = L7Spec(host=host, peers=src_ips, inbound=True)
         address = f"{backend.ip}:{backend.port}"
         pod = backend.pod
         out.append(
@@ -76,13 +76,18 @@ class _Account:
     def observed(self) -> str:
         """`503 UF in pod mesh-demo/web-1's proxy (2 lines)` and the cluster view's problem."""
         parts = []
-        if self.failing:
-            who, line = self.failing[-1]
-            count = len(self.failing)
-            lines = f"{count} line" + ("s" if count != 1 else "")
-            parts.append(f"{line.code} {line.flag_text()} in {who}'s access log ({lines})")
+        last: dict[str, AccessLine] = {}
+        for who, line in self.failing:
+            last[who] = line
+        for who, line in last.items():
+            count = sum(1 for w, _ in self.failing if w == who)
+            parts.append(f"{line.outcome()} in {who}'s access log ({_lines(count)})")
         parts += self.cluster_problems
         return "; ".join(parts)
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" + ("" if count == 1 else "s")
 
 
 def merge(ctx: EdgeContext, static: LayerResult) -> LayerResult:
@@ -149,7 +154,8 @@ def _evidence(ctx: EdgeContext, result: ProbeResult, account: _Account) -> Evide
         return Evidence(ref, f"could not read: {lines[-1] if lines else result.result}", "envoy")
     if req.probe == "envoy-clusters":
         return Evidence(ref, _clusters_detail(ctx, result, account), "envoy")
-    entries = lines_for(parse_access_log(result.output), set(req.l7.peers), req.l7.host)
+    spec = req.l7
+    entries = lines_for(parse_access_log(result.output), set(spec.peers), spec.host, spec.inbound)
     failing = [e for e in entries if e.failed]
     account.failing += [(who, e) for e in failing]
     account.good += len(entries) - len(failing)
@@ -159,8 +165,8 @@ def _evidence(ctx: EdgeContext, result: ProbeResult, account: _Account) -> Evide
 def _log_detail(result: ProbeResult, entries: list[AccessLine], failing: list[AccessLine]) -> str:
     if not entries:
         return f"$ {' '.join(result.command)}\nno access-log line for this edge in the window"
-    counts = Counter(f"{e.code} {e.flag_text()}" for e in entries)
-    head = f"{len(entries)} lines for this edge: " + ", ".join(
+    counts = Counter(e.short() for e in entries)
+    head = f"{_lines(len(entries))} for this edge: " + ", ".join(
         f"{n}× {what}" for what, n in counts.most_common()
     )
     lines = [head]

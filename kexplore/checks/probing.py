@@ -103,9 +103,11 @@ def judge(
     what: str,
     explaining: tuple[str, ...] = CONFIG_LAYERS,
     unexplained_hint: str = OUTSIDE_HINT,
+    note_connected: bool = True,
 ) -> LayerResult:
     """pass / fail (explained_by a failing config layer of `explaining`) / unknown (the probe
-    could not run) / warn (it worked though a config layer of `explaining` predicts failure)."""
+    could not run) / warn (it worked though a config layer of `explaining` predicts failure:
+    a disagreement on the edge, unless `note_connected` is off and the caller judges it)."""
     base = LayerResult(
         layer_id,
         Status.PASS,
@@ -150,17 +152,25 @@ def judge(
             f"{what}: connected, though {blocker.id} predicts failure — the config layer may "
             "be wrong or the data stale"
         )
-        ctx.disagreements.append(
-            Disagreement(
-                blocker.id,
-                f"fail ({blocker.summary})",
-                f"{layer_id}: every probe connected",
-                (
-                    "the data is stale: the configuration changed since it was read",
-                    "the CNI does not enforce what the objects say (no policy support, or a "
-                    "different policy model)",
-                ),
-                probe_ref(results[0]),
-            )
-        )
+        if note_connected:
+            connected_despite(ctx, blocker, f"{layer_id}: every probe connected", results[0])
     return base
+
+
+def connected_despite(
+    ctx: EdgeContext, blocker: LayerResult, observed: str, result: ProbeResult
+) -> None:
+    """A probe got through where a config layer predicts failure: a disagreement."""
+    ctx.disagreements.append(
+        Disagreement(
+            blocker.id,
+            f"fail ({blocker.summary})",
+            observed,
+            (
+                "the data is stale: the configuration changed since it was read",
+                "the data plane does not enforce what the objects say (a CNI without policy "
+                "support, a proxy not yet in sync)",
+            ),
+            probe_ref(result),
+        )
+    )

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from kexplore.checks import capture_part, l7
 from kexplore.checks.context import EdgeContext
-from kexplore.checks.probing import MAX_SOURCE_PODS, OUTSIDE_HINT, judge, run_all, skipped
-from kexplore.checks.result import LayerResult
+from kexplore.checks.probing import (
+    MAX_SOURCE_PODS,
+    OUTSIDE_HINT,
+    connected_despite,
+    judge,
+    run_all,
+    skipped,
+    static_blocker,
+)
+from kexplore.checks.result import LayerResult, Status
 from kexplore.probes.base import ProbeRequest, ProbeResult
 
 
@@ -43,9 +51,27 @@ def check(ctx: EdgeContext) -> LayerResult:
     results = run_all(ctx, requests)
     if not results:
         return skipped(ctx, "reachability", what)
-    base = judge(ctx, "reachability", results, what, unexplained_hint=_outside_hint(ctx, results))
+    hint = _outside_hint(ctx, results)
+    base = judge(ctx, "reachability", results, what, unexplained_hint=hint, note_connected=False)
     base, answers = l7.run(ctx, base, results)
+    if base.status is Status.WARN:
+        _connected_despite(ctx, results, answers)
     return capture_part.add(ctx, base, [*results, *answers])
+
+
+def _connected_despite(
+    ctx: EdgeContext, connects: list[ProbeResult], answers: list[ProbeResult]
+) -> None:
+    """Connected though a config layer predicts failure: a disagreement — except a mesh
+    failure without an application probe (a sidecar accepts the connection, then fails it)."""
+    blocker = static_blocker(ctx)
+    answered = [a for a in answers if a.ok]
+    if blocker is None or (blocker.id == "mesh" and not answered):
+        return
+    if answered:
+        connected_despite(ctx, blocker, f"reachability: {l7.headline(answered[0])}", answered[0])
+    else:
+        connected_despite(ctx, blocker, "reachability: every probe connected", connects[0])
 
 
 def _outside_hint(ctx: EdgeContext, results: list[ProbeResult]) -> str:

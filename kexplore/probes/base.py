@@ -45,12 +45,14 @@ MECHANISM_FAILURES = frozenset({"error", "forbidden", "no-tool", "not-running"})
 @dataclass(frozen=True)
 class L7Spec:
     """What an application probe sends: Host header (or :authority) as dialed, the path,
-    TLS or not; for the readers (envoy-log, flows), `peers` are the IPs whose lines count."""
+    TLS or not; for the readers (envoy-log, flows), `peers` are the IPs whose lines count:
+    the destination's for a client proxy, the sources' for a server proxy (`inbound`)."""
 
     host: str = ""
     path: str = "/"
     tls: bool = False
     peers: tuple[str, ...] = ()
+    inbound: bool = False
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ def capture_command(request: ProbeRequest, image: str = CAPTURE_IMAGE) -> list[s
         *where,
         f"--image={image}",
         "--profile=netadmin",
+        "--attach",
         "--",
         *capture_argv(request.target),
     ]

@@ -94,9 +94,19 @@ class AccessLine:
         """`UF`, `UC,URX`, `RBAC` (a denial), or `-`."""
         return ",".join(self.flags) or ("RBAC" if self.rbac_denied else "-")
 
-    def peers(self) -> set[str]:
-        """The IP addresses the entry names (upstream, downstream, authority)."""
-        fields = (self.upstream_host, self.downstream_local, self.downstream_remote, self.authority)
+    def short(self) -> str:
+        """`503 UF`, `200 -`, `NR` (a TCP entry has no status code)."""
+        code = f"{self.code} " if self.code not in ("0", "-") else ""
+        return f"{code}{self.flag_text()}"
+
+    def outcome(self) -> str:
+        """`503 UF (upstream_reset_before_response_started{…})`, `NR (filter_chain_not_found)`."""
+        details = f" ({self.details})" if self.details not in ("-", "via_upstream") else ""
+        return f"{self.short()}{details}"
+
+    def destinations(self) -> set[str]:
+        """The IPs the request went to: upstream host, original destination, authority."""
+        fields = (self.upstream_host, self.downstream_local, self.authority)
         return {_ip_of(f) for f in fields if f not in ("-", "")}
 
 
@@ -177,20 +187,25 @@ def parse_access_log(text: str) -> list[AccessLine]:
     return out
 
 
-def lines_for(entries: list[AccessLine], ips: set[str], host: str = "") -> list[AccessLine]:
-    """The entries of one edge: naming one of its IPs, or its host as authority."""
+def lines_for(
+    entries: list[AccessLine], ips: set[str], host: str = "", inbound: bool = False
+) -> list[AccessLine]:
+    """The entries of one edge: in a server proxy, those from one of the edge's sources
+    (`ips`); in a client proxy, those to one of its destinations or to its host."""
+    if inbound:
+        return [e for e in entries if _ip_of(e.downstream_remote) in ips]
     name = host.split(":")[0].lower()
     out = []
     for entry in entries:
         authority = entry.authority.split(":")[0].lower()
-        if entry.peers() & ips or (name and authority and authority == name):
+        if entry.destinations() & ips or (name and authority == name):
             out.append(entry)
     return out
 
 
-def edge_log(text: str, peers: tuple[str, ...], host: str) -> str:
+def edge_log(text: str, peers: tuple[str, ...], host: str, inbound: bool) -> str:
     """The access-log lines of one edge in a proxy's log (the last KEPT_LINES), as printed."""
-    entries = lines_for(parse_access_log(text), set(peers), host)
+    entries = lines_for(parse_access_log(text), set(peers), host, inbound)
     kept = [e.raw for e in entries[-KEPT_LINES:]]
     total = len(text.splitlines())
     note = f"[kexplore kept {len(kept)} access-log lines for this edge of {total} lines read]"

@@ -16,6 +16,7 @@ L7_OK = frozenset({APP_ANSWERED, SERVING, UNIMPLEMENTED})
 
 MAX_BODY = 512  # bytes of a body kept as evidence
 _STATUS_LINE = re.compile(r"^\s*(HTTP/\d(?:\.\d)?) (\d{3})(?: ([^\r\n]*))?\r?$", re.M)
+_WGET_NOISE = re.compile(r"^(?:Connecting to |wget: |saving to |\S+\s+100% \|)")
 _HEADER = re.compile(r"^\s*([A-Za-z0-9-]+):\s?(.*?)\r?$")
 
 # Envoy's local replies, by the words of their body (newest wording first), and the
@@ -102,7 +103,10 @@ def parse_http(output: str) -> HttpAnswer | None:
             body_at = i + (0 if header is None and line.strip("\r ") else 1)
             break
         answer.headers.setdefault(header.group(1).lower(), header.group(2))
-    answer.body = "\n".join(rest[body_at:]).strip()[:MAX_BODY]
+    # wget prints the body on stdout, before its own messages and the headers (stderr)
+    before = [ln for ln in output[: matches[0].start()].splitlines() if not _WGET_NOISE.match(ln)]
+    after = [ln for ln in rest[body_at:] if not _WGET_NOISE.match(ln)]
+    answer.body = ("\n".join(after).strip() or "\n".join(before).strip())[:MAX_BODY]
     return answer
 
 
@@ -159,7 +163,7 @@ def classify_grpc(tool: str, exit_code: int, output: str) -> str:
     if _TLS_TEXT.search(text):
         return TLS_MISMATCH
     result = _no_answer(tool, exit_code, text)
-    if result == "error" and ("rpc error" in text or "failed to" in text):
+    if result == "error" and ("rpc error" in text or "failed to" in text or code is not None):
         return TRANSPORT_ERROR
     return result
 

@@ -56,5 +56,5 @@ class RecordedProber:
         log = self._logs.get((request.namespace, request.pod, request.container))
         if log is None:
             return None
-        output = edge_log(log.text, request.l7.peers, request.l7.host)
+        output = edge_log(log.text, request.l7.peers, request.l7.host, request.l7.inbound)
         return ProbeResult(request, logs_command(request), output, "read", basis="recorded")

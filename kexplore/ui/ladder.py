@@ -11,9 +11,21 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from kexplore.checks.result import EdgeReport, LayerResult, Status
+from kexplore.checks.result import Disagreement, EdgeReport, Evidence, LayerResult, Status
 from kexplore.render.style import GLYPH
 from kexplore.ui.style import plain, status_style
+
+DISAGREEMENT = "disagreement-"
+
+
+def disagreement_result(item: Disagreement) -> LayerResult:
+    """A static-vs-observed finding shown in the drill pane like a layer."""
+    evidence = [
+        Evidence(f"{item.layer} (static)", f"predicted {item.predicted}"),
+        Evidence(item.evidence or "observed", f"observed {item.observed}"),
+        *(Evidence("could be", why) for why in item.explanations),
+    ]
+    return LayerResult("static-vs-observed", Status.WARN, item.line(), "probe", evidence, hint=None)
 
 
 class LadderPane(Vertical):
@@ -78,6 +90,9 @@ class LadderPane(Vertical):
         highlighted = self.rows.highlighted
         running = next((i for i in self.layer_ids if i not in self.results), None)
         options = [Option(self._row(layer_id, running), id=layer_id) for layer_id in self.layer_ids]
+        found = self.report.disagreements if self.report is not None else []
+        for index, item in enumerate(found):
+            options.append(Option(self._disagreement_row(item), id=f"{DISAGREEMENT}{index}"))
         self.rows.set_options(options)
         if highlighted is not None and highlighted < len(options):
             self.rows.highlighted = highlighted
@@ -96,9 +111,21 @@ class LadderPane(Vertical):
         row.no_wrap, row.overflow = True, "ellipsis"
         return row
 
+    def _disagreement_row(self, item: Disagreement) -> Text:
+        row = Text(f"≠ {'static≠seen':<14}{item.layer:<8} ", no_wrap=True, overflow="ellipsis")
+        row.stylize(status_style(self.app, Status.WARN), 0, len(row))
+        row = row + plain(f"predicted {item.predicted}; observed {item.observed}")
+        row.no_wrap, row.overflow = True, "ellipsis"
+        return row
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        result = self.results.get(event.option.id or "")
+        option_id = event.option.id or ""
+        if option_id.startswith(DISAGREEMENT) and self.report is not None:
+            item = self.report.disagreements[int(option_id.removeprefix(DISAGREEMENT))]
+            self.post_message(self.LayerChosen(disagreement_result(item)))
+            return
+        result = self.results.get(option_id)
         if result is not None:
             self.post_message(self.LayerChosen(result))
 

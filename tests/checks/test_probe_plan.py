@@ -38,7 +38,7 @@ def test_plan_lists_detection_then_every_probe_in_order_and_runs_nothing() -> No
         ),
         [
             *("kubectl", "debug", "pod/web-1", "--namespace", "shop"),
-            *("--image=nicolaka/netshoot:v0.13", "--profile=netadmin", "--"),
+            *("--image=nicolaka/netshoot:v0.13", "--profile=netadmin", "--attach", "--"),
             *("timeout", "8", "tcpdump", "-nn", "-X", "-i", "any", "-c", "20"),
             *("host", "10.96.5.5", "and", "port", "80"),
         ],

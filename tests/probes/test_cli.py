@@ -144,3 +144,21 @@ def test_probe_usage_errors(
     code = main(["check", "--probe", *args, "shop/web-1", "cart:80"])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_l7_and_path_choose_the_application_probe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cluster, script = scripted(("open\n", 0))
+    with FakeApiServer(cluster) as api:
+        none = main(check(api, tmp_path, "-o", "json", "--l7", "none"))
+        reach = next(
+            x for x in json.loads(capsys.readouterr().out)["layers"] if x["id"] == "reachability"
+        )
+        assert none == 0 and "no application probe (--l7 none)" in reach["summary"]
+        main(check(api, tmp_path, "-o", "json", "--path", "/healthz?full=1"))
+    curls = [c.argv for c in script.calls if c.argv[0] == "curl"]
+    assert curls[-1][-1] == f"http://{CART_SVC_IP}:80/healthz?full=1"
+    capsys.readouterr()
+    assert main(["check", "--demo", "a/b", "c:80", "--path", "no slash"]) == 2
+    assert "--path" in capsys.readouterr().err

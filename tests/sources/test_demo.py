@@ -14,6 +14,8 @@ from kexplore.errors import SourceError
 from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import OK_RESULTS
+from kexplore.probes.capture import summarise
+from kexplore.probes.l7 import classify_http
 from kexplore.render.sanitize import safe, strip_controls
 from kexplore.sources import demo
 from kexplore.sources.demo import load_demo
@@ -121,12 +123,18 @@ def test_events_are_recent_relative_to_the_snapshot_time(state: ClusterState) ->
 
 def test_recorded_probes_name_real_pods_and_classify_results(state: ClusterState) -> None:
     kinds = Counter(p.probe for p in state.recorded_probes)
-    assert {"dns", "tcp", "listen", "port-forward"} <= set(kinds)
+    assert {"dns", "tcp", "listen", "port-forward", "http", "envoy-clusters", "capture"} <= set(
+        kinds
+    )
     for probe in state.recorded_probes:
         pod = state.get("Pod", probe.namespace, probe.pod)
         assert isinstance(pod, Pod), probe.pod
         assert probe.command and probe.output and probe.time <= state.meta.time
-        if probe.probe != "listen":  # cat succeeds whatever the socket table says
+        if probe.probe == "http":  # curl exits 0 on any HTTP answer: the output decides
+            assert classify_http(probe.command[0], probe.exit_code, probe.output) == probe.result
+        elif probe.probe == "capture":  # tcpdump is stopped by `timeout`: the packets decide
+            assert summarise(probe.output, probe.target)[0] == probe.result
+        elif probe.probe != "listen":  # cat succeeds whatever the socket table says
             assert (probe.exit_code == 0) == (probe.result in OK_RESULTS), probe.target
         if probe.probe in ("listen", "port-forward"):
             assert probe.target.rsplit(":", 1)[0] in pod.ips()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.pilot import Pilot
@@ -453,3 +455,26 @@ def test_newest_state_wins_over_a_slower_older_build(
 
     asyncio.run(main())
     assert [state is newer for state in shown] == [True, True]
+
+
+def test_a_static_vs_observed_disagreement_is_a_row_of_the_ladder(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        key = edge_key(app, "mesh-demo/deploy/ledger", "web:8080")
+        app.go(key[0], ("edge", key))
+        await settle(pilot)
+        report = app.ladder.report
+        assert report is not None and [d.layer for d in report.disagreements] == ["mesh"]
+        rows = app.query_one("#ladder-rows", OptionList)
+        last = rows.get_option_at_index(rows.option_count - 1)
+        assert last.id == "disagreement-0" and "predicted pass" in str(last.prompt)
+        rows.highlighted = rows.option_count - 1
+        await settle(pilot)
+        evidence = app.query_one("#drill-evidence", Static).content
+        console = Console(width=200, color_system=None, file=io.StringIO())
+        console.print(evidence)
+        text = console.file.getvalue()  # type: ignore[attr-defined]
+        assert "static-vs-observed" in text and "10.244.171.99" in text
+
+    run(demo_app, scenario)

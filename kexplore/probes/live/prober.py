@@ -308,7 +308,9 @@ class LiveProber:
             return self._failed(request, "error", f"{type(e).__name__}: {e}")
         text = data.decode("utf-8", "replace")
         took = (datetime.now(UTC) - started).total_seconds() * 1000
-        return self._read_result(request, edge_log(text, request.l7.peers, request.l7.host), took)
+        return self._read_result(
+            request, edge_log(text, request.l7.peers, request.l7.host, request.l7.inbound), took
+        )
 
     def _read_result(self, request: ProbeRequest, output: str, took: float) -> ProbeResult:
         return ProbeResult(
