@@ -27,7 +27,12 @@ WARN_ROW = re.compile(_EDGE + r"`(?P<layer>[a-z]+)` \| [^|]+ \| [^|]+ \|$")
 HEALTHY_ROW = re.compile(_EDGE + r"[^|]+ \|$")
 NEEDS = {"—", "recorded probes", "DNS egress check"}
 # The probe kind a layer's recorded fault is seen through.
-PROBE_OF_LAYER = {"reachability": "tcp", "ports": "listen", "network": "port-forward"}
+PROBE_OF_LAYER = {
+    "reachability": "tcp",
+    "ports": "listen",
+    "network": "port-forward",
+    "mesh": "envoy-clusters",  # Envoy's account: the proxy's cluster view (and access logs)
+}
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,7 @@ def test_planted_fault_fails_at_its_layer(state: ClusterState, fault: DocEdge) -
         assert asked, f"the {fault.layer} layer asks for no {probe_kind!r} probe"
     assert report.failing_layer == fault.layer, f"{describe(report)}; probes asked: {asked}"
     assert report.verdict is Status.FAIL
-    if fault.layer in PROBE_OF_LAYER:
+    if fault.needs == "recorded probes":
         failing = report.layer(fault.layer)
         assert failing is not None and failing.basis == "recorded", describe(report)
 

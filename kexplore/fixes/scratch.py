@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import msgspec
+
+from kexplore.analysis.mesh.dataplane import PROXY_CONTAINER
 from kexplore.fixes.edits import Edit, ObjectKey, apply_edit, raw_of
 from kexplore.model.base import K8s, LabelSelector
 from kexplore.model.istio import DestinationRule, WorkloadLabels, WorkloadSelector
@@ -15,6 +18,7 @@ from kexplore.model.policies import NetworkPolicy
 from kexplore.model.services import Service
 from kexplore.model.state import ClusterState, SourceMeta, meta_of
 from kexplore.model.workloads import Workload
+from kexplore.probes.envoy import AccessLine, parse_access_log
 
 # Objects whose change reaches every namespace (the mesh root, cluster-scoped kinds).
 _CLUSTER_WIDE = frozenset({"Namespace", "Node", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy"})
@@ -162,7 +166,7 @@ def _set_aside_observations(out: Scratch) -> None:
             ips.update(svc.spec.cluster_ips or [svc.spec.cluster_ip])
     kept = []
     for probe in state.recorded_probes:
-        host = probe.target.rsplit(":", 1)[0]
+        host = _address_of(state, probe.target.rsplit(":", 1)[0])
         if (probe.namespace, probe.pod) in out.affected_pods or host in ips:
             out.stale.append(
                 f"recorded {probe.probe} from pod {probe.namespace}/{probe.pod} to {probe.target}"
@@ -170,3 +174,39 @@ def _set_aside_observations(out: Scratch) -> None:
         else:
             kept.append(probe)
     state.recorded_probes = kept
+    _set_aside_proxy_logs(out, ips)
+
+
+def _address_of(state: ClusterState, host: str) -> str:
+    """An IP as is; a service FQDN (a proxy's cluster name) as its cluster IP."""
+    name, _, rest = host.partition(".")
+    namespace = rest.split(".")[0]
+    svc = state.get("Service", namespace, name) if rest.endswith(".svc.cluster.local") else None
+    return svc.spec.cluster_ip if isinstance(svc, Service) else host
+
+
+def _set_aside_proxy_logs(out: Scratch, ips: set[str]) -> None:
+    """A proxy's access log tells what the config did: its lines whose other end is a
+    changed workload or service no longer hold, nor a changed pod's inbound lines."""
+    kept = []
+    for log in out.state.logs:
+        pod = out.state.get("Pod", log.namespace, log.pod)
+        if log.container != PROXY_CONTAINER or not isinstance(pod, Pod):
+            kept.append(log)
+            continue
+        own = set(pod.ips())
+        changed = (log.namespace, log.pod) in out.affected_pods
+        stale = {e.raw for e in parse_access_log(log.text) if _stale(e, own, ips, changed)}
+        if stale:
+            out.stale.append(f"{len(stale)} access-log lines of pod {log.namespace}/{log.pod}")
+            lines = [ln for ln in log.text.splitlines() if ln.strip() not in stale]
+            log = msgspec.structs.replace(log, text="\n".join(lines) + "\n")
+        kept.append(log)
+    out.state.logs = kept
+
+
+def _stale(entry: AccessLine, own: set[str], ips: set[str], changed: bool) -> bool:
+    remote = entry.downstream_remote.rpartition(":")[0]
+    ends = entry.destinations() | {remote}
+    inbound = bool(entry.destinations() & own)
+    return bool((ends - own) & ips) or (changed and inbound)

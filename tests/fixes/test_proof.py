@@ -107,7 +107,7 @@ def test_verify_exit_codes_and_the_proof_appended_to_the_session(
     copy = tmp_path / "incident.jsonl"
     copy.write_bytes(session.read_bytes())
     assert main(["verify", str(copy), "--demo"]) == 0
-    assert "0 fixed, 14 still failing, 0 regressed, 10 unchanged" in capsys.readouterr().out
+    assert "0 fixed, 15 still failing, 0 regressed, 10 unchanged" in capsys.readouterr().out
     broken = Edit(
         ObjectKey("Service", "shop", "cart"),
         PATCH,
@@ -124,9 +124,9 @@ def test_verify_exit_codes_and_the_proof_appended_to_the_session(
     proofs = [e for e in events if e["type"] == "verify"]
     assert [p["exit"] for p in proofs] == [0, 1]
     assert events[-1]["type"] == "session-end"
-    assert sum(e["type"] == "check" for e in events) == 24  # the baseline is untouched
+    assert sum(e["type"] == "check" for e in events) == 25  # the baseline is untouched
     still = [r for r in out["results"] if r["outcome"] == STILL]
-    assert len(still) == 14
+    assert len(still) == 15
 
 
 def test_diff_cli_one_edge_and_bad_arguments(

@@ -40,7 +40,11 @@ def report() -> EdgeReport:
         [mesh],
         Status.FAIL,
         "mesh",
-        [Disagreement("mesh", "pass (no policy denies)", HOSTILE, ("an unsynced proxy",), "envoy")],
+        disagreements=[
+            Disagreement(
+                "mesh", "pass (no policy denies)", HOSTILE, ("an unsynced proxy",), "envoy"
+            )
+        ],
     )
 
 
