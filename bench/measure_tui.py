@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bench.common import Measure, Metric, Skip, workload_dir
+from bench.session import frame, key
 
 SIZE = (120, 36)
 KEY_GAP = 0.03  # seconds between keys: a fast typist's pace
@@ -44,33 +44,10 @@ def p95(values: list[float]) -> float:
     return ranked[max(0, round(0.95 * len(ranked)) - 1)]
 
 
-async def _frame(pilot: Any) -> None:
-    """Let the app process what is queued (twice: handlers post follow-up messages), then
-    paint a frame, as the screen's refresh timer would."""
-    await pilot._wait_for_screen()
-    await pilot._wait_for_screen()
-    pilot.app.screen._on_timer_update()
-
-
-async def _key(pilot: Any, key: str) -> float:
-    """Seconds from a key reaching the app to the frame that shows its effect.
-
-    Not `pilot.press` + `pilot.pause`: those sleep until the whole process is idle (20 ms
-    slices, up to 1 s while any worker thread computes), which times the background work
-    and the Pilot's own sleeps, not the screen's answer to the key."""
-    from textual import events
-    from textual.keys import _get_unicode_name_from_key
-
-    try:
-        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(key))
-    except KeyError:
-        char = key if len(key) == 1 else None
-    event = events.Key(key, char)
-    event.set_sender(pilot.app)
-    pressed = time.perf_counter()
-    pilot.app._driver.send_message(event)
-    await _frame(pilot)
-    return time.perf_counter() - pressed
+async def _key(pilot: Any, name: str) -> float:
+    """Seconds from a key reaching the app to its final frame (see bench/session.py: not
+    `pilot.press` + `pilot.pause`, which sleep until the whole process is idle)."""
+    return (await key(pilot, name))[1]
 
 
 async def _drive(
@@ -81,7 +58,7 @@ async def _drive(
     start = time.perf_counter()
     shown = 0.0
     async with app.run_test(size=SIZE) as pilot:
-        await _frame(pilot)
+        await frame(pilot)
         first = time.perf_counter() - start
         latencies = []
         for key in keys:
@@ -135,7 +112,7 @@ def tui(workload: str = "W2") -> list[Metric]:
     ]
     key_notes = [
         f"{len(KEYS)} keys {KEY_GAP * 1e3:.0f} ms apart from the first frame on (the graph "
-        "builds meanwhile); each from the key reaching the app to the painted frame",
+        "builds meanwhile); each from the key reaching the app to its final painted frame",
         f"DataTable ↓ p95 {p95(table_lat) * 1e3:.1f} ms "
         f"(kexplore ÷ DataTable = {p95(lat) / p95(table_lat):.1f}×)",
         "slowest: "

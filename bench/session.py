@@ -25,7 +25,7 @@ PANE_KEYS = ["2", "3", "4", "1", "2", "3", "4", "1", "2"]
 GRAPH_KEYS = ["2", *["tab"] * 10, "shift+tab", "shift+tab", "o"]
 
 
-async def _frame(pilot: Any) -> None:
+async def frame(pilot: Any) -> None:
     """Let the app handle what is queued (twice: handlers post follow-ups), then paint."""
     await pilot._wait_for_screen()
     await pilot._wait_for_screen()
@@ -51,11 +51,11 @@ async def key(pilot: Any, name: str) -> tuple[float, float]:
     event.set_sender(pilot.app)
     pressed = time.perf_counter()
     pilot.app._driver.send_message(event)
-    await _frame(pilot)
+    await frame(pilot)
     first = time.perf_counter() - pressed
     while _pending(pilot.app) and time.perf_counter() - pressed < LIMIT:
         await asyncio.sleep(0.002)
-        await _frame(pilot)
+        await frame(pilot)
     return first, time.perf_counter() - pressed
 
 
@@ -87,7 +87,7 @@ async def drive(app: Any, t0: float) -> dict[str, Any]:
     """First frame, first useful screen, keys during the load, then keys at rest."""
     out: dict[str, Any] = {}
     async with app.run_test(size=SIZE) as pilot:
-        await _frame(pilot)
+        await frame(pilot)
         out["first_frame"] = time.time() - t0
         during: list[tuple[float, float]] = []
         while not loaded(app) and time.time() - t0 < LIMIT:
