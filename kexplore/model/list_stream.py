@@ -16,6 +16,7 @@ import re
 import msgspec
 
 from kexplore.model.base import K8s, TypeMeta
+from kexplore.model.compact import Interner
 from kexplore.model.kinds import (
     DecodeProblem,
     ListPage,
@@ -43,10 +44,18 @@ class ListStream:
     `api_version`/`kind` name the items' type when the List does not (as `decode_list`'s
     do); with `override` they name it whatever the List says (a live list whose kind the
     discovery gave, e.g. Secrets read as PartialObjectMetadataList). `objects` and `count`
-    (items seen) grow as items complete, for progress.
+    (items seen) grow as items complete, for progress. With an `interner`, each object's
+    strings are shared with the other objects it has seen.
     """
 
-    def __init__(self, api_version: str = "", kind: str = "", *, override: bool = False) -> None:
+    def __init__(
+        self,
+        api_version: str = "",
+        kind: str = "",
+        *,
+        override: bool = False,
+        interner: Interner | None = None,
+    ) -> None:
         self.objects: list[K8s] = []
         self.count = 0
         self._api_version, self._kind = api_version, kind
@@ -57,6 +66,7 @@ class ListStream:
         self._stage = "head"  # head → items → tail; "whole" keeps the document whole
         self._head = _Head()
         self._override = override
+        self._interner = interner
 
     def feed(self, chunk: bytes) -> None:
         """Take the next bytes; every item they complete is decoded at once."""
@@ -154,6 +164,8 @@ class ListStream:
             self._problems.append((index, str(e)))
             return
         if obj is not None:
+            if self._interner is not None:
+                self._interner.compact(obj)
             self.objects.append(obj)
 
     def _finish_pending(self, api_version: str, list_kind: str) -> None:

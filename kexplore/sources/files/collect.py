@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from kexplore.model.base import K8s
+from kexplore.model.compact import Interner
 from kexplore.model.kinds import (
     REGISTRY,
     DecodeProblem,
@@ -34,6 +35,7 @@ class Collector:
         self.ignored: Counter[str] = Counter()
         # (List bytes, the ReplicaSets added from it) decoded without their pod templates
         self.without_templates: list[tuple[bytes, list[Workload]]] = []
+        self.interner = Interner()  # the strings this snapshot's objects share
 
     def add_all(self, objs: Iterable[K8s]) -> None:
         """Add decoded objects; namespaced ones without a namespace go to `default`."""

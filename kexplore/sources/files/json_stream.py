@@ -34,7 +34,7 @@ def stream_list_file(path: Path, collector: Collector, report: Callable[[int, in
         first = handle.read(GUESS)
         if size < STREAMED_FROM or guess_item_kind(first) in _NOT_STREAMED:
             return False
-        stream = ListStream()
+        stream = ListStream(interner=collector.interner)
         read = 0
         chunk = first
         while chunk:

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from kexplore.model.base import K8s, OpaqueObject
+from kexplore.model.compact import Interner
 from kexplore.model.kinds import REGISTRY, DecodeProblem, EventsV1, decode_object, kind_info
 from kexplore.model.list_stream import ListStream
 from kexplore.model.state import ClusterState, SourceMeta
@@ -164,7 +165,13 @@ def decode_page(data: bytes, res: ServedResource) -> Page:
 
 
 def _fetch(
-    conn: Connection, api: Any, target: Target, path: str, token: str, report: Report
+    conn: Connection,
+    api: Any,
+    target: Target,
+    path: str,
+    token: str,
+    report: Report,
+    interner: Interner | None,
 ) -> Page:
     """One list page, decoded item by item as its body arrives (the body is never held
     whole: a `resourceVersion=0` list is the whole collection in one body)."""
@@ -174,7 +181,7 @@ def _fetch(
     def attempt() -> Page:
         resp = open_stream(conn, api, path, query, conn.timeouts.read, target.accept)
         try:
-            return _stream_page(resp, target.res, report)
+            return _stream_page(resp, target.res, report, interner)
         finally:
             resp.release_conn()
 
@@ -182,10 +189,10 @@ def _fetch(
     return page
 
 
-def _stream_page(resp: Any, res: ServedResource, report: Report) -> Page:
+def _stream_page(resp: Any, res: ServedResource, report: Report, interner: Interner | None) -> Page:
     length = resp.headers.get("Content-Length")
     total = int(length) if length and str(length).isdigit() else None
-    stream = ListStream(res.api_version, res.kind, override=True)
+    stream = ListStream(res.api_version, res.kind, override=True, interner=interner)
     size = 0
     for chunk in resp.stream(STREAM_CHUNK, decode_content=True):
         stream.feed(chunk)
@@ -205,7 +212,12 @@ def _after(report: Report, items: int, size: int) -> Report:
 
 
 def _pages(
-    conn: Connection, api: Any, target: Target, path: str, report: Report
+    conn: Connection,
+    api: Any,
+    target: Target,
+    path: str,
+    report: Report,
+    interner: Interner | None,
 ) -> tuple[list[K8s], str, list[str]] | None:
     """One pass over the pages, each decoded as it arrives.
 
@@ -216,7 +228,8 @@ def _pages(
     token, size = "", 0
     while True:
         try:
-            page = _fetch(conn, api, target, path, token, _after(report, len(objects), size))
+            report_page = _after(report, len(objects), size)
+            page = _fetch(conn, api, target, path, token, report_page, interner)
         except HttpFailure as e:
             if e.status == 410 and token:
                 return None
@@ -235,11 +248,13 @@ def list_scope(
     target: Target,
     namespace: str | None,
     report: Report = lambda items, size, total: None,
+    interner: Interner | None = None,
 ) -> tuple[list[K8s], str, list[str]]:
-    """Every object of a collection, page by page; an expired continue token restarts it."""
+    """Every object of a collection, page by page; an expired continue token restarts it.
+    `interner`: shares the strings of every list of one load."""
     path = target.res.path(namespace)
     for _restart in range(3):
-        listed = _pages(conn, api, target, path, report)
+        listed = _pages(conn, api, target, path, report, interner)
         if listed is not None:
             return listed
     raise HttpFailure(410, "Expired", f"listing {target.res.full_name} kept expiring while paging")
@@ -299,12 +314,13 @@ def load_kind(
     target: Target,
     namespaces: Sequence[str],
     memo: RulesMemo,
-    progress: LoadProgress | None = None,
+    observer: LoadObserver | None = None,
 ) -> KindResult:
     """Check permissions, then list one kind in every scope it may be read in."""
     api = conn.client()  # one ApiClient per thread
     result = KindResult(target)
-    progress = progress or LoadProgress()
+    observer = observer or LoadObserver()
+    progress = observer.progress
     try:
         scopes, result.warnings, result.unreadable = plan_scopes(
             conn, api, target, namespaces, memo
@@ -315,7 +331,7 @@ def load_kind(
                 len(result.objects),
                 progress.bytes_of(target.key),
             )
-            objects, rv, problems = list_scope(conn, api, target, ns, report)
+            objects, rv, problems = list_scope(conn, api, target, ns, report, observer.interner)
             result.objects += objects
             result.listed.append(Listed(target, ns, rv))
             result.warnings += problems
@@ -352,7 +368,7 @@ def _load_all(
     """Load every target in parallel, with the cyclic GC paused (as the snapshot reader does)."""
 
     def load(target: Target) -> KindResult:
-        result = load_kind(conn, target, namespaces, memo, observer.progress)
+        result = load_kind(conn, target, namespaces, memo, observer)
         if observer.on_kind is not None:
             observer.on_kind(result)
         return result
@@ -377,6 +393,7 @@ class LoadObserver:
 
     progress: LoadProgress = field(default_factory=LoadProgress)
     on_kind: Callable[[KindResult], None] | None = None
+    interner: Interner = field(default_factory=Interner)  # the load's shared strings
 
 
 def load_state(
