@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.generate import TINY, list_bytes
+from kexplore.model.compact import Interner
 from kexplore.model.kinds import DecodeProblem, ListPage, decode_list
 from kexplore.model.list_stream import ListStream
 
@@ -99,3 +100,20 @@ def test_malformed_json_is_a_decode_problem() -> None:
             decode_list(doc)
         with pytest.raises(DecodeProblem):
             streamed(doc, 3)
+
+
+def test_an_interner_shares_repeated_strings_and_changes_no_value() -> None:
+    data = list_bytes(TINY, "pods")
+    interner = Interner()
+    stream = ListStream(interner=interner)
+    stream.feed(data)
+    pods = stream.close().objects
+    assert pods == decode_list(data).objects
+    first, second = pods[0], pods[1]
+    assert first.metadata.namespace == second.metadata.namespace  # type: ignore[attr-defined]
+    assert first.metadata.namespace is second.metadata.namespace  # type: ignore[attr-defined]
+    keys = [k for p in pods for k in p.metadata.labels]  # type: ignore[attr-defined]
+    same = [k for k in keys if k == "pod-template-hash"]
+    assert len(same) > 1 and all(k is same[0] for k in same)
+    images = [c.image for p in pods for c in p.spec.containers]  # type: ignore[attr-defined]
+    assert all(i is interner.string(i) for i in images)

@@ -91,7 +91,7 @@ def prepare_listing(state: ClusterState, view: nx.MultiDiGraph) -> Listing:
 
 
 EXPAND_ALL = 300  # start with every namespace open when there are at most this many objects
-MAX_ROWS = 2000
+MAX_ROWS = 500  # a screen shows ~30; more rows only cost time (refine the filter)
 SYNC_ROWS = 3000  # listings up to this many rows are filtered at once, bigger ones in a worker
 
 
@@ -191,14 +191,20 @@ class Navigator(Vertical):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Typing in the filter: a big listing is filtered in a worker (the box answers
-        each key at once); only the newest query's rows are shown."""
+        each key at once). One worker at a time: keys typed while it runs are filtered
+        together when it ends, and only the newest query's rows are shown."""
         event.stop()
         if sum(len(rows) for rows in self.by_ns.values()) <= self.sync_rows:
             self.refilter()
             return
         self.generation += 1
-        self.filtering = True
-        work = partial(self._filter, self.generation, event.value, set(self.expanded))
+        if not self.filtering:
+            self.filtering = True
+            self._start_filter()
+
+    def _start_filter(self) -> None:
+        query = self.query_one("#nav-filter", Input).value
+        work = partial(self._filter, self.generation, query, set(self.expanded))
         self.run_worker(work, thread=True, group="nav-filter", exit_on_error=False)
 
     def _filter(self, generation: int, query: str, expanded: set[str]) -> None:
@@ -211,6 +217,8 @@ class Navigator(Vertical):
         if message.generation == self.generation:
             self.filtering = False
             self._show(message.options)
+        elif self.filtering:  # typed on meanwhile: filter the newest query
+            self._start_filter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
