@@ -7,7 +7,7 @@ import dataclasses
 import threading
 from typing import TYPE_CHECKING
 
-from kexplore.checks import envoy_account, l7, network, probe_parts, reachability
+from kexplore.checks import envoy_account, flows_part, l7, network, probe_parts, reachability
 from kexplore.checks.context import EdgeContext, build_context
 from kexplore.checks.edge import SourceSpec, TargetSpec
 from kexplore.checks.probing import run_all
@@ -49,9 +49,11 @@ def planned_requests(ctx: EdgeContext) -> list[ProbeRequest]:
     reachability.check(planning)
     connects = [r for r in recorder.requests if r.probe in ("tcp", "udp")]
     recorder.requests += l7.requests(planning, connects)
-    if connects:  # runs only if a connect or an application probe fails
+    if connects:  # these run only if a connect or an application probe fails
         first = connects[0]
         recorder.requests.append(ProbeRequest("capture", first.namespace, first.pod, first.target))
+        flows = flows_part.request_for(planning)
+        recorder.requests += [flows] if flows is not None else []
     network.check(planning)
     return list(dict.fromkeys(recorder.requests))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kexplore.checks import capture_part, l7
+from kexplore.checks import capture_part, flows_part, l7
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.probing import (
     MAX_SOURCE_PODS,
@@ -56,7 +56,8 @@ def check(ctx: EdgeContext) -> LayerResult:
     base, answers = l7.run(ctx, base, results)
     if base.status is Status.WARN:
         _connected_despite(ctx, results, answers)
-    return capture_part.add(ctx, base, [*results, *answers])
+    base = capture_part.add(ctx, base, [*results, *answers])
+    return flows_part.add(ctx, base, [*results, *answers])
 
 
 def _connected_despite(

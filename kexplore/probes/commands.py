@@ -5,6 +5,7 @@ from __future__ import annotations
 from kexplore.probes.base import ProbeRequest
 from kexplore.probes.capture import CAPTURE_IMAGE, capture_argv
 from kexplore.probes.envoy import CLUSTERS_COMMAND, LOG_BYTES, LOG_WINDOW
+from kexplore.probes.flows import hubble_argv
 from kexplore.probes.strategy import Strategy, first_attempt, split_address
 
 
@@ -43,10 +44,14 @@ def logs_command(request: ProbeRequest) -> list[str]:
 
 
 def reader_command(request: ProbeRequest) -> list[str]:
-    """The command of a reader probe (a proxy's access log or its cluster view)."""
+    """The command of a reader probe (a proxy's access log or its cluster view, Hubble's
+    flows)."""
     if request.probe == "envoy-log":
         return logs_command(request)
-    return kubectl_exec(request.namespace, request.pod, request.container, CLUSTERS_COMMAND)
+    argv = CLUSTERS_COMMAND
+    if request.probe == "flows":
+        argv = hubble_argv(request.target, request.l7.peers)
+    return kubectl_exec(request.namespace, request.pod, request.container, argv)
 
 
 def capture_command(request: ProbeRequest, image: str = CAPTURE_IMAGE) -> list[str]:
@@ -71,7 +76,7 @@ def planned_command(
     """The command a probe runs with the best tool known for the container (any, if unknown)."""
     if request.probe == "port-forward":
         return forward_command(request)
-    if request.probe in ("envoy-log", "envoy-clusters"):
+    if request.probe in ("envoy-log", "envoy-clusters", "flows"):
         return reader_command(request)
     if request.probe == "capture":
         return capture_command(request)

@@ -4,6 +4,8 @@ between a static verdict and what was observed."""
 
 from __future__ import annotations
 
+import json
+
 from builders import FakeProber, edge, state, web_and_cart
 from mesh_builders import namespace, peer_auth, pod, service, state_of
 
@@ -91,7 +93,7 @@ def test_no_l7_for_tcp_ports_and_a_failed_connect_gets_a_capture() -> None:
     report = ladder(state(*CART), "shop/web-1", "cart:80", prober)
     reach = report.layer("reachability")
     assert reach is not None and reach.summary.endswith("; capture: dropped")
-    assert [e.kind for e in reach.evidence if e.kind] == ["capture"]
+    assert [e.kind for e in reach.evidence if e.kind] == ["capture", "flows"]
     assert not [r for r in prober.asked if r.probe == "http"]  # the connect failed
     assert [d.layer for d in report.disagreements] == ["reachability"]
 
@@ -184,3 +186,58 @@ def test_envoy_agreeing_with_a_failing_mesh_says_so_and_successes_disagree() -> 
     report = ladder(legacy, "web/web-1", "cart.shop:80", served)
     assert [d.layer for d in report.disagreements] == ["mesh"]
     assert "1 successful requests" in report.disagreements[0].observed
+
+
+def _agent(app: str, node: str = "node-1") -> object:
+    from builders import pod as plain_pod
+
+    return plain_pod("kube-system", f"{app}-x1", labels={"k8s-app": app}, ip="10.9.0.1", node=node)
+
+
+def _timeouts() -> dict[tuple[str, str], str | tuple[str, str]]:
+    return {("tcp", "10.96.5.5:80"): "timeout", ("tcp", "10.0.0.3:8080"): "timeout"}
+
+
+DENIED = json.dumps(
+    {
+        "flow": {
+            "verdict": "DROPPED",
+            "drop_reason_desc": "POLICY_DENIED",
+            "IP": {"source": "10.0.0.2", "destination": "10.0.0.3"},
+            "l4": {"TCP": {"destination_port": 8080}},
+            "traffic_direction": "INGRESS",
+        }
+    }
+)
+
+
+def test_hubble_denying_what_networkpolicy_allows_is_a_disagreement() -> None:
+    answers = {**_timeouts(), ("flows", "10.0.0.3:8080"): ("read", DENIED + "\n")}
+    prober = FakeProber(answers)
+    report = ladder(state(*CART, _agent("cilium")), "shop/web-1", "cart:80", prober)
+    (asked,) = [r for r in prober.asked if r.probe == "flows"]
+    assert (asked.pod, asked.container, asked.l7.peers) == (
+        "cilium-x1",
+        "cilium-agent",
+        ("10.0.0.2",),
+    )
+    reach = report.layer("reachability")
+    assert reach is not None
+    (flows,) = [e for e in reach.evidence if e.kind == "flows"]
+    assert flows.detail.startswith("Hubble: 1× DROPPED POLICY_DENIED")
+    (disagreement,) = [d for d in report.disagreements if d.layer == "networkpolicy"]
+    assert disagreement.predicted.startswith("pass") and "POLICY_DENIED" in disagreement.observed
+    assert "CiliumNetworkPolicy" in disagreement.explanations[0]
+
+
+def test_without_cilium_the_evidence_says_which_source_would_have_told() -> None:
+    calico = ladder(
+        state(*CART, _agent("calico-node")), "shop/web-1", "cart:80", FakeProber(_timeouts())
+    )
+    reach = calico.layer("reachability")
+    assert reach is not None
+    (note,) = [e for e in reach.evidence if e.kind == "flows"]
+    assert note.ref == "flows on node node-1" and "action: Log" in note.detail
+    bare = ladder(state(*CART), "shop/web-1", "cart:80", FakeProber(_timeouts()))
+    reach = bare.layer("reachability")
+    assert reach is not None and any("hubble observe" in e.detail for e in reach.evidence)

@@ -18,6 +18,7 @@ from kexplore.probes.base import ProbeRequest, ProbeResult
 from kexplore.probes.capture import CAPTURE_IMAGE, capture_argv, summarise
 from kexplore.probes.commands import forward_command, planned_command, reader_command
 from kexplore.probes.envoy import CLUSTERS_COMMAND, LOG_BYTES, LOG_WINDOW, cluster_lines, edge_log
+from kexplore.probes.flows import hubble_argv
 from kexplore.probes.live.debug import (
     DEFAULT_IMAGE,
     DebugContainerError,
@@ -58,7 +59,7 @@ DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 MAX_OUTPUT = 1 << 20  # bytes read from one exec
 KEPT_OUTPUT = 16 << 10  # bytes of raw output kept in a result
 RESOLV_CONF = "/etc/resolv.conf"
-READERS = frozenset({"envoy-log", "envoy-clusters"})
+READERS = frozenset({"envoy-log", "envoy-clusters", "flows"})
 
 
 @dataclass
@@ -270,8 +271,8 @@ class LiveProber:
 
     # --- readers of the data plane's own account ----------------------------------------
     def _read(self, request: ProbeRequest, cancel: threading.Event | None) -> ProbeResult:
-        """A proxy's access log (its lines for the edge) or its cluster view (the lines for
-        the destination), read as `kubectl logs` / `kubectl exec … pilot-agent` would."""
+        """A proxy's access log (its lines for the edge), its cluster view (the lines for the
+        destination), or Hubble's flows, read as `kubectl logs` / `kubectl exec` would."""
         if request.probe == "envoy-log":
             return self._proxy_log(request)
         if self.permissions.allowed(EXEC, request.namespace) is False:
@@ -279,10 +280,14 @@ class LiveProber:
         where = self.container_for(request)
         if where.failure:
             return self._failed(request, where.failure, where.message)
-        outcome = self._exec(where, CLUSTERS_COMMAND, cancel)
+        flows = request.probe == "flows"
+        argv = hubble_argv(request.target, request.l7.peers) if flows else CLUSTERS_COMMAND
+        outcome = self._exec(where, argv, cancel)
         if outcome.failure or outcome.exit_code != 0:
             failure = outcome.failure or "error"
             return self._failed(request, failure, outcome.output.strip() or "no output", where)
+        if flows:
+            return self._read_result(request, outcome.stdout, outcome.duration_ms)
         fqdn, _, port = request.target.rpartition(":")
         kept = cluster_lines(outcome.stdout, fqdn, int(port))
         total = len(outcome.stdout.splitlines())

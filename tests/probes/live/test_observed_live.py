@@ -4,9 +4,11 @@ capture in a debug container (with consent naming the image and the command)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fakeapi import FakeApiServer, FakeCluster, without
+from fakeapi import objects as o
 from fakeapi.exec_ws import exec_script
 from probe_cluster import CART_IP, CART_SVC_IP, prober, shop
 
@@ -141,3 +143,30 @@ def test_without_consent_there_is_no_capture(tmp_path: Path) -> None:
     assert result is not None and result.mechanism_failed and "--yes" in result.output
     pod = cluster.get(cluster.type_of("v1", "Pod"), "shop", "web-1") or {}
     assert not pod["spec"].get("ephemeralContainers")
+
+
+def test_hubble_flows_are_read_by_exec_in_the_cilium_agent(tmp_path: Path) -> None:
+    cluster = shop()
+    cluster.add(
+        o.pod("kube-system", "cilium-x1", {"k8s-app": "cilium"}, ("cilium-agent",), "10.9.0.1")
+    )
+    script = exec_script(cluster)
+    ips = {"source": "10.0.0.2", "destination": "10.0.0.3"}
+    doc = {"verdict": "DROPPED", "drop_reason_desc": "POLICY_DENIED", "IP": ips}
+    flow = json.dumps({"flow": {**doc, "l4": {"TCP": {"destination_port": 8080}}}}) + "\n"
+    script.on(lambda argv: argv[:2] == ["hubble", "observe"], flow, container="cilium-agent")
+    request = ProbeRequest(
+        "flows",
+        "kube-system",
+        "cilium-x1",
+        f"{CART_IP}:8080",
+        "cilium-agent",
+        L7Spec(peers=("10.0.0.2",)),
+    )
+    with FakeApiServer(cluster) as api:
+        live, _ = prober(api, tmp_path)
+        result = live.run(request)
+    assert result is not None and result.result == "read" and result.output == flow
+    (call,) = script.calls
+    assert call.argv[-6:] == ["--from-ip", "10.0.0.2", "--to-ip", CART_IP, "--to-port", "8080"]
+    assert result.command[:2] == ["kubectl", "exec"] and "hubble" in result.command
