@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from kexplore import __version__
-from kexplore.checks.edge import TargetSpec, parse_target, resolve_source
-from kexplore.errors import KexploreError, UsageError
+from kexplore.checks.edge import TargetSpec, namespaces_in_play, parse_target, resolve_source
+from kexplore.errors import KexploreError, SourceError, UsageError
 from kexplore.model.state import ClusterState
 from kexplore.probes.strategy import BadTarget, check_path
 
@@ -32,7 +32,13 @@ def _add_source_flags(parser: argparse.ArgumentParser, sub: bool, live_only: boo
     unset: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {}
     if not live_only:
         group.add_argument("--demo", action="store_true", help="the bundled demo cluster", **unset)
-        group.add_argument("--snapshot", metavar="PATH", help="dir, file or .tar.gz", **unset)
+        group.add_argument(
+            "--snapshot",
+            metavar="PATH",
+            action="append",
+            help="dir, file or .tar.gz (repeat to merge: a dump and the kinds it lacks)",
+            **unset,
+        )
     group.add_argument("--context", metavar="C", help="kubeconfig context (live)", **unset)
     group.add_argument("--kubeconfig", metavar="F", help="kubeconfig file (live)", **unset)
     group.add_argument(
@@ -121,8 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_state(args: argparse.Namespace) -> ClusterState:
-    """Read the one source the flags name."""
+def load_state(args: argparse.Namespace, in_play: Sequence[str] = ()) -> ClusterState:
+    """Read the one source the flags name; a live read that may not list cluster-wide reads
+    the `in_play` namespaces one by one (with --namespace: those too)."""
     live = bool(args.context or args.kubeconfig)
     chosen = [f for f, on in (("--demo", args.demo), ("--snapshot", args.snapshot)) if on]
     if live:
@@ -136,11 +143,12 @@ def load_state(args: argparse.Namespace) -> ClusterState:
     if args.snapshot:
         from kexplore.sources.files.reader import read_snapshot
 
-        return read_snapshot(args.snapshot)
+        return read_snapshot(*args.snapshot)
     from kexplore.sources.live.source import load_live
 
+    restricted = list(dict.fromkeys([*args.namespace, *in_play])) if args.namespace else []
     return load_live(
-        context=args.context, kubeconfig=args.kubeconfig, namespaces=args.namespace or ()
+        context=args.context, kubeconfig=args.kubeconfig, namespaces=restricted, in_play=in_play
     )
 
 
@@ -175,8 +183,9 @@ def run_check(args: argparse.Namespace) -> int:
     from kexplore.fixes.edits import read_edits
 
     edits = [edit for path in args.what_if for edit in read_edits(path)]
-    state = load_state(args)
-    source = resolve_source(state, args.source, (args.namespace or [""])[0])
+    default_ns = (args.namespace or [""])[0]
+    state = load_state(args, namespaces_in_play(args.source, target, default_ns))
+    source = resolve_source(state, args.source, default_ns or state.meta.namespace)
     require_named_target(state, target)
     prober = None
     if args.probe:
@@ -185,6 +194,14 @@ def run_check(args: argparse.Namespace) -> int:
         prober = prober_from_args(args, state)
     report = run_ladder(state, source, target, prober=prober, l7=args.l7 or "", path=args.path)
     _print_warnings(state)
+    if source.unreadable and all(
+        r.status in (Status.UNKNOWN, Status.SKIPPED) for r in report.layers
+    ):
+        raise SourceError(
+            f"nothing about this edge could be read: {source.unreadable}",
+            "ask for list on pods and services in the namespaces of SOURCE and TARGET "
+            f"(check: kubectl auth can-i list pods -n {source.namespace})",
+        )
     what_if = None
     if edits:
         report, what_if, state = _what_if(args, state, edits, target.port)
@@ -392,6 +409,15 @@ def run_snapshot(args: argparse.Namespace) -> int:
     print(f"saved {count} objects to {out}")
     for kind, reason in sorted(state.meta.unreadable.items()):
         print(f"not saved: {kind}: {reason}", file=sys.stderr)
+    for kind, read in sorted(state.meta.read_in.items()):
+        only = ", ".join(sorted(read)) or "none"
+        print(
+            f"not saved: {kind}: forbidden in all namespaces (read only in: {only})",
+            file=sys.stderr,
+        )
+    for kind, per_ns in sorted(state.meta.forbidden_in.items()):
+        for ns, reason in sorted(per_ns.items()):
+            print(f"not saved: {kind} in namespace {ns}: {reason}", file=sys.stderr)
     return 0
 
 
@@ -427,12 +453,12 @@ def _snapshot_tui_app(args: argparse.Namespace) -> Any:
     from kexplore.ui.app import make_app
     from kexplore.ui.loading import Background
 
-    background = Background(lambda first: read_snapshot(args.snapshot, observer(first)))
+    background = Background(lambda first: read_snapshot(*args.snapshot, observer=observer(first)))
 
     def observer(first: Callable[[ClusterState], None]) -> ReadObserver:
         return ReadObserver(background.progress, first)
 
-    start = ClusterState(SourceMeta(source=f"snapshot {args.snapshot}"))
+    start = ClusterState(SourceMeta(source=f"snapshot {', '.join(args.snapshot)}"))
     return make_app(
         start, transcript_path=args.transcript, read_only=args.read_only, background=background
     )

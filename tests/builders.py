@@ -8,6 +8,7 @@ from typing import Any
 
 from kexplore.checks.context import EdgeContext, build_context
 from kexplore.checks.edge import parse_target, resolve_source
+from kexplore.checks.ladder import DNS_EGRESS
 from kexplore.model.base import K8s
 from kexplore.model.kinds import convert_object
 from kexplore.model.state import ClusterState, SourceMeta
@@ -331,6 +332,29 @@ def state(*objs: K8s, time: str = NOW, unreadable: dict[str, str] | None = None)
     return st
 
 
+def agent(name: str, node_name: str, ready: bool = True, ds: str = "calico-node") -> K8s:
+    """A DaemonSet's hostNetwork pod in kube-system (a CNI agent, kube-proxy)."""
+    return pod(
+        "kube-system",
+        name,
+        labels={"k8s-app": ds},
+        ip=None,
+        host_network=True,
+        node=node_name,
+        ready=ready,
+        owner=("DaemonSet", ds),
+    )
+
+
+def node_agents(*nodes: str) -> list[K8s]:
+    """A Ready calico-node and kube-proxy on each node (what `cluster` looks for)."""
+    return [
+        agent(f"{ds}-{suffix}{i:04d}", name, ds=ds)
+        for i, name in enumerate(nodes)
+        for ds, suffix in (("calico-node", "a"), ("kube-proxy", "p"))
+    ]
+
+
 def healthy_dns(node_name: str = "node-1") -> list[K8s]:
     """A working kube-dns: CoreDNS pod, kube-dns service and its EndpointSlice."""
     return [
@@ -364,7 +388,9 @@ def healthy_dns(node_name: str = "node-1") -> list[K8s]:
 
 def edge(st: ClusterState, source: str, target: str, protocol: str = "TCP") -> EdgeContext:
     """The EdgeContext of one edge, as the ladder builds it (to call a layer's check)."""
-    return build_context(st, resolve_source(st, source), parse_target(target, protocol))
+    return build_context(
+        st, resolve_source(st, source), parse_target(target, protocol), dns_egress=DNS_EGRESS
+    )
 
 
 class FakeProber:

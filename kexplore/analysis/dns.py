@@ -25,6 +25,7 @@ IP = "IP"
 EXTERNAL_NAME = "ExternalName"
 EXTERNAL = "External"
 NXDOMAIN = "NXDOMAIN"
+UNREADABLE = "Unreadable"  # the records that would answer were not readable (DESIGN §9)
 # Names every pod's kubelet-managed /etc/hosts answers before any DNS query.
 HOSTS_FILE = {"localhost": "127.0.0.1", "ip6-localhost": "::1", "ip6-loopback": "::1"}
 
@@ -62,6 +63,12 @@ class NameResolution:
     def nxdomain(self) -> bool:
         """The name does not exist under cluster DNS."""
         return self.kind == NXDOMAIN
+
+    @property
+    def unreadable(self) -> bool:
+        """Whether the name exists cannot be known: its namespace's records were not read
+        (`notes[0]` says why)."""
+        return self.kind == UNREADABLE
 
 
 _COREFILE_DOMAIN = re.compile(r"^\s*kubernetes\s+(\S+)", re.MULTILINE)
@@ -233,15 +240,29 @@ def _lookup(state: ClusterState, fqdn: str, domain: str, setup: DnsSetup) -> Nam
     labels = fqdn[: -len(domain) - 1].split(".")
     if len(labels) == 3 and labels[2] == "svc":
         svc = state.get("Service", labels[1], labels[0])
-        return _service_answer(svc, fqdn, setup) if isinstance(svc, Service) else None
+        if isinstance(svc, Service):
+            return _service_answer(svc, fqdn, setup)
+        return unread(state, "Service", labels[1], fqdn, setup)
     if len(labels) == 4 and labels[3] == "svc":
         svc = state.get("Service", labels[2], labels[1])
         if isinstance(svc, Service) and svc.is_headless():
             return _headless_record(state, labels[0], svc, fqdn, setup)
-        return None
+        return unread(state, "Service", labels[2], fqdn, setup)
     if len(labels) == 3 and labels[2] == "pod":
         return _pod_record(state, labels[0], labels[1], fqdn, setup)
     return None
+
+
+def unread(
+    state: ClusterState, kind: str, namespace: str | None, query: str, setup: DnsSetup
+) -> NameResolution | None:
+    """An UNREADABLE answer when `kind` in `namespace` (None: anywhere) is not in the data."""
+    gap = state.meta.gap(kind, namespace)
+    if not gap:
+        return None
+    result = NameResolution(UNREADABLE, query, setup, fqdn=query, namespace=namespace or "")
+    result.notes.append(f"{kind} objects unknown: {gap}")
+    return result
 
 
 def _service_answer(svc: Service, fqdn: str, setup: DnsSetup) -> NameResolution:
@@ -356,6 +377,10 @@ def resolve_ip(state: ClusterState, ip: str, setup: DnsSetup) -> NameResolution:
         if pods[0].spec.host_network:
             result.notes.append(f"{ip} is a node IP shared by hostNetwork pods")
         return result
+    unknown = unread(state, "Pod", None, ip, setup) or unread(state, "Service", None, ip, setup)
+    if unknown is not None and not ipaddress.ip_address(ip).is_loopback:
+        unknown.ip, unknown.fqdn = ip, ""
+        return unknown
     result = NameResolution(IP, ip, setup, ip=ip)
     if ipaddress.ip_address(ip).is_loopback:
         result.notes.append(f"{ip} is the source pod's own loopback: traffic never leaves it")
@@ -371,6 +396,9 @@ def _explicit_service(
     svc = state.get("Service", namespace, name)
     if isinstance(svc, Service):
         return follow_alias(state, _service_answer(svc, fqdn, setup), domain, setup)
+    unknown = unread(state, "Service", namespace, fqdn, setup)
+    if unknown is not None:
+        return unknown
     result = NameResolution(NXDOMAIN, fqdn, setup, tried=[fqdn])
     result.near_misses = near_misses(state, fqdn, namespace, domain)
     return result
@@ -380,6 +408,9 @@ def _explicit_pod(
     state: ClusterState, namespace: str, name: str, setup: DnsSetup, domain: str
 ) -> NameResolution:
     pod = state.get("Pod", namespace, name)
+    unknown = unread(state, "Pod", namespace, f"{namespace}/{name}", setup)
+    if unknown is not None and not isinstance(pod, Pod):
+        return unknown
     if not isinstance(pod, Pod):
         result = NameResolution(NXDOMAIN, f"{namespace}/{name}", setup)
         result.near_misses = near_misses(state, name, namespace, domain)
@@ -403,7 +434,7 @@ def near_misses(state: ClusterState, name: str, source_namespace: str, domain: s
                 f"a service {first} exists in namespace {svc.namespace}: "
                 f"dial {first}.{svc.namespace} (a short name only searches {meant_ns})"
             )
-    if len(labels) > 1 and not _is_namespace(state, meant_ns):
+    if len(labels) > 1 and not _is_namespace(state, meant_ns) and not state.meta.gap("Service"):
         out.append(f"there is no namespace {meant_ns} in the data")
     if isinstance(state.get("Pod", meant_ns, first), Pod):
         out.append(

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from kexplore.analysis.dns import dns_services
-from kexplore.checks.common import pod_ref, unreadable
+from kexplore.checks.common import pod_ref, system_gap, unreadable
 from kexplore.checks.context import EdgeContext, PartialCheck
-from kexplore.checks.dns import dns_pods
+from kexplore.checks.dns import server_part
 from kexplore.checks.pods import worst
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.cluster import Node
@@ -31,6 +30,14 @@ CNI_AGENTS = (
     "azure-cns",
 )
 _DS_POD = re.compile(r"^(?P<ds>.+)-[a-z0-9]{5}$")
+# A node label prefix -> the CNI that platform runs, often outside pods kexplore recognises.
+MANAGED_CNI = (
+    ("eks.amazonaws.com/", "Amazon EKS (VPC CNI, aws-node)"),
+    ("cloud.google.com/gke-", "GKE (its dataplane runs as netd/anetd or in the node)"),
+    ("kubernetes.azure.com/", "AKS (Azure CNI, azure-cns)"),
+    ("node.k3s.io/", "k3s (flannel built into the k3s agent)"),
+    ("minikube.k8s.io/", "minikube (its bridge or kindnet CNI)"),
+)
 
 
 def check(ctx: EdgeContext) -> LayerResult:
@@ -137,19 +144,47 @@ def is_cni_agent(pod: Pod) -> bool:
     return match is not None and match.group("ds") in CNI_AGENTS
 
 
+def likely_managed_cni(state: ClusterState) -> str:
+    """The platform whose CNI runs outside recognisable agent pods, from node labels."""
+    labels = {key for node in state.nodes for key in node.metadata.labels}
+    for prefix, platform in MANAGED_CNI:
+        if any(key.startswith(prefix) for key in labels):
+            return platform
+    return ""
+
+
+def _no_agents(state: ClusterState) -> PartialCheck:
+    """No recognised CNI agent: never a pass; say what is missing or what is likely."""
+    missing = system_gap(state)
+    if missing:
+        return _not_judged(
+            "CNI agents",
+            missing,
+            "kubectl get pods -n kube-system -o wide",
+            "include kube-system (kubectl get pods -n kube-system -o yaml > kube-system.yaml)",
+        )
+    likely = likely_managed_cni(state)
+    why = f"likely a managed CNI: {likely}" if likely else "an unrecognised or managed CNI"
+    return _not_judged(
+        "CNI agents",
+        f"no recognised CNI agent pod in kube-system ({why})",
+        "kubectl get daemonsets -A -o wide",
+        "check the node network with the platform's tools, or run with --probe",
+    )
+
+
+def _not_judged(what: str, why: str, command: str, hint: str) -> PartialCheck:
+    """A part that could not look: `unknown`, saying what is missing."""
+    return PartialCheck(
+        Status.UNKNOWN, f"{what} not judged: {why}", [Evidence(what, why)], [command], hint
+    )
+
+
 def cni_part(state: ClusterState, nodes: list[str]) -> PartialCheck:
-    """A Ready CNI agent runs on each node involved (when the data holds CNI agents)."""
+    """A Ready CNI agent runs on each node involved."""
     agents = [p for p in state.pods if is_cni_agent(p)]
     if not agents:
-        return PartialCheck(
-            Status.PASS,
-            "no CNI agent pods in the data",
-            [
-                Evidence(
-                    "cni", "no recognised CNI agent pods (managed CNI, or kube-system not captured)"
-                )
-            ],
-        )
+        return _no_agents(state)
     kinds = sorted({_agent_kind(p) for p in agents})
     judged: list[PartialCheck] = []
     for node in nodes:
@@ -208,16 +243,7 @@ def kube_proxy_part(state: ClusterState, node: str) -> PartialCheck:
     """kube-proxy on the source's node translates the service IP (when it runs at all)."""
     proxies = [p for p in state.pods if is_kube_proxy(p)]
     if not proxies:
-        return PartialCheck(
-            Status.PASS,
-            "no kube-proxy pods in the data",
-            [
-                Evidence(
-                    "kube-proxy",
-                    "none in the data (a kube-proxy replacement such as Cilium, or not captured)",
-                )
-            ],
-        )
+        return _no_kube_proxy(state)
     here = [p for p in proxies if p.spec.node_name == node]
     if not here:
         return PartialCheck(
@@ -228,6 +254,26 @@ def kube_proxy_part(state: ClusterState, node: str) -> PartialCheck:
             "service IPs are not translated on a node without kube-proxy: check its DaemonSet",
         )
     return _merge([_judge_agent(p, "kube-proxy") for p in here], [], "kube-proxy Ready")
+
+
+def _no_kube_proxy(state: ClusterState) -> PartialCheck:
+    """No kube-proxy pod: a replacement that was seen (Cilium's agents) passes; else unknown."""
+    cilium = [p for p in state.pods if is_cni_agent(p) and _agent_kind(p) == "cilium"]
+    if cilium:
+        return PartialCheck(
+            Status.PASS,
+            "no kube-proxy: Cilium's agents translate service IPs (kube-proxy replacement)",
+            [Evidence("kube-proxy", "none; Cilium agents judged in the CNI part")],
+        )
+    missing = system_gap(state) or "no kube-proxy pod in kube-system"
+    likely = likely_managed_cni(state)
+    why = f"{missing}; likely {likely}" if likely else missing
+    return _not_judged(
+        "kube-proxy",
+        why,
+        "kubectl get pods -n kube-system -l k8s-app=kube-proxy -o wide",
+        "include kube-system in the data, or check the service proxy the platform runs",
+    )
 
 
 def duplicate_ip_part(state: ClusterState, pods: list[Pod]) -> PartialCheck:
@@ -259,21 +305,12 @@ def duplicate_ip_part(state: ClusterState, pods: list[Pod]) -> PartialCheck:
 
 
 def coredns_part(ctx: EdgeContext) -> PartialCheck:
-    """CoreDNS/kube-dns pods: an outage breaks every name lookup in the cluster."""
-    services = dns_services(ctx.state)
-    if not services:
-        return PartialCheck(Status.PASS, "cluster DNS not in the data (see the dns layer)")
-    pods = dns_pods(ctx, services[0])
-    ready = [p for p in pods if p.is_ready()]
-    if pods and not ready:
-        return PartialCheck(
-            Status.FAIL,
-            f"CoreDNS outage: 0/{len(pods)} DNS pods Ready",
-            [Evidence(pod_ref(p), "not Ready") for p in pods],
-            ["kubectl get pods -n kube-system -l k8s-app=kube-dns -o wide"],
-            "fix the CoreDNS pods (kubectl logs -n kube-system -l k8s-app=kube-dns)",
-        )
-    return PartialCheck(Status.PASS, f"{len(ready)}/{len(pods)} DNS pods Ready")
+    """CoreDNS/kube-dns pods: an outage breaks every name lookup in the cluster. Judged by
+    the dns layer's own part, so the two layers never disagree on the same data."""
+    servers, _ = server_part(ctx)
+    if servers.status is Status.PASS:  # the evidence is the dns layer's to show
+        return PartialCheck(Status.PASS, servers.summary.removeprefix("cluster DNS: "))
+    return servers
 
 
 def _merge(parts: list[PartialCheck], commands: list[str], passed: str) -> PartialCheck:

@@ -9,9 +9,10 @@ from kexplore.analysis.dns import EXTERNAL, EXTERNAL_NAME, IP
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.cluster import Event
+from kexplore.model.kinds import resource_of
 from kexplore.model.pods import Pod
 from kexplore.model.services import Service, ServicePort
-from kexplore.model.state import ClusterState
+from kexplore.model.state import LIVE, ClusterState
 
 RECENT = timedelta(hours=1)
 
@@ -97,33 +98,82 @@ def events_note(state: ClusterState) -> list[Evidence]:
     return [Evidence("kind Event", f"events unreadable ({reason}): recent warnings not judged")]
 
 
-def unreadable(state: ClusterState, *kinds: str) -> dict[str, str]:
-    """The kinds among `kinds` that could not be read, with the reason."""
-    return {k: state.meta.unreadable[k] for k in kinds if k in state.meta.unreadable}
+def unreadable(
+    state: ClusterState, *kinds: str, namespaces: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The kinds among `kinds` not in the data (anywhere, or in one of `namespaces`), with
+    the reason; keyed `Kind` or `Kind in namespace N`."""
+    out: dict[str, str] = {}
+    for kind in kinds:
+        if kind in state.meta.unreadable:
+            out[kind] = state.meta.unreadable[kind]
+            continue
+        for ns in dict.fromkeys(namespaces):
+            gap = state.meta.gap(kind, ns)
+            if gap:
+                out[f"{kind} in namespace {ns}"] = gap
+    return out
 
 
-def unreadable_result(layer: str, reasons: dict[str, str]) -> LayerResult:
-    """`unknown`: the data needed for this layer could not be read."""
-    kinds = ", ".join(sorted(reasons))
-    first = resource_of(sorted(reasons)[0])
+def system_gap(state: ClusterState) -> str:
+    """Why kube-system's pods are not in the data ("" when they are)."""
+    gap = state.meta.gap("Pod", "kube-system")
+    if gap:
+        return f"kube-system pods not in the data ({gap})"
+    if not state.pods_in("kube-system"):
+        return "kube-system not captured (the data holds no pod there)"
+    return ""
+
+
+def edge_namespaces(ctx: EdgeContext) -> tuple[str, ...]:
+    """The namespaces whose objects decide an edge: the source's and the target pods'."""
+    names = [ctx.source.namespace, *(p.namespace for p in ctx.target_pods)]
+    if ctx.service is not None:
+        names.append(ctx.service.namespace)
+    return tuple(dict.fromkeys(names))
+
+
+def unreadable_result(layer: str, reasons: dict[str, str], state: ClusterState) -> LayerResult:
+    """`unknown`: the data needed for this layer is not there; how to get the first kind."""
+    kinds = ", ".join(reasons)
     return LayerResult(
         layer,
         Status.UNKNOWN,
-        f"cannot judge: {kinds} could not be read",
-        evidence=[Evidence(f"kind {k}", reason) for k, reason in sorted(reasons.items())],
-        hint=f"grant list on {kinds} (check: kubectl auth can-i list {first} -A), "
-        "or include them in the snapshot",
+        f"cannot judge: {kinds} not in the data",
+        evidence=[Evidence(f"kind {k}", reason) for k, reason in reasons.items()],
+        hint=how_to_add(state, next(iter(reasons))),
     )
 
 
-def resource_of(kind: str) -> str:
-    """The API resource name of a kind: NetworkPolicy -> networkpolicies, Endpoints -> endpoints."""
-    lower = kind.lower()
-    if lower.endswith("s"):
-        return lower
-    if lower.endswith("y"):
-        return lower[:-1] + "ies"
-    return lower + "s"
+def assumed_absent(state: ClusterState, *kinds: str) -> list[Evidence]:
+    """Evidence naming the kinds the verdict assumes absent (raw manifests, a dump's optional
+    CRDs): what the cluster may hold that was not considered."""
+    return [
+        Evidence(
+            f"kind {kind}",
+            f"no {resource_of(kind)} in the input; any already in the cluster are not considered",
+        )
+        for kind in kinds
+        if kind in state.meta.assumed_absent
+    ]
+
+
+def how_to_add(state: ClusterState, missing: str) -> str:
+    """How to get a kind (`Kind` or `Kind in namespace N`) into the data, per source."""
+    kind, _, namespace = missing.partition(" in namespace ")
+    resource = resource_of(kind)
+    if state.meta.origin == LIVE:
+        where = f"-n {namespace}" if namespace else "-A"
+        scope = f"in namespace {namespace}" if namespace else "in all namespaces"
+        return (
+            f"ask for list on {resource} {scope} "
+            f"(check: kubectl auth can-i list {resource} {where})"
+        )
+    scope = f"-n {namespace}" if namespace else "-A"
+    return (
+        f"kubectl get {resource} {scope} -o yaml > {resource}.yaml, then pass both "
+        f"(--snapshot DATA --snapshot {resource}.yaml)"
+    )
 
 
 def capped(evidence: list[Evidence], limit: int = 40) -> list[Evidence]:
@@ -134,8 +184,17 @@ def capped(evidence: list[Evidence], limit: int = 40) -> list[Evidence]:
 
 
 def target_gate(ctx: EdgeContext, layer: str) -> LayerResult | None:
-    """A layer that needs the target: `unknown` explained by dns when the name is NXDOMAIN."""
+    """A layer that needs the target: `unknown` explained by dns when the name is NXDOMAIN,
+    `unknown` saying what was not readable when the name's namespace could not be read."""
     res = ctx.resolution
+    if res.unreadable:
+        return LayerResult(
+            layer,
+            Status.UNKNOWN,
+            f"not judged: what {res.query} names cannot be read ({res.notes[0]})",
+            evidence=[Evidence(f"dns {res.query}", note) for note in res.notes],
+            hint=how_to_add(ctx.state, unreadable_key(res.notes[0], res.namespace)),
+        )
     if not res.nxdomain:
         return None
     return LayerResult(
@@ -148,6 +207,12 @@ def target_gate(ctx: EdgeContext, layer: str) -> LayerResult | None:
         hint="fix the name first (see the dns layer)",
         explained_by="dns",
     )
+
+
+def unreadable_key(note: str, namespace: str) -> str:
+    """`Service in namespace api` from a resolution's `Service objects unknown: …` note."""
+    kind = note.split(" ", 1)[0]
+    return f"{kind} in namespace {namespace}" if namespace else kind
 
 
 def external_target(ctx: EdgeContext) -> bool:

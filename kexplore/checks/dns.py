@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from kexplore.analysis import dns as resolver
 from kexplore.analysis.services import Backend, resolve_backends
-from kexplore.checks.common import slices_cmd, unreadable
+from kexplore.checks.common import (
+    how_to_add,
+    slices_cmd,
+    system_gap,
+    unreadable,
+    unreadable_key,
+)
 from kexplore.checks.context import EdgeContext, PartialCheck
 from kexplore.checks.pods import worst
 from kexplore.checks.probe_parts import dns_lookup, merge
@@ -66,6 +72,15 @@ def name_part(ctx: EdgeContext) -> PartialCheck:
     commands = _lookup_commands(ctx, src, query)
     if res.nxdomain:
         return _nxdomain(ctx, evidence, commands)
+    if res.unreadable:
+        evidence.extend(Evidence(f"dns {query}", note) for note in res.notes)
+        return PartialCheck(
+            Status.UNKNOWN,
+            f"{query}: whether it exists cannot be judged ({res.notes[0]})",
+            evidence,
+            commands,
+            how_to_add(ctx.state, unreadable_key(res.notes[0], res.namespace)),
+        )
     if ctx.target.kind != "DNS":
         dns_name = f"; its cluster DNS name is {res.fqdn}" if res.fqdn else ""
         summary = f"{ctx.target.dialed} names the {ctx.target.kind} directly{dns_name}"
@@ -165,12 +180,10 @@ def server_part(ctx: EdgeContext) -> tuple[PartialCheck, list[Backend]]:
         "kubectl get service -n kube-system kube-dns",
     ]
     if not services:
-        lost = unreadable(ctx.state, "Service", "Pod")
-        why = (
-            f"{', '.join(sorted(lost))} unreadable"
-            if lost
-            else "no kube-system/kube-dns Service in the data"
-        )
+        lost = unreadable(ctx.state, "Service", namespaces=("kube-system",))
+        gap = system_gap(ctx.state)
+        why = next(iter(lost.values()), "") or "no kube-system/kube-dns Service in the data"
+        why += f"; {gap}" if gap and not lost else ""
         return PartialCheck(
             Status.UNKNOWN,
             f"cluster DNS servers not judged: {why}",
@@ -188,6 +201,15 @@ def server_part(ctx: EdgeContext) -> tuple[PartialCheck, list[Backend]]:
         for p in pods
     ]
     backends = dns_backends(ctx, svc)
+    missing = system_gap(ctx.state)
+    if not pods and missing:
+        return PartialCheck(
+            Status.UNKNOWN,
+            f"cluster DNS pods not judged: {missing}",
+            [Evidence(f"service {svc.namespace}/{svc.name}", missing)],
+            commands,
+            "include kube-system's pods (kubectl get pods -n kube-system -o yaml)",
+        ), backends
     text = (
         f"{len(ready)}/{len(pods)} DNS pods Ready, {len(backends)} ready endpoint(s) of {svc.name}"
     )
@@ -224,7 +246,7 @@ def egress_part(ctx: EdgeContext, backends: list[Backend]) -> PartialCheck:
     if ctx.dns_egress is not None:
         return ctx.dns_egress(ctx, backends)
     return PartialCheck(
-        Status.PASS,
+        Status.UNKNOWN,
         "DNS egress under NetworkPolicy not evaluated here",
         [
             Evidence(

@@ -58,6 +58,10 @@ class SourceSpec:
     kind: str
     name: str
     pods: list[Pod]
+    # why the source (or its pods) could not be read: its pods are then not known
+    unreadable: str = ""
+    # how the pods were found when the object itself is not in the data
+    note: str = ""
 
 
 def parse_port(text: str, arg: str) -> int | str:
@@ -135,6 +139,24 @@ def _check_names(arg: str, *names: str) -> None:
             raise UsageError(f"{arg}: empty name")
 
 
+def namespaces_in_play(source_text: str, target: TargetSpec, default_namespace: str) -> list[str]:
+    """The namespaces an edge involves (DESIGN §9): SOURCE's, TARGET's, a dialed name's."""
+    parts = source_text.split("/")
+    out = [parts[0] if len(parts) > 1 else default_namespace]
+    if target.kind in ("Service", "Pod"):
+        out.append(target.namespace)
+    elif target.kind == "DNS":
+        out.append(_dialed_namespace(target.host.split(".")))
+    return [ns for ns in dict.fromkeys(out) if ns]
+
+
+def _dialed_namespace(labels: list[str]) -> str:
+    """`cart.shop`, `cart.shop.svc…`, `db-0.db.data.svc…` name a namespace; `cart` does not."""
+    if "svc" in labels[2:]:
+        return labels[labels.index("svc", 2) - 1]
+    return labels[1] if len(labels) == 2 else ""
+
+
 def resolve_source(state: ClusterState, text: str, default_namespace: str = "") -> SourceSpec:
     """Find SOURCE (`NS/POD`, `NS/KIND/NAME`, `NS/NAME`) and the pods that stand for it."""
     arg = f"SOURCE {text!r}"
@@ -150,9 +172,17 @@ def resolve_source(state: ClusterState, text: str, default_namespace: str = "") 
     if len(parts) != 2 or not all(parts):
         raise UsageError(f"{arg}: expected NS/POD, NS/KIND/NAME or NS/NAME")
     namespace, name = parts
-    for kind in ("Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet"):
+    kinds = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet")
+    for kind in kinds:
         if state.get(kind, namespace, name) is not None:
             return _source_of_kind(state, arg, namespace, kind, name)
+    for kind in kinds[1:]:
+        owned = _owned_pods(state, namespace, kind, name)
+        if owned is not None:
+            return owned
+    gaps = [g for g in (state.meta.gap(k, namespace) for k in kinds) if g]
+    if gaps:
+        return SourceSpec(namespace, "Pod", name, [], unreadable=gaps[0])
     raise NotFoundError(
         f"{arg}: no pod or workload {name!r} in namespace {namespace!r}",
         fix=f"list what exists with: kubectl get pods,deploy,sts,ds -n {namespace}",
@@ -164,18 +194,41 @@ def _source_of_kind(
 ) -> SourceSpec:
     obj = state.get(kind, namespace, name)
     if obj is None:
+        found = _owned_pods(state, namespace, kind, name)
+        if found is not None:
+            return found
+        gap = state.meta.gap(kind, namespace)
+        if gap:
+            return SourceSpec(namespace, kind, name, [], unreadable=gap)
         raise NotFoundError(
             f"{arg}: no {kind} {name!r} in namespace {namespace!r}",
             fix=f"kubectl get {kind.lower()} -n {namespace}",
         )
+    pod_gap = state.meta.gap("Pod", namespace)
     if isinstance(obj, Pod):
         return SourceSpec(namespace, "Pod", name, [obj])
     if isinstance(obj, Service):
         selector = obj.spec.selector or {}
         pods = state.pods_matching(namespace, selector) if selector else []
-        return SourceSpec(namespace, "Service", name, sorted(pods, key=_pod_name))
+        return SourceSpec(namespace, "Service", name, sorted(pods, key=_pod_name), pod_gap)
     assert isinstance(obj, Workload)
-    return SourceSpec(namespace, obj.kind, name, sorted(state.pods_of_workload(obj), key=_pod_name))
+    pods = sorted(state.pods_of_workload(obj), key=_pod_name)
+    return SourceSpec(namespace, obj.kind, name, pods, pod_gap)
+
+
+def _owned_pods(state: ClusterState, namespace: str, kind: str, name: str) -> SourceSpec | None:
+    """A workload the data lacks (a dump holds no Jobs), found through its pods'
+    ownerReferences: a Job's pods name it, a CronJob's Jobs are `<cronjob>-<minute>`."""
+    if not state.meta.gap(kind, namespace) or kind in ("Pod", "Service"):
+        return None
+    pods = state.pods_owned_by(namespace, kind, name)
+    if not pods:
+        return None
+    note = (
+        f"{kind} {namespace}/{name} is not in the data ({state.meta.gap(kind, namespace)}): "
+        "its pods were found through their ownerReferences"
+    )
+    return SourceSpec(namespace, kind, name, sorted(pods, key=_pod_name), note=note)
 
 
 def _pod_name(pod: Pod) -> str:

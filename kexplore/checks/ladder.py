@@ -205,6 +205,7 @@ def require_named_target(state: ClusterState, target: TargetSpec) -> None:
     if (
         target.kind in ("Service", "Pod")
         and state.get(target.kind, target.namespace, target.host) is None
+        and not state.meta.gap(target.kind, target.namespace)
     ):
         raise NotFoundError(
             f"TARGET {target.dialed!r}: no {target.kind} {target.host!r} in namespace "

@@ -7,7 +7,15 @@ from kexplore.analysis.mesh.dataplane import AMBIENT, SIDECAR, Dataplane
 from kexplore.analysis.mesh.edge import MeshEdge, MeshVerdict, judge
 from kexplore.analysis.mesh.symptoms import FAIL, WARN, MeshIssue
 from kexplore.checks import envoy_account
-from kexplore.checks.common import external_target, no_pods_gate, target_gate, unreadable
+from kexplore.checks.common import (
+    assumed_absent,
+    edge_namespaces,
+    external_target,
+    how_to_add,
+    no_pods_gate,
+    target_gate,
+    unreadable,
+)
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.istio import ISTIO_KINDS
@@ -15,6 +23,7 @@ from kexplore.model.pods import Pod
 
 LAYER = "mesh"
 # The Istio kinds the judgement reads (Gateways only route ingress/egress gateway traffic).
+MESH_ROOT_NAMESPACE = "istio-system"  # where mesh-wide PeerAuthentications live
 JUDGED_KINDS = tuple(kind for kind in ISTIO_KINDS if kind != "IstioGateway")
 MAX_PLANES_SHOWN = 6
 
@@ -26,7 +35,9 @@ def check(ctx: EdgeContext) -> LayerResult:
         return gate
     verdict = judge(ctx.state, _edge(ctx))
     result = LayerResult(LAYER, Status.PASS, "", commands=_commands(ctx, verdict))
-    missing = unreadable(ctx.state, *JUDGED_KINDS)
+    missing = unreadable(
+        ctx.state, *JUDGED_KINDS, namespaces=(*edge_namespaces(ctx), MESH_ROOT_NAMESPACE)
+    )
     hidden = unreadable(ctx.state, "Namespace")
     if not verdict.in_mesh and hidden and _ztunnel_present(ctx):
         result.status = Status.UNKNOWN
@@ -40,12 +51,13 @@ def check(ctx: EdgeContext) -> LayerResult:
     elif missing:
         kinds = ", ".join(sorted(missing))
         result.status = Status.UNKNOWN
-        result.summary = f"{_planes_text(verdict)}, but {kinds} could not be read"
+        result.summary = f"{_planes_text(verdict)}, but {kinds} not in the data"
         result.evidence.extend(Evidence(f"kind {k}", why) for k, why in sorted(missing.items()))
-        result.hint = f"grant list on {kinds} (kubectl auth can-i list peerauthentications -A)"
+        result.hint = how_to_add(ctx.state, sorted(missing)[0])
     else:
         _judged(result, verdict)
     _extend_unique(result, _plane_evidence(verdict))
+    result.evidence.extend(assumed_absent(ctx.state, *JUDGED_KINDS))
     return envoy_account.merge(ctx, result) if verdict.in_mesh else result
 
 
@@ -81,7 +93,8 @@ def _edge(ctx: EdgeContext) -> MeshEdge:
 def _outside_mesh(result: LayerResult, verdict: MeshVerdict, missing: dict[str, str]) -> None:
     note = ""
     if missing:
-        note = f" ({', '.join(sorted(missing))} unreadable, but without a proxy they cannot apply)"
+        kinds = ", ".join(sorted(missing))
+        note = f" ({kinds} not in the data, but without a proxy they cannot apply)"
     serious = [i for i in verdict.issues if i.severity in (FAIL, WARN)]
     _add_issues(result, [*serious, *(i for i in verdict.issues if i not in serious)])
     if serious:

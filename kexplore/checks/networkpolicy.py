@@ -18,7 +18,15 @@ from kexplore.analysis.netpol.ipblocks import IPRange
 from kexplore.analysis.netpol.nearmiss import FIX, dangling, nearly_selecting
 from kexplore.analysis.netpol.peers import EGRESS, Endpoint
 from kexplore.analysis.services import Backend
-from kexplore.checks.common import no_pods_gate, target_gate, unreadable, unreadable_result
+from kexplore.checks.common import (
+    assumed_absent,
+    edge_namespaces,
+    how_to_add,
+    no_pods_gate,
+    target_gate,
+    unreadable,
+    unreadable_result,
+)
 from kexplore.checks.context import EdgeContext, PartialCheck
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.pods import Pod
@@ -45,13 +53,20 @@ class Pair:
 
 
 def check(ctx: EdgeContext) -> LayerResult:
-    """Judge every source pod against every backend at its targetPort (after DNAT)."""
+    """Judge every source pod against every backend at its targetPort (after DNAT); say
+    which policy kinds the verdict assumes absent (raw manifests, a dump)."""
+    result = _judge(ctx)
+    result.evidence.extend(assumed_absent(ctx.state, *POLICY_KINDS))
+    return result
+
+
+def _judge(ctx: EdgeContext) -> LayerResult:
     gate = target_gate(ctx, LAYER)
     if gate is not None:
         return gate
-    reasons = unreadable(ctx.state, *POLICY_KINDS)
+    reasons = unreadable(ctx.state, *POLICY_KINDS, namespaces=edge_namespaces(ctx))
     if reasons:
-        return unreadable_result(LAYER, reasons)
+        return unreadable_result(LAYER, reasons, ctx.state)
     if not ctx.source.pods:
         return LayerResult(
             LAYER,
@@ -376,6 +391,16 @@ def dns_egress_check(ctx: EdgeContext, dns_backends: list[Backend]) -> PartialCh
         ctx.state, ctx.source.pods, [(pod, k[2], k[3]) for k, pod in sorted(targets.items())]
     )
     udp, tcp = found["UDP"], found["TCP"]
+    lost = unreadable(
+        ctx.state, *POLICY_KINDS, namespaces=(ctx.source.namespace, *{k[0] for k in targets})
+    )
+    if lost:
+        return PartialCheck(
+            Status.UNKNOWN,
+            f"DNS egress not judged: {', '.join(lost)} not in the data",
+            [Evidence(f"kind {k}", why) for k, why in lost.items()],
+            hint=how_to_add(ctx.state, next(iter(lost))),
+        )
     if not ctx.source.pods:
         src = ctx.source
         return PartialCheck(

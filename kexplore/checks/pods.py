@@ -10,6 +10,7 @@ from kexplore.checks.common import (
     event_text,
     events_note,
     external_target,
+    how_to_add,
     is_recent,
     no_pods_gate,
     one_line,
@@ -148,7 +149,7 @@ def check(ctx: EdgeContext) -> LayerResult:
     """Judge the source pods and the target pods."""
     src_status, src = judge_side(ctx.state, ctx.source.pods)
     if not ctx.source.pods:
-        src_status = Status.FAIL
+        src_status = Status.UNKNOWN if ctx.source.unreadable else Status.FAIL
     gate = target_gate(ctx, LAYER) or no_pods_gate(ctx, LAYER)
     tgt_status, tgt = (Status.PASS, []) if gate else judge_side(ctx.state, ctx.target_pods)
     judged = src + tgt
@@ -158,7 +159,11 @@ def check(ctx: EdgeContext) -> LayerResult:
     bad = sorted(
         (j for j in judged if j.status is not Status.PASS), key=lambda j: -ORDER.index(j.status)
     )
-    if not ctx.source.pods:
+    if ctx.source.note:
+        result.evidence.insert(0, Evidence(_source_text(ctx), ctx.source.note))
+    if ctx.source.unreadable and not ctx.source.pods:
+        _unreadable_source(ctx, result)
+    elif not ctx.source.pods:
         _no_source_pods(ctx, result)
     elif bad:
         result.summary = _side_of(bad[0], src) + bad[0].problem
@@ -172,6 +177,19 @@ def check(ctx: EdgeContext) -> LayerResult:
         result.hint = result.hint or gate.hint
         result.evidence.extend(gate.evidence)
     return result
+
+
+def _source_text(ctx: EdgeContext) -> str:
+    src = ctx.source
+    return f"{src.kind.lower()} {src.namespace}/{src.name}"
+
+
+def _unreadable_source(ctx: EdgeContext, result: LayerResult) -> None:
+    """The source's pods could not be read: say what is missing and how to get it."""
+    src = ctx.source
+    result.summary = f"source {src.namespace}/{src.name} cannot be read ({src.unreadable})"
+    result.evidence.insert(0, Evidence(_source_text(ctx), src.unreadable))
+    result.hint = how_to_add(ctx.state, f"Pod in namespace {src.namespace}")
 
 
 def _no_source_pods(ctx: EdgeContext, result: LayerResult) -> None:

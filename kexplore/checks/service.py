@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from kexplore.analysis.dns import HEADLESS_POD
 from kexplore.analysis.services import Backend, BackendSet
-from kexplore.checks.common import service_ref, slices_cmd, target_gate, unreadable
+from kexplore.checks.common import (
+    how_to_add,
+    service_ref,
+    slices_cmd,
+    target_gate,
+    unreadable,
+)
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.pods import Pod
@@ -133,15 +139,16 @@ def _judge_backends(
     ctx: EdgeContext, result: LayerResult, svc: Service, port: ServicePort | None, bs: BackendSet
 ) -> None:
     needed = ("Pod",) if svc.spec.selector else ("EndpointSlice", "Endpoints")
-    lost = unreadable(ctx.state, *needed)
+    lost = unreadable(ctx.state, *needed, namespaces=(svc.namespace,))
     result.evidence.extend(_backend_evidence(bs))
     result.evidence.extend(Evidence(service_ref(svc), note) for note in bs.notes)
     where = service_ref(svc, port)
     if not bs.backends and not bs.external and lost:
         result.status = Status.UNKNOWN
         kinds = ", ".join(sorted(lost))
-        result.summary = f"{where}: endpoints cannot be judged ({kinds} unreadable)"
-        result.hint = f"grant list on {kinds}, or include them in the snapshot"
+        result.summary = f"{where}: endpoints cannot be judged ({kinds} not in the data)"
+        result.evidence.extend(Evidence(f"kind {k}", why) for k, why in sorted(lost.items()))
+        result.hint = how_to_add(ctx.state, sorted(lost)[0])
         return
     if bs.problems and not bs.backends and not bs.external:
         _fail_selector(result, svc, bs)

@@ -276,3 +276,13 @@ def _name_of(raw: dict[str, Any]) -> str:
     assert isinstance(meta, dict)
     ns, name = meta.get("namespace"), meta.get("name", "?")
     return f"{ns}/{name}" if ns else str(name)
+
+
+def resource_of(kind: str) -> str:
+    """The API resource name of a kind: NetworkPolicy -> networkpolicies, Endpoints -> endpoints."""
+    lower = kind.lower()
+    if lower.endswith("s"):
+        return lower
+    if lower.endswith("y"):
+        return lower[:-1] + "ies"
+    return lower + "s"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,16 +26,90 @@ for _info in REGISTRY.values():
     _KEY_OF_STRUCT.setdefault(_info.struct, _info.key)
 
 
+# SourceMeta.origin values: how data the source lacks would be added
+LIVE, DUMP, FILES = "live", "dump", "files"
+
+
 @dataclass
 class SourceMeta:
-    """Where the data came from and what could not be read."""
+    """Where the data came from, and which kinds it covers where (DESIGN §5, §9)."""
 
     source: str = ""
     context: str = ""
     server_version: str = ""
     time: str = ""
-    # store key (kind) -> why it could not be read, e.g. "forbidden: list networkpolicies"
+    # store key (kind) -> why none of it is in the data, e.g. "forbidden: list networkpolicies"
     unreadable: dict[str, str] = field(default_factory=dict)
+    # store key -> the only namespaces it was read in (a kind absent here was read everywhere)
+    read_in: dict[str, list[str]] = field(default_factory=dict)
+    # store key -> namespace -> why it could not be read there
+    forbidden_in: dict[str, dict[str, str]] = field(default_factory=dict)
+    origin: str = FILES
+    namespace: str = ""  # the context's namespace (live), the default of SOURCE
+    # kinds raw manifests hold none of: the verdict assumes none exist (said, not judged unknown)
+    assumed_absent: list[str] = field(default_factory=list)
+
+    def gap(self, kind: str, namespace: str | None = None) -> str:
+        """Why objects of `kind` (in `namespace`; None: anywhere) may be missing from the
+        data; "" when the data covers them, so an absent object really does not exist."""
+        if kind in self.unreadable:
+            return self.unreadable[kind]
+        read = self.read_in.get(kind)
+        if read is None or (namespace is not None and namespace in read):
+            return ""
+        if namespace is not None and namespace in self.forbidden_in.get(kind, {}):
+            return self.forbidden_in[kind][namespace]
+        where = f"namespace {namespace}" if namespace is not None else "other namespaces"
+        only = ", ".join(read) or "none"
+        return f"not read in {where} (read only in: {only})"
+
+    def partly_read(self) -> list[str]:
+        """The namespaces some kind could not be read in (forbidden there), sorted."""
+        return sorted({ns for per_ns in self.forbidden_in.values() for ns in per_ns})
+
+    def unreadable_namespaces(self) -> dict[str, str]:
+        """Namespace -> why (pods first) for the namespaces something could not be read in."""
+        out: dict[str, str] = {}
+        for kind in sorted(self.forbidden_in, key=lambda k: (k != "Pod", k)):
+            for ns, reason in self.forbidden_in[kind].items():
+                out.setdefault(ns, reason)
+        return out
+
+    def scope_note(self) -> str:
+        """One line for a header when lists were not cluster-wide: what was read."""
+        read = self.read_in.get("Pod")
+        if read is None:
+            return ""
+        lost = self.unreadable_namespaces()
+        text = f"cluster-wide lists forbidden: read {', '.join(read) or 'no namespace'}"
+        return text + (f"; unreadable: {', '.join(sorted(lost))}" if lost else "")
+
+
+def mark_forbidden(meta: SourceMeta, key: str, namespace: str | None, reason: str) -> None:
+    """Record that a collection (one namespace, or all) may no longer be read."""
+    if namespace is None:
+        meta.unreadable[key] = reason
+        return
+    read = meta.read_in.get(key)
+    if read is None:
+        meta.read_in[key] = []  # was read cluster-wide: now per namespace, this one lost
+    elif namespace in read:
+        read.remove(namespace)
+    meta.forbidden_in.setdefault(key, {})[namespace] = reason
+
+
+def mark_readable(meta: SourceMeta, key: str, namespace: str | None) -> None:
+    """Undo mark_forbidden once the collection was listed again."""
+    if namespace is None:
+        meta.unreadable.pop(key, None)
+        return
+    lost = meta.forbidden_in.get(key, {})
+    if lost.pop(namespace, None) is not None:
+        meta.read_in.setdefault(key, [])
+        if namespace not in meta.read_in[key]:
+            meta.read_in[key].append(namespace)
+        if not lost:
+            meta.forbidden_in.pop(key, None)
 
 
 def store_key(obj: K8s) -> str:
@@ -249,18 +324,32 @@ class ClusterState:
         key = (workload.kind, workload.namespace, workload.name)
         return cast(list[Pod], index.get(key, []))
 
+    def pods_owned_by(self, namespace: str, kind: str, name: str) -> list[Pod]:
+        """Pods whose ownerReferences reach a workload, in the data or not; a CronJob's pods
+        through Jobs named `<cronjob>-<scheduled minute>` when its Jobs are not in the data."""
+        index = self._cached("pods_by_top_owner", self._build_owner_index)
+        found = list(index.get((kind, namespace, name), []))
+        if kind == "CronJob" and not found:
+            job = re.compile(re.escape(name) + r"-\d+")
+            for (k, ns, owner), pods in index.items():
+                if k == "Job" and ns == namespace and job.fullmatch(owner):
+                    found += pods
+        return cast(list[Pod], found)
+
     def _build_owner_index(self) -> dict[tuple[str, str, str], list[Pod]]:
+        """(kind, namespace, name) of every controller up a pod's chain -> its pods; a
+        controller missing from the data is indexed by its reference and ends the chain."""
         out: dict[tuple[str, str, str], list[Pod]] = defaultdict(list)
         for pod in self.pods:
-            current = self.owner(pod)
+            current: K8s | None = pod
             depth = 0
             while current is not None and depth < 8:
-                out[(current.kind, current.namespace, current.name)].append(pod)
+                refs = meta_of(current).owner_references
+                ref = next((r for r in refs if r.controller or len(refs) == 1), None)
+                if ref is None:
+                    break
+                out[(ref.kind, pod.namespace, ref.name)].append(pod)
                 current, depth = self.owner(current), depth + 1
-            if depth == 0:
-                ref = next((r for r in pod.metadata.owner_references if r.controller), None)
-                if ref is not None:
-                    out[(ref.kind, pod.namespace, ref.name)].append(pod)
         return out
 
     def newest_time(self) -> str:

@@ -87,6 +87,8 @@ def manifest(state: ClusterState, files: dict[str, int]) -> dict[str, Any]:
         "server_version": meta.server_version,
         "time": meta.time,
         "unreadable": dict(sorted(meta.unreadable.items())),
+        "read_in": {k: sorted(v) for k, v in sorted(meta.read_in.items())},
+        "forbidden_in": {k: dict(sorted(v.items())) for k, v in sorted(meta.forbidden_in.items())},
         "objects": files,
         "warnings": list(state.warnings),
     }

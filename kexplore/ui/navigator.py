@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import networkx as nx
@@ -77,6 +77,7 @@ class Listing:
 
     by_ns: dict[str, list[Row]]
     namespace_labels: dict[str, dict[str, str]]
+    unreadable: dict[str, str] = field(default_factory=dict)  # namespace -> why
 
 
 def prepare_listing(state: ClusterState, view: nx.MultiDiGraph) -> Listing:
@@ -84,9 +85,12 @@ def prepare_listing(state: ClusterState, view: nx.MultiDiGraph) -> Listing:
     by_ns: dict[str, list[Row]] = defaultdict(list)
     for row in rows_of(state, view):
         by_ns[row[2]].append(row)
+    unreadable = state.meta.unreadable_namespaces()
+    names = sorted({*state.namespace_names(), *unreadable})
     return Listing(
         {ns: sorted(rows, key=lambda r: (r[1], r[3])) for ns, rows in by_ns.items()},
-        {ns: state.namespace_labels(ns) for ns in state.namespace_names()},
+        {ns: state.namespace_labels(ns) for ns in names},
+        unreadable,
     )
 
 
@@ -100,6 +104,7 @@ def options_for(
     namespace_labels: dict[str, dict[str, str]],
     expanded: set[str],
     query: str,
+    unreadable: dict[str, str] | None = None,
 ) -> list[Option]:
     """The visible rows: the filter's matches, or namespaces with the expanded ones'
     objects. At most MAX_ROWS rows are listed (the list renders only what is visible)."""
@@ -118,7 +123,10 @@ def options_for(
             hidden += len(shown) + 1
             continue
         marker = "▾ " if is_open else "▸ "
-        options.append(Option(Text(marker, "bold") + plain(ns, "bold"), id=ns_row[0]))
+        label = Text(marker, "bold") + plain(ns, "bold")
+        if unreadable and ns in unreadable:  # never silently empty (DESIGN §9)
+            label += plain(f"  unreadable: {unreadable[ns]}", "red")
+        options.append(Option(label, id=ns_row[0]))
         options += [_option(row) for row in shown]
     if hidden:
         options.append(
@@ -155,6 +163,7 @@ class Navigator(Vertical):
         super().__init__(id=id)
         self.by_ns: dict[str, list[Row]] = {}
         self.namespace_labels: dict[str, dict[str, str]] = {}
+        self.unreadable: dict[str, str] = {}
         self.expanded: set[str] = set()
         self.sync_rows = SYNC_ROWS
         self.generation = 0  # of the newest filter asked for
@@ -171,6 +180,7 @@ class Navigator(Vertical):
     def load(self, listing: Listing) -> None:
         """Fill from prepared rows; namespaces start expanded when the whole list is short."""
         self.by_ns, self.namespace_labels = listing.by_ns, listing.namespace_labels
+        self.unreadable = listing.unreadable
         total = sum(len(rows) for rows in self.by_ns.values())
         self.expanded = set(self.namespace_labels) if total <= EXPAND_ALL else set()
         self.refilter()
@@ -181,7 +191,10 @@ class Navigator(Vertical):
         self.generation += 1
         self.filtering = False
         query = self.query_one("#nav-filter", Input).value
-        self._show(options_for(self.by_ns, self.namespace_labels, self.expanded, query), keep)
+        self._show(
+            options_for(self.by_ns, self.namespace_labels, self.expanded, query, self.unreadable),
+            keep,
+        )
 
     def _show(self, options: list[Option], keep: str | None = None) -> None:
         self.listing.set_options(options)
@@ -209,7 +222,7 @@ class Navigator(Vertical):
 
     def _filter(self, generation: int, query: str, expanded: set[str]) -> None:
         """Worker: the rows matching `query`, handed back as a message."""
-        options = options_for(self.by_ns, self.namespace_labels, expanded, query)
+        options = options_for(self.by_ns, self.namespace_labels, expanded, query, self.unreadable)
         self.post_message(self.Filtered(generation, options))
 
     def on_navigator_filtered(self, message: Filtered) -> None:

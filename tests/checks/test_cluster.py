@@ -4,25 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders import edge, healthy_dns, node, pod, service, state
+import msgspec
+import pytest
+from builders import agent, edge, healthy_dns, node, pod, service, state
 
-from kexplore.checks import cluster
+from kexplore.checks import cluster, dns
 from kexplore.checks.result import LayerResult, Status
 from kexplore.model.base import K8s
+from kexplore.model.kinds import convert_object
 from kexplore.model.pods import Pod
-
-
-def agent(name: str, node_name: str, ready: bool = True, ds: str = "calico-node") -> K8s:
-    return pod(
-        "kube-system",
-        name,
-        labels={"k8s-app": ds},
-        ip=None,
-        host_network=True,
-        node=node_name,
-        ready=ready,
-        owner=("DaemonSet", ds),
-    )
 
 
 def run(
@@ -39,7 +29,12 @@ def run(
 
 
 NODES = (node("node-1"), node("node-2"))
-AGENTS = (agent("calico-node-aaaaa", "node-1"), agent("calico-node-bbbbb", "node-2"))
+AGENTS = (
+    agent("calico-node-aaaaa", "node-1"),
+    agent("calico-node-bbbbb", "node-2"),
+    agent("kube-proxy-aaaaa", "node-1", ds="kube-proxy"),
+    agent("kube-proxy-bbbbb", "node-2", ds="kube-proxy"),
+)
 
 
 def test_healthy_nodes_and_agents_pass() -> None:
@@ -123,7 +118,7 @@ def test_coredns_outage_fails_for_names_not_for_ips() -> None:
         "kube-system", "coredns-abc", labels={"k8s-app": "kube-dns"}, ip="10.0.9.10", ready=False
     )
     result = run(*NODES, *AGENTS, down)
-    assert result.status is Status.FAIL and "CoreDNS outage" in result.summary
+    assert result.status is Status.FAIL and "DNS outage" in result.summary
     assert run(*NODES, *AGENTS, down, target="10.0.0.3:8080").status is Status.PASS
 
 
@@ -140,3 +135,52 @@ def test_kube_proxy_only_matters_for_service_ips() -> None:
     alias = service("shop", "psp", type="ExternalName", external_name="api.example.com")
     assert run(*NODES, *AGENTS, proxy, alias, target="psp:443").status is Status.PASS
     assert run(*NODES, *AGENTS, proxy, target="shop/cart-1:8080").status is Status.PASS
+
+
+def labelled_node(name: str, labels: dict[str, str]) -> K8s:
+    raw = msgspec.to_builtins(node(name))
+    raw["metadata"]["labels"] = labels
+    return convert_object(raw)  # type: ignore[return-value]
+
+
+def test_without_kube_system_in_the_data_nothing_passes_unlooked() -> None:
+    objects = [o for o in healthy_dns() if o.metadata.namespace != "kube-system"]  # type: ignore[attr-defined]
+    result = cluster.check(
+        edge(state(pod("shop", "web", ip="10.0.0.2"), *NODES, *objects), "shop/web", "10.0.0.9:80")
+    )
+    assert result.status is Status.UNKNOWN
+    assert "kube-system not captured" in result.summary
+
+
+def test_no_recognised_agent_names_the_likely_managed_cni() -> None:
+    eks = [labelled_node(n, {"eks.amazonaws.com/nodegroup": "ng-1"}) for n in ("node-1", "node-2")]
+    result = run(*eks, agent("kube-proxy-aaaaa", "node-1", ds="kube-proxy"))
+    assert result.status is Status.UNKNOWN
+    assert "likely a managed CNI: Amazon EKS" in result.summary
+
+
+def test_cilium_without_kube_proxy_passes_as_its_replacement() -> None:
+    cilium = [agent(f"cilium-{n[-1]}aaaa", n, ds="cilium") for n in ("node-1", "node-2")]
+    result = run(*NODES, *cilium)
+    assert result.status is Status.PASS
+    assert "kube-proxy replacement" in result.summary
+
+
+def test_no_kube_proxy_and_no_replacement_is_unknown() -> None:
+    result = run(*NODES, *AGENTS[:2])
+    assert result.status is Status.UNKNOWN and "kube-proxy not judged" in result.summary
+
+
+@pytest.mark.parametrize(("captured", "status"), [(True, Status.FAIL), (False, Status.UNKNOWN)])
+def test_cluster_and_dns_agree_on_dns_pods_absent(captured: bool, status: Status) -> None:
+    service_only = [o for o in healthy_dns() if not isinstance(o, Pod)]
+    extra = [*AGENTS] if captured else []
+    st = state(
+        pod("shop", "web", ip="10.0.0.2", node="node-1"),
+        *NODES,
+        *service_only,
+        *extra,
+    )
+    ctx = edge(st, "shop/web", "example.com:443")
+    found = {cluster.check(ctx).status, dns.server_part(ctx)[0].status}
+    assert found == {status}

@@ -8,7 +8,8 @@ from builders import FakeProber, edge, healthy_dns, pod, service, state
 
 from kexplore.analysis.services import Backend
 from kexplore.checks import dns as dns_layer
-from kexplore.checks.context import EdgeContext, PartialCheck
+from kexplore.checks.context import EdgeContext, PartialCheck, build_context
+from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.base import K8s
 
@@ -135,9 +136,11 @@ def test_dns_egress_seam_receives_the_dns_backends() -> None:
     }
 
 
-def test_without_the_seam_egress_is_reported_as_not_evaluated() -> None:
-    result = run()
-    assert any("not evaluated" in e.detail for e in result.evidence)
+def test_without_the_seam_egress_is_unknown_never_a_pass() -> None:
+    st = state(pod("shop", "web", labels={"app": "web"}, ip="10.0.0.2"), *base())
+    ctx = build_context(st, resolve_source(st, "shop/web"), parse_target("cart:80"))
+    result = dns_layer.check(ctx)
+    assert result.status is Status.UNKNOWN and "not evaluated" in result.summary
 
 
 def test_alias_to_a_missing_cluster_name_fails_with_the_alias_shown() -> None:

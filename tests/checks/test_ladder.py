@@ -7,7 +7,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from builders import _convert, endpoint, endpoint_slice, healthy_dns, node, pod, service, state
+from builders import (
+    _convert,
+    endpoint,
+    endpoint_slice,
+    healthy_dns,
+    node,
+    node_agents,
+    pod,
+    service,
+    state,
+)
 
 from kexplore.checks import cluster, dns, health, ladder, pods, ports
 from kexplore.checks import service as service_layer
@@ -208,7 +218,7 @@ def test_selector_matching_nothing_fails_service_and_explains_pods(
 def test_healthy_edge_through_the_static_layers(layers: Callable[..., None]) -> None:
     layers(*STATIC)
     st = shop()
-    st.add(node("node-1"))
+    st.add_all([node("node-1"), *node_agents("node-1")])
     report = run(st)
     assert {r.id: str(r.status) for r in report.layers} == {
         "pods": "pass",

@@ -19,6 +19,7 @@ from kexplore.checks.common import unreadable_result
 from kexplore.checks.result import LayerResult, Status
 from kexplore.model.base import K8s
 from kexplore.model.kinds import convert_object
+from kexplore.model.state import LIVE
 
 
 def cart(**kw: object) -> K8s:
@@ -206,6 +207,17 @@ def test_evidence_of_large_workloads_is_capped() -> None:
 
 
 def test_unreadable_kinds_name_the_api_resource() -> None:
-    result = unreadable_result("networkpolicy", {"NetworkPolicy": "forbidden"})
+    live = state()
+    live.meta.origin = LIVE
+    result = unreadable_result("networkpolicy", {"NetworkPolicy": "forbidden"}, live)
     assert result.status is Status.UNKNOWN
     assert "kubectl auth can-i list networkpolicies -A" in (result.hint or "")
+
+
+def test_kinds_missing_from_files_say_how_to_add_them() -> None:
+    missing = {"NetworkPolicy in namespace shop": "not in a kubectl cluster-info dump"}
+    result = unreadable_result("networkpolicy", missing, state())
+    assert "NetworkPolicy in namespace shop not in the data" in result.summary
+    assert "kubectl get networkpolicies -n shop -o yaml > networkpolicies.yaml" in (
+        result.hint or ""
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from fakeapi import FakeApiServer, FakeCluster
+from fakeapi import FakeApiServer, FakeCluster, namespaced
 from fakeapi import objects as o
+from textual.widgets import OptionList, Static
 
 from kexplore.sources.live.source import LiveSession, LiveSource
 from kexplore.ui.app import make_app
@@ -49,3 +50,31 @@ def test_watched_changes_reach_the_app(tmp_path: Path) -> None:
             session.stop()
     assert names == {"cart-1", "cart-2"}
     assert session.freshness().startswith(("live", "not watching"))
+
+
+def test_unreadable_namespaces_are_marked_never_silently_empty(tmp_path: Path) -> None:
+    cluster = FakeCluster()
+    cluster.add(o.namespace("shop"), o.namespace("api"), o.pod("shop", "cart-1"))
+    cluster.add(o.pod("api", "gateway-1"))
+    with FakeApiServer(cluster, users=[namespaced("alice", ["shop"])]) as api:
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc", user="alice", namespace="shop")
+        state = LiveSource(kubeconfig=str(kubeconfig), namespaces=["shop", "api"]).load()
+    app = make_app(state, transcript_path=tmp_path / "t.jsonl", sweep=False)
+
+    async def scenario() -> tuple[list[str], str]:
+        async with app.run_test(size=(160, 36)) as pilot:
+            for _ in range(600):  # the navigator is filled after the first graph
+                await pilot.pause(0.05)
+                listing = app.query_one("#nav-list", OptionList)
+                if listing.option_count:
+                    break
+            prompts = [
+                str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)
+            ]
+            return prompts, str(app.query_one("#top", Static).render())
+
+    prompts, top = asyncio.run(scenario())
+    api_row = next(p for p in prompts if p.strip("▾▸ ").startswith("api"))
+    assert "unreadable: forbidden: cannot list pods in namespace api" in api_row
+    assert not any("unreadable" in p for p in prompts if "shop" in p)
+    assert "unreadable: api" in top

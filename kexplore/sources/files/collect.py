@@ -36,6 +36,7 @@ class Collector:
         # (List bytes, the ReplicaSets added from it) decoded without their pod templates
         self.without_templates: list[tuple[bytes, list[Workload]]] = []
         self.interner = Interner()  # the strings this snapshot's objects share
+        self.kexplore = False  # a kexplore snapshot: its manifest says what it covers
 
     def add_all(self, objs: Iterable[K8s]) -> None:
         """Add decoded objects; namespaced ones without a namespace go to `default`."""

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from kexplore.errors import InputError
 from kexplore.model.state import ClusterState, SourceMeta
 from kexplore.sources.files.collect import Collector
+from kexplore.sources.files.coverage import is_dump_file, kinds_named_by, mark_coverage
 from kexplore.sources.files.dump import LOG_START, read_log_file, split_log_blocks
 from kexplore.sources.files.json_docs import read_json, restore_templates
 from kexplore.sources.files.json_stream import stream_list_file
@@ -56,8 +57,11 @@ class ReadObserver:
             self.on_namespaces = None
 
 
-def read_snapshot(path: str | Path, observer: ReadObserver | None = None) -> ClusterState:
-    """Every Kubernetes object under `path` (a directory, a file or a tar archive).
+def read_snapshot(
+    path: str | Path, *more: str | Path, observer: ReadObserver | None = None
+) -> ClusterState:
+    """Every Kubernetes object under `path` and `more` (directories, files, tar archives),
+    merged into one state (a dump and the kinds it lacks, say).
 
     Raises InputError (naming file:line) for a missing or unreadable path, bad YAML/JSON
     syntax, or data without any Kubernetes object. Malformed objects are skipped and
@@ -66,7 +70,7 @@ def read_snapshot(path: str | Path, observer: ReadObserver | None = None) -> Clu
     gc_was_enabled = gc.isenabled()
     gc.disable()  # decoding allocates millions of acyclic containers: GC passes only cost
     try:
-        state, loaded = _read_all(path, observer or ReadObserver())
+        state, loaded = _read_all([path, *more], observer or ReadObserver())
         if loaded >= FREEZE_AT:
             # They live as long as the session: a full collection would walk them all
             # (about a second at 20k pods), so move them out of the cyclic GC's sight.
@@ -77,12 +81,16 @@ def read_snapshot(path: str | Path, observer: ReadObserver | None = None) -> Clu
     return state
 
 
-def _read_all(path: str | Path, observer: ReadObserver) -> tuple[ClusterState, int]:
+def _read_all(paths: list[str | Path], observer: ReadObserver) -> tuple[ClusterState, int]:
+    path = ", ".join(str(p) for p in paths)
     state = ClusterState(SourceMeta(source=f"snapshot {path}"))
     collector = Collector(state)
-    for where, read, explicit, file in _iter_inputs(Path(path)):
+    dump, named = False, set()
+    for where, read, explicit, file in (item for p in paths for item in _iter_inputs(Path(p))):
         before = sum(len(objs) for objs in state.objects.values())
+        named |= kinds_named_by(where)
         if file is not None and _streamed(file, where, collector, observer.progress):
+            dump = dump or is_dump_file(where, b"")
             observer.file_done(where, file.stat().st_size, state, before)
             continue
         try:
@@ -92,6 +100,7 @@ def _read_all(path: str | Path, observer: ReadObserver) -> tuple[ClusterState, i
                 raise
             state.warnings.append(f"{e.message}: skipped")  # e.g. a broken symlink
             continue
+        dump = dump or is_dump_file(where, data)
         read_file(where, data, collector, explicit=explicit)
         observer.file_done(where, len(data), state, before)
     if collector.loaded == 0 and collector.ignored:
@@ -113,6 +122,7 @@ def _read_all(path: str | Path, observer: ReadObserver) -> tuple[ClusterState, i
             "or a `kubectl cluster-info dump` directory",
         )
     restore_templates(collector)
+    mark_coverage(state, dump, named, kexplore=collector.kexplore)
     collector.add_all(synthesize_pods(state))
     summary = collector.ignored_summary()
     if summary:

@@ -33,6 +33,7 @@ def read_manifest(data: bytes, where: str, collector: Collector) -> None:
     """kexplore-manifest.json: context, server version, time and unreadable kinds."""
     raw = _decode(data, where)
     meta = collector.state.meta
+    collector.kexplore = True
     if not isinstance(raw, dict):
         collector.state.warnings.append(f"{where}:1: manifest skipped: not a JSON object")
         return
@@ -42,6 +43,13 @@ def read_manifest(data: bytes, where: str, collector: Collector) -> None:
     unreadable = raw.get("unreadable")
     if isinstance(unreadable, dict):
         meta.unreadable.update({str(k): _str(v) for k, v in unreadable.items()})
+    read_in, forbidden = raw.get("read_in"), raw.get("forbidden_in")
+    if isinstance(read_in, dict):
+        meta.read_in.update({str(k): [_str(n) for n in v] for k, v in read_in.items() if _list(v)})
+    if isinstance(forbidden, dict):
+        for kind, per_ns in forbidden.items():
+            if isinstance(per_ns, dict):
+                meta.forbidden_in[str(kind)] = {str(n): _str(r) for n, r in per_ns.items()}
 
 
 def _records(data: bytes, where: str, struct: type[R], collector: Collector) -> list[R]:
@@ -64,6 +72,10 @@ def _decode(data: bytes, where: str) -> Any:
         return msgspec.json.decode(data)
     except msgspec.DecodeError as e:
         raise syntax_error(where, data, 1, e) from e
+
+
+def _list(value: Any) -> bool:
+    return isinstance(value, list)
 
 
 def _str(value: Any) -> str:

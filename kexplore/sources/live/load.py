@@ -17,7 +17,7 @@ from kexplore.model.base import K8s, OpaqueObject
 from kexplore.model.compact import Interner
 from kexplore.model.kinds import REGISTRY, DecodeProblem, EventsV1, decode_object, kind_info
 from kexplore.model.list_stream import ListStream
-from kexplore.model.state import ClusterState, SourceMeta
+from kexplore.model.state import LIVE, ClusterState, SourceMeta
 from kexplore.sources.live.access import Rules, can, rules_in
 from kexplore.sources.live.client import (
     Connection,
@@ -93,6 +93,9 @@ class KindResult:
     warnings: list[str] = field(default_factory=list)
     unreadable: str = ""
     error: BaseException | None = None
+    # for a kind read namespace by namespace: where it was read, and where it was forbidden
+    read_in: list[str] | None = None
+    forbidden_in: dict[str, str] = field(default_factory=dict)
 
 
 class _ListMeta(msgspec.Struct, frozen=True, rename="camel"):
@@ -275,38 +278,17 @@ class RulesMemo:
             return self._rules[namespace]
 
 
-def _forbidden(res: ServedResource, where: str) -> str:
-    return f"forbidden: cannot list {res.full_name} ({where})"
-
-
-def plan_scopes(
-    conn: Connection, api: Any, target: Target, namespaces: Sequence[str], memo: RulesMemo
-) -> tuple[list[str | None], list[str], str]:
-    """Where this kind can be listed: scopes, warnings about what is left out, or why none."""
-    res = target.res
+def forbidden_in(res: ServedResource, namespace: str | None) -> str:
+    """Why a collection was not read: the verb and resource, as `kubectl auth can-i` asks."""
+    where = f"in namespace {namespace}" if namespace else "in all namespaces"
     if not res.namespaced:
-        if can(conn, api, "list", res, None) is False:
-            return [], [], _forbidden(res, "cluster-scoped")
-        return [None], [], ""
-    if namespaces:
-        allowed = [ns for ns in namespaces if can(conn, api, "list", res, ns) is not False]
-        denied = [ns for ns in namespaces if ns not in allowed]
-        if not allowed:
-            return [], [], _forbidden(res, f"namespaces {', '.join(denied)}")
-        notes = [f"{target.key}: {_forbidden(res, 'namespace ' + ns)}" for ns in denied]
-        return list(allowed), notes, ""
-    if can(conn, api, "list", res, None) is not False:
-        return [None], [], ""
-    ns = conn.namespace
-    rules = memo.get(api, ns)
-    here = rules.allows("list", res) if rules else can(conn, api, "list", res, ns) is not False
-    if not here:
-        return [], [], _forbidden(res, f"all namespaces, and namespace {ns}")
-    note = (
-        f"{target.key}: only namespace {ns} was read "
-        f"(no permission to list {res.full_name} in all namespaces)"
-    )
-    return [ns], [note], ""
+        where = "(cluster-scoped)"
+    return f"forbidden: cannot list {res.full_name} {where}"
+
+
+def in_play(namespaces: Sequence[str], context_namespace: str) -> list[str]:
+    """The namespaces to read one by one when a cluster-wide list is forbidden (DESIGN §9)."""
+    return list(dict.fromkeys([*namespaces, context_namespace]))
 
 
 def load_kind(
@@ -315,33 +297,21 @@ def load_kind(
     namespaces: Sequence[str],
     memo: RulesMemo,
     observer: LoadObserver | None = None,
+    fallback: Sequence[str] = (),
 ) -> KindResult:
-    """Check permissions, then list one kind in every scope it may be read in."""
+    """List one kind: cluster-wide, else (forbidden) in each namespace in play; `namespaces`
+    restricts it to those. What was forbidden is recorded per namespace, never guessed."""
     api = conn.client()  # one ApiClient per thread
     result = KindResult(target)
     observer = observer or LoadObserver()
     progress = observer.progress
+    reader = partial(_read, result, conn, api, observer=observer)
     try:
-        scopes, result.warnings, result.unreadable = plan_scopes(
-            conn, api, target, namespaces, memo
-        )
-        for ns in scopes:
-            report = _after(
-                partial(progress.update, target.key),
-                len(result.objects),
-                progress.bytes_of(target.key),
-            )
-            objects, rv, problems = list_scope(conn, api, target, ns, report, observer.interner)
-            result.objects += objects
-            result.listed.append(Listed(target, ns, rv))
-            result.warnings += problems
+        _list_kind(result, conn, api, namespaces, memo, fallback, reader)
     except HttpFailure as e:
         result.objects, result.listed = [], []
-        if e.status == 403:
-            result.unreadable = f"forbidden: {e.message}"
-        else:
-            result.error = e
-            result.unreadable = f"error: {explain(e, conn).message}"
+        result.error = e
+        result.unreadable = f"error: {explain(e, conn).message}"
     except (msgspec.DecodeError, msgspec.ValidationError) as e:
         result.unreadable = f"error: the API server's reply could not be decoded ({e})"
     except Exception as e:
@@ -351,6 +321,92 @@ def load_kind(
         result.unreadable = f"error: {explain(e, conn).message}"
     progress.done(target.key, len(result.objects))
     return result
+
+
+def _list_kind(
+    result: KindResult,
+    conn: Connection,
+    api: Any,
+    namespaces: Sequence[str],
+    memo: RulesMemo,
+    fallback: Sequence[str],
+    reader: Callable[[str | None], bool],
+) -> None:
+    res = result.target.res
+    if not res.namespaced or not namespaces:
+        if can(conn, api, "list", res, None) is not False and reader(None):
+            return
+        if not res.namespaced:
+            result.unreadable = forbidden_in(res, None)
+            return
+    scopes = namespaces or in_play(fallback, conn.namespace)
+    _per_namespace(result, conn, api, scopes, memo, reader)
+    if not namespaces:
+        _say_what_was_read(result)
+
+
+def _per_namespace(
+    result: KindResult,
+    conn: Connection,
+    api: Any,
+    namespaces: Sequence[str],
+    memo: RulesMemo,
+    reader: Callable[[str | None], bool],
+) -> None:
+    """List the kind in each namespace the user may, recording where it was forbidden."""
+    res = result.target.res
+    result.read_in = []
+    for ns in namespaces:
+        rules = memo.get(api, ns)
+        allowed = rules.allows("list", res) if rules else can(conn, api, "list", res, ns)
+        if allowed is False or not reader(ns):
+            result.forbidden_in[ns] = forbidden_in(res, ns)
+        else:
+            result.read_in.append(ns)
+
+
+def _say_what_was_read(result: KindResult) -> None:
+    """A kind read in no namespace is unreadable, naming every scope that was tried."""
+    if not result.read_in:
+        tried = ", ".join(result.forbidden_in)
+        result.unreadable = f"{forbidden_in(result.target.res, None)}, nor in namespace {tried}"
+
+
+def partial_reads(results: list[KindResult]) -> list[str]:
+    """One warning per set of namespaces that kinds were read in instead of all of them."""
+    by_scope: dict[tuple[str, ...], list[str]] = {}
+    for r in results:
+        if r.read_in and not r.unreadable:
+            by_scope.setdefault(tuple(r.read_in), []).append(r.target.key)
+    return [
+        f"only namespace{'s' * (len(scope) > 1)} {', '.join(scope)} read for "
+        f"{', '.join(kinds)} (no permission to list them in all namespaces)"
+        for scope, kinds in by_scope.items()
+    ]
+
+
+def _read(
+    result: KindResult,
+    conn: Connection,
+    api: Any,
+    namespace: str | None,
+    observer: LoadObserver,
+) -> bool:
+    """List one scope into the result; False when the server forbids it (403)."""
+    key, progress = result.target.key, observer.progress
+    report = _after(partial(progress.update, key), len(result.objects), progress.bytes_of(key))
+    try:
+        objects, rv, problems = list_scope(
+            conn, api, result.target, namespace, report, observer.interner
+        )
+    except HttpFailure as e:
+        if e.status == 403:
+            return False
+        raise
+    result.objects += objects
+    result.listed.append(Listed(result.target, namespace, rv))
+    result.warnings += problems
+    return True
 
 
 def now_rfc3339() -> str:
@@ -364,11 +420,12 @@ def _load_all(
     memo: RulesMemo,
     workers: int,
     observer: LoadObserver,
+    fallback: Sequence[str] = (),
 ) -> list[KindResult]:
     """Load every target in parallel, with the cyclic GC paused (as the snapshot reader does)."""
 
     def load(target: Target) -> KindResult:
-        result = load_kind(conn, target, namespaces, memo, observer)
+        result = load_kind(conn, target, namespaces, memo, observer, fallback)
         if observer.on_kind is not None:
             observer.on_kind(result)
         return result
@@ -401,8 +458,13 @@ def load_state(
     namespaces: Sequence[str] = (),
     workers: int = 12,
     observer: LoadObserver | None = None,
+    fallback: Sequence[str] = (),
 ) -> tuple[ClusterState, list[Listed]]:
-    """Discover, then load every served kind in parallel into a new ClusterState."""
+    """Discover, then load every served kind in parallel into a new ClusterState.
+
+    `namespaces` restricts the namespaced kinds to those; otherwise a kind the user may not
+    list cluster-wide is listed in the `fallback` namespaces and the context's namespace.
+    """
     observer = observer or LoadObserver()
     try:
         disc = discover(conn, wanted_groups())
@@ -412,18 +474,22 @@ def load_state(
         raise explain(e, conn, "reading API discovery") from e
     targets = targets_for(disc)
     memo = RulesMemo(conn)
-    results = _load_all(conn, targets, namespaces, memo, workers, observer)
+    results = _load_all(conn, targets, namespaces, memo, workers, observer, fallback)
     errors = [r.error for r in results if r.error is not None]
     if results and len(errors) == len(results) and errors[0] is not None:
         raise explain(errors[0], conn, "listing objects") from errors[0]
     meta = SourceMeta(
         source="live",
+        origin=LIVE,
+        namespace=conn.namespace,
         context=conn.context,
         server_version=disc.server_version,
         time=now_rfc3339(),
     )
     state = ClusterState(meta)
     state.warnings += disc.problems
+    if not namespaces:
+        state.warnings += partial_reads(results)
     listed: list[Listed] = []
     for r in results:
         state.add_all(r.objects)
@@ -431,4 +497,8 @@ def load_state(
         listed += r.listed
         if r.unreadable:
             state.meta.unreadable[r.target.key] = r.unreadable
+        elif r.read_in is not None:
+            state.meta.read_in[r.target.key] = r.read_in
+            if r.forbidden_in:
+                state.meta.forbidden_in[r.target.key] = r.forbidden_in
     return state, listed

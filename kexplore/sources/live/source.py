@@ -78,10 +78,12 @@ class LiveSource:
         kubeconfig: str | None = None,
         namespaces: Sequence[str] = (),
         timeouts: Timeouts | None = None,
+        in_play: Sequence[str] = (),
     ) -> None:
         self.conn: Connection = connect(context, namespace, kubeconfig, timeouts)
         self.kubeconfig = kubeconfig
         self.namespaces = list(namespaces)
+        self.in_play = list(in_play)  # read one by one where a cluster-wide list is forbidden
         self._listed: list[Listed] = []
 
     @property
@@ -95,7 +97,9 @@ class LiveSource:
     def load(self, observer: LoadObserver | None = None) -> ClusterState:
         """List every served kind (in parallel) the user may read; see state.meta.unreadable.
         `observer` follows the progress and gets each kind as it is read."""
-        state, self._listed = load_state(self.conn, self.namespaces, observer=observer)
+        state, self._listed = load_state(
+            self.conn, self.namespaces, observer=observer, fallback=self.in_play
+        )
         return state
 
     def watch(
@@ -289,6 +293,8 @@ def load_live(
     namespace: str | None = None,
     kubeconfig: str | None = None,
     namespaces: Sequence[str] = (),
+    in_play: Sequence[str] = (),
 ) -> ClusterState:
-    """Load a live cluster the way kubectl resolves it (the CLI's entry point)."""
-    return LiveSource(context, namespace, kubeconfig, namespaces).load()
+    """Load a live cluster the way kubectl resolves it (the CLI's entry point); `in_play`
+    namespaces are read one by one where a cluster-wide list is forbidden."""
+    return LiveSource(context, namespace, kubeconfig, namespaces, in_play=in_play).load()

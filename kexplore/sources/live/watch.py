@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from kexplore.model.kinds import DecodeProblem, decode_object
-from kexplore.model.state import ClusterState, meta_of
+from kexplore.model.state import ClusterState, mark_forbidden, mark_readable, meta_of
 from kexplore.sources.live.client import (
     Connection,
     HttpFailure,
@@ -20,7 +20,7 @@ from kexplore.sources.live.client import (
     is_api_failure,
     open_stream,
 )
-from kexplore.sources.live.load import Listed, list_scope
+from kexplore.sources.live.load import Listed, forbidden_in, list_scope
 
 MAX_BACKOFF = 30.0
 
@@ -125,22 +125,26 @@ class StateWatcher:
     # --- one collection -----------------------------------------------------------------------
     def _run(self, listed: Listed) -> None:
         api = self._conn.client()  # one ApiClient per thread
-        rv, attempt = listed.resource_version, 0
+        rv, attempt, refused = listed.resource_version, 0, False
         while not self._stop.is_set():
             try:
                 if not rv:
                     rv = self._relist(api, listed)
                 rv, expired = self._watch(api, listed, rv)
-                attempt = 0
+                attempt, refused = 0, False
                 if expired:
                     self._report(listed, "relisting", "history expired (410 Gone): listing again")
                     rv = ""
             except HttpFailure as e:
                 if e.status == 410:
                     rv = ""
-                elif e.status == 403:
+                elif e.status == 403 and rv and refused:  # may list, but not watch
                     self._report(listed, "stopped", f"forbidden: {e.message}")
                     return
+                elif e.status == 403:  # a refused watch: is listing still allowed?
+                    if not rv:
+                        attempt = self._forbidden(listed, attempt)
+                    rv, refused = "", True
                 else:
                     attempt = self._backoff(listed, e, attempt)
             except (msgspec.DecodeError, msgspec.ValidationError) as e:
@@ -169,6 +173,22 @@ class StateWatcher:
         self._stop.wait(wait)
         return attempt
 
+    def _forbidden(self, listed: Listed, attempt: int) -> int:
+        """Permission lost: the collection's objects leave the state, which records why
+        (so nothing is judged from them); listing is tried again until it is allowed."""
+        key, ns = listed.target.key, listed.namespace
+        reason = forbidden_in(listed.target.res, ns)
+        with self.lock:
+            for obj_ns, name in list(self._state.objects.get(key, {})):
+                if ns is None or obj_ns == ns:
+                    self._state.remove(key, obj_ns, name)
+            mark_forbidden(self._state.meta, key, ns, reason)
+        attempt += 1
+        wait = min(MAX_BACKOFF, self._conn.retry.backoff(attempt))
+        self._report(listed, "forbidden", f"{reason}; trying again in {wait:.0f} s")
+        self._stop.wait(wait)
+        return attempt
+
     def _relist(self, api: Any, listed: Listed) -> str:
         objects, rv, problems = list_scope(self._conn, api, listed.target, listed.namespace)
         key = listed.target.key
@@ -181,6 +201,7 @@ class StateWatcher:
                     self._state.remove(key, ns, name)
             self._state.add_all(objects)
             self._state.warnings.extend(p for p in problems if p not in self._state.warnings)
+            mark_readable(self._state.meta, key, listed.namespace)
         self._report(listed, "live", "listed again")
         return rv
 
@@ -258,7 +279,15 @@ class StateWatcher:
 def copy_state(state: ClusterState, lock: threading.RLock) -> ClusterState:
     """A consistent copy to hand to another thread (objects are immutable: shallow is enough)."""
     with lock:
-        copy = ClusterState(replace(state.meta, unreadable=dict(state.meta.unreadable)))
+        meta = state.meta
+        copy = ClusterState(
+            replace(
+                meta,
+                unreadable=dict(meta.unreadable),
+                read_in={k: list(v) for k, v in meta.read_in.items()},
+                forbidden_in={k: dict(v) for k, v in meta.forbidden_in.items()},
+            )
+        )
         for key, objs in state.objects.items():
             copy.objects[key] = dict(objs)
         copy.warnings = list(state.warnings)
@@ -279,12 +308,17 @@ def freshness_text(fresh: list[Freshness], now: float) -> str:
     """One line for a header: `live, updated 3s ago`, or what is wrong and since when."""
     if not fresh:
         return "live (not watching)"
+    forbidden = [f for f in fresh if f.status == "forbidden"]
     retrying = [f for f in fresh if f.status == "retrying"]
     relisting = [f for f in fresh if f.status == "relisting"]
     stopped = sorted({f.key for f in fresh if f.status == "stopped"})
     confirmed = [f.confirmed_at for f in fresh if f.confirmed_at]
     age = f"data from {_age(now - min(confirmed))} ago" if confirmed else "no data yet"
-    if retrying:
+    if forbidden:
+        where = ", ".join(sorted({f.namespace or "all namespaces" for f in forbidden}))
+        kinds = len({f.key for f in forbidden})
+        text = f"permission lost in {where} ({kinds} kinds; {forbidden[0].detail})"
+    elif retrying:
         text = f"reconnecting ({age}): {retrying[0].detail}"
     elif relisting:
         text = f"relisting {', '.join(sorted({f.key for f in relisting}))} ({age})"

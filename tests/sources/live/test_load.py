@@ -97,7 +97,7 @@ def test_namespace_only_user_reads_its_namespace(tmp_path: Path) -> None:
         cluster_wide = api.requests("get /api/v1/pods")
     assert {p.namespace for p in state.pods} == {"shop"} and len(state.pods) == 2
     assert cluster_wide == []
-    assert "Pod: only namespace shop was read" in "\n".join(state.warnings)
+    assert "only namespace shop read for Pod, Service" in "\n".join(state.warnings)
     assert "list nodes" in state.meta.unreadable["Node"]
     assert "list namespaces" in state.meta.unreadable["Namespace"]
 

@@ -9,13 +9,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import kmock
-from fakeapi import FakeApiServer, FakeCluster, Rule, User
+from fakeapi import FakeApiServer, FakeCluster, Rule, User, namespaced
 from fakeapi import objects as o
 
 from kexplore.model.state import ClusterState
 from kexplore.sources.live.client import RetryPolicy
 from kexplore.sources.live.source import LiveSource
-from kexplore.sources.live.watch import Freshness, StateWatcher
+from kexplore.sources.live.watch import Freshness, StateWatcher, freshness_text
 
 
 def wait_for(condition: Callable[[], bool], what: str, limit: float = 60.0) -> None:
@@ -40,8 +40,11 @@ class Watched:
 
 
 @contextmanager
-def watching(api: FakeApiServer, tmp_path: Path, user: str = "admin") -> Iterator[Watched]:
-    live = LiveSource(kubeconfig=str(api.write_kubeconfig(tmp_path / "kc", user=user)))
+def watching(
+    api: FakeApiServer, tmp_path: Path, user: str = "admin", namespace: str = "default"
+) -> Iterator[Watched]:
+    kubeconfig = api.write_kubeconfig(tmp_path / "kc", user=user, namespace=namespace)
+    live = LiveSource(kubeconfig=str(kubeconfig))
     live.conn.retry = RetryPolicy(attempts=3, base=0.05)
     state = live.load()
     reports: list[Freshness] = []
@@ -194,3 +197,27 @@ def test_secret_watch_asks_for_metadata_only(tmp_path: Path) -> None:
 
 def watches_of(api: FakeApiServer, path: str) -> list[kmock.Request]:
     return [r for r in api.requests(f"get {path}") if is_watch(r)]
+
+
+def test_permission_revoked_mid_watch_is_shown_and_watching_resumes(tmp_path: Path) -> None:
+    cluster = base_cluster()
+    with (
+        FakeApiServer(cluster, users=[namespaced("alice", ["shop"])]) as api,
+        watching(api, tmp_path, "alice", "shop") as w,
+    ):
+        wait_for(lambda: any(r.key == "Pod" and r.status == "live" for r in w.reports), "watch")
+        assert w.state.meta.read_in["Pod"] == ["shop"]
+        api.add_user(namespaced("alice", []))  # the RoleBinding is deleted
+        api.end_watches()
+        wait_for(lambda: w.pod_names() == set(), "the unreadable pods leave the state")
+        lost = next(r for r in w.reports if r.key == "Pod" and r.status == "forbidden")
+        assert "cannot list pods in namespace shop" in lost.detail
+        assert "permission lost in shop" in freshness_text(w.watcher.freshness(), 0)
+        with w.watcher.lock:
+            assert w.state.meta.gap("Pod", "shop").startswith("forbidden")
+        api.add_user(namespaced("alice", ["shop"]))  # and restored
+        wait_for(lambda: w.pod_names() == {"a", "b"}, "the pods come back")
+        cluster.add(o.pod("shop", "c"))
+        wait_for(lambda: w.pod_names() == {"a", "b", "c"}, "watching resumed")
+        with w.watcher.lock:
+            assert w.state.meta.gap("Pod", "shop") == ""
