@@ -20,6 +20,7 @@ WEB_IP, CART_IP, CART_SVC_IP, DNS_IP, COREDNS_IP = (
     "10.96.0.10",
     "10.0.0.53",
 )
+NODE_IP = "192.168.0.11"
 
 
 def _slice(
@@ -70,7 +71,7 @@ def shop(*, cart_running: bool = True) -> FakeCluster:
     ]
     cart_svc = o.service("shop", "cart", {"app": "cart"}, 80, 8080)
     cart_svc["spec"]["clusterIP"] = CART_SVC_IP
-    cluster.add(web, cart, dns_pod, dns_svc, cart_svc)
+    cluster.add(web, cart, dns_pod, dns_svc, cart_svc, *_node_agents())
     cluster.add(
         _slice("shop", "cart-x", "cart", CART_IP, "cart-1", [{"port": 8080, "protocol": "TCP"}]),
         _slice(
@@ -86,6 +87,20 @@ def shop(*, cart_running: bool = True) -> FakeCluster:
         ),
     )
     return cluster
+
+
+def _node_agents() -> list[dict[str, Any]]:
+    """calico-node and kube-proxy on node-1 (hostNetwork DaemonSet pods), so `cluster` looks."""
+    agents = []
+    for ds in ("calico-node", "kube-proxy"):
+        agent = o.pod("kube-system", f"{ds}-abcde", {"k8s-app": ds}, (ds,), NODE_IP, ())
+        agent["spec"]["hostNetwork"] = True
+        agent["status"]["conditions"] = [{"type": "Ready", "status": "True"}]
+        agent["metadata"]["ownerReferences"] = [
+            {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": ds, "controller": True}
+        ]
+        agents.append(agent)
+    return agents
 
 
 def kubeconfig(api: FakeApiServer, tmp_path: Path, user: str = "admin") -> str:

@@ -307,7 +307,7 @@ def _from_selector(
         serving = pod.is_ready() or pod.synthesized
         ready = (serving or publish) and not terminating
         ref = f"pod {pod.namespace}/{pod.name}"
-        for ip in pod.ips() or [""]:
+        for ip in pod.ips() or ([""] if pod.synthesized else []):  # no IP: no endpoint
             node = pod.spec.node_name
             note = _pod_note(pod)
             backend = Backend(pod, ip, port, protocol, ready, serving, terminating, note, ref, node)

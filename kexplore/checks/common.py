@@ -250,6 +250,16 @@ def no_pods_gate(ctx: EdgeContext, layer: str) -> LayerResult | None:
     (or, when the endpoints' pods are missing from the data, `unknown` saying so)."""
     if ctx.target_pods or ctx.service is None or external_target(ctx):
         return None
+    if ctx.idle_pods:
+        names = ", ".join(f"{p.namespace}/{p.name}" for p in ctx.idle_pods[:3])
+        return LayerResult(
+            layer,
+            Status.UNKNOWN,
+            f"not judged: the service's pods do not run ({names}; see the pods layer)",
+            evidence=[Evidence(pod_ref(p), "selected, not running") for p in ctx.idle_pods],
+            hint="make the pods run first (see the pods layer)",
+            explained_by="pods",
+        )
     missing = missing_pods(ctx)
     if missing:
         return LayerResult(

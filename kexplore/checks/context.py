@@ -59,6 +59,9 @@ class EdgeContext:
     backends: list[Backend] = field(default_factory=list)
     target_pods: list[Pod] = field(default_factory=list)
     backend_set: BackendSet | None = None
+    # selected by the service but out of its endpoints because they do not run: Pending
+    # (unschedulable), without an IP, terminating; the pods layer says why
+    idle_pods: list[Pod] = field(default_factory=list)
     results: dict[str, LayerResult] = field(default_factory=dict)
     prober: Prober | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -123,6 +126,14 @@ def _service_backends(ctx: EdgeContext, service: Service, src_pod: Pod | None) -
         if backend.port is not None:
             seen.setdefault((backend.pod.namespace, backend.pod.name), backend.pod)
     ctx.target_pods = list(seen.values())
+    ctx.idle_pods = [
+        pod
+        for pod in found.selected
+        if (pod.namespace, pod.name) not in seen
+        and not pod.synthesized
+        and pod.status.phase not in ("Succeeded", "Failed")
+        and (pod.status.phase == "Pending" or not pod.ips() or pod.metadata.deletion_timestamp)
+    ]
 
 
 def pod_backend(pod: Pod, ip: str, target: TargetSpec) -> Backend:

@@ -21,7 +21,7 @@ from kexplore.checks.common import (
 )
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.logs import log_evidence
-from kexplore.checks.pods import ORDER, worst
+from kexplore.checks.pods import ORDER, behind_service, worst
 from kexplore.checks.ports import serving_container
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.cluster import Event
@@ -172,14 +172,12 @@ def _event_container(event: Event) -> str:
 
 def _combine(judged: list[Judged]) -> LayerResult:
     statuses = [j.status for j in judged]
-    status = worst(statuses)
-    if status is Status.FAIL and any(s in (Status.PASS, Status.WARN) for s in statuses):
-        status = Status.WARN
+    status = behind_service([(j.status, j.pod.is_ready()) for j in judged])
     first = next(j for j in judged if j.status is worst(statuses))
     result = LayerResult(LAYER, status, first.summary, hint=first.hint or None)
     if len(judged) > 1 and status is Status.PASS:
         result.summary = f"{len(judged)} serving containers Ready"
-    elif status is Status.WARN and first.status is Status.FAIL:
+    elif first.status is Status.FAIL and len(judged) > 1:
         bad = sum(1 for s in statuses if s is Status.FAIL)
         result.summary = f"{bad}/{len(judged)} serving containers failing; {first.summary}"
     result.evidence = capped([e for j in judged for e in j.evidence])

@@ -208,9 +208,10 @@ def _judged(ctx: EdgeContext, verdicts: list[Verdict]) -> LayerResult:
     side = blocked[0]
     summary = f"{side.direction} denied: {side.reason}"
     if len(denied) < len(verdicts):
-        summary = f"{len(denied)} of {len(verdicts)} pod pairs denied; {summary}"
-    sources_all_denied = _sources_fully_denied(verdicts)
-    status = Status.FAIL if sources_all_denied else Status.WARN
+        names = ", ".join(dict.fromkeys(f"{v.source} -> {v.target}" for v in denied[:3]))
+        summary = f"{len(denied)} of {len(verdicts)} pod pairs denied ({names}); {summary}"
+    # every source pod is a client, every backend judged here receives traffic (DESIGN §2)
+    status = Status.FAIL
     result = LayerResult(
         LAYER, status, summary, evidence=evidence, commands=commands, hint=_hint(first, side)
     )
@@ -224,14 +225,6 @@ def _what(verdicts: list[Verdict]) -> str:
 
 def _deciders(v: Verdict) -> list[str]:
     return [d.decided_by for d in (v.egress, v.ingress) if d.decided_by]
-
-
-def _sources_fully_denied(verdicts: list[Verdict]) -> bool:
-    """Some source pod can reach none of the backends."""
-    by_source: dict[str, bool] = {}
-    for v in verdicts:
-        by_source[v.source] = by_source.get(v.source, False) or v.allowed
-    return not all(by_source.values())
 
 
 def _evidence(verdicts: list[Verdict]) -> list[Evidence]:
@@ -421,9 +414,10 @@ def dns_egress_check(ctx: EdgeContext, dns_backends: list[Backend]) -> PartialCh
         first = denied[0]
         side = first.egress if not first.egress.allowed else first.ingress
         if proto == "UDP":
-            status = Status.FAIL if _sources_fully_denied(verdicts) else Status.WARN
+            status = Status.FAIL  # any source pod that cannot resolve is a broken client
             summary = (
-                f"DNS queries blocked: {side.direction} UDP {first.port} denied: {side.reason}"
+                f"DNS queries blocked: {side.direction} UDP {first.port} denied for "
+                f"{first.source}: {side.reason}"
             )
         else:
             status = Status.WARN

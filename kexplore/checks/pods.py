@@ -76,10 +76,11 @@ def judge_pod(state: ClusterState, pod: Pod) -> PodJudgement:
         return out
     phase = pod.status.phase or "Unknown"
     if phase != "Running":
-        why = f" ({pod.status.reason}: {one_line(pod.status.message)})" if pod.status.reason else ""
-        out.add(Status.FAIL, ref, f"phase {phase}{why}", f"see why: {describe_pod(pod)}")
+        out.add(Status.FAIL, ref, f"phase {phase}{_why_not_running(state, pod)}", _fix(pod))
     if pod.metadata.deletion_timestamp:
         out.add(Status.WARN, ref, f"terminating since {pod.metadata.deletion_timestamp}")
+    elif phase == "Running" and not pod.ips() and not pod.spec.host_network:
+        out.add(Status.FAIL, ref, "Running without an IP: no endpoint", _fix(pod))
     for container in [*pod.spec.containers, *pod.spec.init_containers]:
         status = pod.container_status(container.name)
         if status is not None:
@@ -96,6 +97,25 @@ def judge_pod(state: ClusterState, pod: Pod) -> PodJudgement:
     if out.status is Status.PASS:
         out.evidence.insert(0, Evidence(ref, f"Running and Ready on node {pod.spec.node_name}"))
     return out
+
+
+def _why_not_running(state: ClusterState, pod: Pod) -> str:
+    """` (Unschedulable: 0/3 nodes are available: …)`: the scheduler's or kubelet's reason."""
+    if pod.status.reason:
+        return f" ({pod.status.reason}: {one_line(pod.status.message)})"
+    scheduled = pod.condition("PodScheduled")
+    if scheduled is not None and scheduled.status == "False":
+        return f" ({scheduled.reason or 'not scheduled'}: {one_line(scheduled.message)})"
+    failed = [
+        e
+        for e in state.events_for("Pod", pod.namespace, pod.name)
+        if e.reason == "FailedScheduling"
+    ]
+    return f" (FailedScheduling: {one_line(failed[-1].message)})" if failed else ""
+
+
+def _fix(pod: Pod) -> str:
+    return f"see why: {describe_pod(pod)}"
 
 
 def _judge_container(
@@ -134,24 +154,38 @@ def _exit_text(last: StateDetail) -> str:
     return last.reason or f"exit code {last.exit_code}"
 
 
-def judge_side(state: ClusterState, pods: list[Pod]) -> tuple[Status, list[PodJudgement]]:
-    """All pods of one side: fail when all fail, warn when only some do."""
+def behind_service(judged: list[tuple[Status, bool]]) -> Status:
+    """The many-pods rule (DESIGN §2) for the target side, from (status, receives traffic)
+    per backend: a broken backend that receives traffic fails the layer; broken backends
+    out of the endpoints warn while others serve; all broken fails."""
+    statuses = [status for status, _ in judged]
+    status = worst(statuses)
+    if status is not Status.FAIL or any(s is Status.FAIL and live for s, live in judged):
+        return status
+    if all(s is Status.FAIL for s in statuses):
+        return Status.FAIL
+    return Status.UNKNOWN if Status.UNKNOWN in statuses else Status.WARN
+
+
+def judge_side(
+    state: ClusterState, pods: list[Pod], source: bool = False
+) -> tuple[Status, list[PodJudgement]]:
+    """One side's pods: every source pod is a client, so any failing one fails the side;
+    target pods follow `behind_service` (a not-Ready pod is out of the endpoints)."""
     judged = [judge_pod(state, pod) for pod in pods]
-    statuses = [j.status for j in judged]
-    if Status.FAIL in statuses and any(s is not Status.FAIL for s in statuses):
-        if Status.UNKNOWN in statuses:
-            return Status.UNKNOWN, judged
-        return Status.WARN, judged
-    return worst(statuses), judged
+    if source:
+        return worst([j.status for j in judged]), judged
+    return behind_service([(j.status, j.pod.is_ready()) for j in judged]), judged
 
 
 def check(ctx: EdgeContext) -> LayerResult:
     """Judge the source pods and the target pods."""
-    src_status, src = judge_side(ctx.state, ctx.source.pods)
+    src_status, src = judge_side(ctx.state, ctx.source.pods, source=True)
     if not ctx.source.pods:
         src_status = Status.UNKNOWN if ctx.source.unreadable else Status.FAIL
-    gate = target_gate(ctx, LAYER) or no_pods_gate(ctx, LAYER)
-    tgt_status, tgt = (Status.PASS, []) if gate else judge_side(ctx.state, ctx.target_pods)
+    gate = target_gate(ctx, LAYER) or (None if ctx.idle_pods else no_pods_gate(ctx, LAYER))
+    targets = [*ctx.target_pods, *ctx.idle_pods]
+    tgt_status, tgt = (Status.PASS, []) if gate else judge_side(ctx.state, targets)
     judged = src + tgt
     result = LayerResult(LAYER, worst([src_status, tgt_status]), "")
     result.evidence = capped([e for j in judged for e in j.evidence]) + events_note(ctx.state)

@@ -15,7 +15,7 @@ from kexplore.checks.common import (
     target_gate,
 )
 from kexplore.checks.context import EdgeContext
-from kexplore.checks.pods import worst
+from kexplore.checks.pods import behind_service, worst
 from kexplore.checks.probe_parts import merge, socket_table
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.pods import Container, Pod
@@ -61,11 +61,15 @@ def check(ctx: EdgeContext) -> LayerResult:
     gated = no_pods_gate(ctx, LAYER)
     if gated is not None:
         return gated
-    verdicts = [_judge(ctx, b) for b in _one_per_pod(ctx.backends)]
+    backends = _one_per_pod(ctx.backends)
+    verdicts = [_judge(ctx, b) for b in backends]
     statuses = [v.status for v in verdicts]
-    status = worst(statuses)
-    if status is Status.FAIL and any(s is not Status.FAIL for s in statuses):
-        status = Status.WARN
+    status = behind_service(
+        [
+            (v.status, b.ready and b.port is not None)
+            for v, b in zip(verdicts, backends, strict=True)
+        ]
+    )
     first = next((v for v in verdicts if v.status is worst(statuses)), verdicts[0])
     result = LayerResult(LAYER, status, first.summary, hint=first.hint or None)
     result.evidence = capped([e for v in verdicts for e in v.evidence])

@@ -53,6 +53,11 @@ def check(ctx: EdgeContext) -> LayerResult:
     bs = ctx.backend_set
     assert bs is not None
     _judge_backends(ctx, result, svc, port, bs)
+    if ctx.idle_pods and result.status is not Status.PASS:
+        names = ", ".join(p.name for p in ctx.idle_pods[:3])
+        result.summary += f"; selected pods that do not run: {names} (see the pods layer)"
+        if not ctx.target_pods:
+            result.explained_by = "pods"
     return result
 
 
