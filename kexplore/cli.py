@@ -508,6 +508,7 @@ def _live_tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
         freshness=session.freshness,
         contexts=lambda: session.source.contexts()[0],
         switch_context=switch,
+        open_namespace=session.open_namespace,
         read_only=args.read_only,
         prober_factory=None if args.read_only else prober,
         background=background,

@@ -91,6 +91,7 @@ class KexploreApp(App[None]):
         freshness: Callable[[], str] | None = None,
         contexts: Callable[[], list[str]] | None = None,
         switch_context: Callable[[str], None] | None = None,
+        open_namespace: Callable[[str], object] | None = None,
         sweep: bool = True,
         check_delay: float = 0.2,
         theme: str | None = None,
@@ -106,6 +107,7 @@ class KexploreApp(App[None]):
         self.freshness = freshness
         self.contexts = contexts
         self.switch_context = switch_context
+        self.open_namespace = open_namespace  # live, when cluster-wide lists are forbidden
         self.focus_node: str | None = None
         self.radius = 1
         self.marked_source: str | None = None
@@ -394,6 +396,7 @@ def make_app(
     freshness: Callable[[], str] | None = None,
     contexts: Callable[[], list[str]] | None = None,
     switch_context: Callable[[str], None] | None = None,
+    open_namespace: Callable[[str], object] | None = None,
     sweep: bool = True,
     check_delay: float = 0.2,
     theme: str | None = None,
@@ -403,7 +406,8 @@ def make_app(
 ) -> KexploreApp:
     """The TUI on one ClusterState. `transcript_path`: the session's JSON Lines file (a temp
     file when None); `freshness`: text for the header ("live, 2s ago"), polled every second;
-    `contexts`/`switch_context`: what `:ctx` lists and does; `sweep`: check every edge in
+    `contexts`/`switch_context`: what `:ctx` lists and does; `open_namespace`: read one more
+    namespace (`:ns NAME` when cluster-wide lists are forbidden); `sweep`: check every edge in
     the background (small clusters) so verdicts show in the graph; `check_delay`: seconds the
     selection must rest on an edge before its check starts (0: at once, as tests want);
     `theme`: a Textual theme name (e.g. "textual-light"); the palette can change it later;
@@ -416,6 +420,7 @@ def make_app(
         freshness=freshness,
         contexts=contexts,
         switch_context=switch_context,
+        open_namespace=open_namespace,
         sweep=sweep,
         check_delay=check_delay,
         theme=theme,

@@ -13,6 +13,7 @@ from textual.app import SystemCommand
 from textual.widgets import Input
 
 from kexplore.graph import node_id, units
+from kexplore.render.sanitize import safe
 from kexplore.render.transcript_out import session_html, session_markdown
 from kexplore.transcript import read_transcript
 from kexplore.ui.matrix import ConnectivityScreen
@@ -92,6 +93,17 @@ class Commands:
         self.app.graph_view.focus()
         self.execute(event.value)
 
+    def namespace(self, name: str) -> None:
+        """Go to a namespace; one not read yet (cluster-wide lists forbidden) is read first."""
+        meta = self.app.ex.state.meta
+        if name in self.app.ex.state.namespace_names():
+            self.app.go(node_id("Namespace", "", name))
+        elif meta.read_in and self.app.open_namespace is not None:
+            self.app.open_namespace(name)
+            self.app.notify(f"reading namespace {safe(name)} (cluster-wide lists are forbidden)")
+        else:
+            self.app.notify(f"no namespace {safe(name)!r}", severity="error")
+
     def execute(self, text: str) -> None:
         """Run one command-mode line (`ns shop`, `check shop/frontend cart:8080`, ...)."""
         try:
@@ -104,10 +116,7 @@ class Commands:
         verb, args = words[0].lower(), words[1:]
         self.app.transcript.record("command", text=text)
         if verb in ("ns", "namespace") and len(args) == 1:
-            if args[0] not in self.app.ex.state.namespace_names():
-                self.app.notify(f"no namespace {args[0]!r}", severity="error")
-                return
-            self.app.go(node_id("Namespace", "", args[0]))
+            self.namespace(args[0])
         elif verb in KIND_WORDS and len(args) == 1:
             self.goto_object(args[0], KIND_WORDS[verb])
         elif verb == "check" and len(args) == 2:

@@ -78,3 +78,45 @@ def test_unreadable_namespaces_are_marked_never_silently_empty(tmp_path: Path) -
     assert "unreadable: forbidden: cannot list pods in namespace api" in api_row
     assert not any("unreadable" in p for p in prompts if "shop" in p)
     assert "unreadable: api" in top
+
+
+def test_a_namespace_the_user_opens_is_read_then_watched(tmp_path: Path) -> None:
+    cluster = FakeCluster()
+    cluster.add(o.namespace("shop"), o.namespace("api"), o.namespace("ops"))
+    cluster.add(o.pod("shop", "cart-1"), o.pod("api", "gateway-1"), o.pod("ops", "vault-1"))
+    with FakeApiServer(cluster, users=[namespaced("alice", ["shop", "api"])]) as api:
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc", user="alice", namespace="shop")
+        session = LiveSession(LiveSource(kubeconfig=str(kubeconfig)), min_interval=0.05)
+        state = session.load()
+        app = make_app(
+            state,
+            transcript_path=tmp_path / "t.jsonl",
+            open_namespace=session.open_namespace,
+            sweep=False,
+        )
+
+        async def scenario() -> tuple[set[str], dict[str, str]]:
+            async with app.run_test(size=(160, 36)) as pilot:
+                session.watch(lambda st: app.post_message(StateUpdated(st)))
+                assert {p.namespace for p in app.ex.state.pods} == {"shop"}
+                app.commands.execute("ns api")
+                app.commands.execute("ns ops")
+                for _ in range(600):
+                    await pilot.pause(0.05)
+                    meta = app.ex.state.meta
+                    if "ops" in meta.unreadable_namespaces() and "api" in meta.read_in["Pod"]:
+                        break
+                cluster.add(o.pod("api", "gateway-2"))  # and api is watched from now on
+                for _ in range(600):
+                    await pilot.pause(0.05)
+                    if any(p.name == "gateway-2" for p in app.ex.state.pods):
+                        break
+                names = {p.name for p in app.ex.state.pods}
+                return names, app.ex.state.meta.unreadable_namespaces()
+
+        try:
+            names, lost = asyncio.run(scenario())
+        finally:
+            session.stop()
+    assert names == {"cart-1", "gateway-1", "gateway-2"}
+    assert lost["ops"] == "forbidden: cannot list pods in namespace ops"

@@ -409,6 +409,25 @@ def _read(
     return True
 
 
+def read_namespace(conn: Connection, targets: Sequence[Target], namespace: str) -> list[KindResult]:
+    """List kinds read namespace by namespace in one more namespace (one the user opened)."""
+    memo = RulesMemo(conn)
+    return [load_kind(conn, target, [namespace], memo) for target in targets]
+
+
+def apply_namespace(state: ClusterState, results: list[KindResult], namespace: str) -> None:
+    """Add what read_namespace found to the state, recording where it was forbidden."""
+    for r in results:
+        state.add_all(r.objects)
+        state.warnings += [w for w in r.warnings if w not in state.warnings]
+        read = state.meta.read_in.setdefault(r.target.key, [])
+        if r.read_in and namespace not in read:
+            read.append(namespace)
+        reason = r.forbidden_in.get(namespace) or r.unreadable
+        if reason:
+            state.meta.forbidden_in.setdefault(r.target.key, {})[namespace] = reason
+
+
 def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

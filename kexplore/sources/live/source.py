@@ -27,9 +27,12 @@ from kexplore.sources.live.discovery import ServedResource
 from kexplore.sources.live.load import (
     Listed,
     LoadObserver,
+    Target,
+    apply_namespace,
     decode_page,
     load_state,
     now_rfc3339,
+    read_namespace,
 )
 from kexplore.sources.live.watch import (
     Freshness,
@@ -101,6 +104,11 @@ class LiveSource:
             self.conn, self.namespaces, observer=observer, fallback=self.in_play
         )
         return state
+
+    def namespace_targets(self) -> list[Target]:
+        """The kinds listed namespace by namespace (a cluster-wide list was forbidden)."""
+        found = {li.target.key: li.target for li in self._listed if li.namespace is not None}
+        return list(found.values())
 
     def watch(
         self,
@@ -236,6 +244,28 @@ class LiveSession:
             self._watcher = source.watch(state, self._heard, self._lock)
         if previous is not None:
             previous.stop()
+        self._dirty.set()
+
+    def open_namespace(self, namespace: str) -> threading.Thread:
+        """Read one more namespace in the background (the user opened it while cluster-wide
+        lists are forbidden), then watch it; `on_change` gets the state with it, or with it
+        marked unreadable."""
+        thread = threading.Thread(
+            target=self._open, args=(namespace,), name="live-namespace", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _open(self, namespace: str) -> None:
+        source = self.source
+        results = read_namespace(source.conn, source.namespace_targets(), namespace)
+        listed = [li for r in results for li in r.listed]
+        with self._lock:
+            if source is not self.source:
+                return  # the context was switched meanwhile
+            apply_namespace(self._state, results, namespace)
+        if self._watcher is not None:
+            self._watcher.add(listed)
         self._dirty.set()
 
     def freshness(self) -> str:

@@ -101,11 +101,15 @@ class StateWatcher:
 
     # --- public -----------------------------------------------------------------------------
     def start(self) -> None:
-        for listed in self._listed:
-            name = f"watch-{listed.target.key}-{listed.namespace or 'all'}"
-            thread = threading.Thread(target=self._run, args=(listed,), name=name, daemon=True)
+        self.add(self._listed)
+
+    def add(self, listed: list[Listed]) -> None:
+        """Watch more collections (a namespace the user opened), from their lists' versions."""
+        for one in listed:
+            name = f"watch-{one.target.key}-{one.namespace or 'all'}"
+            thread = threading.Thread(target=self._run, args=(one,), name=name, daemon=True)
             self._threads.append(thread)
-            self._report(listed, "live")
+            self._report(one, "live")
             thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:

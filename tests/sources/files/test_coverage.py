@@ -94,3 +94,14 @@ def test_manifests_say_which_policy_kinds_the_verdict_assumes_absent(
     policy = layer(report, "networkpolicy")
     assert code == 0 and policy["status"] == "pass"
     assert "no networkpolicies in the input" in json.dumps(policy["evidence"])
+
+
+def test_a_broken_cluster_dump_names_the_unschedulable_backend(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, report = check_json(capsys, "--snapshot", str(DUMP_DIR), "shop/frontend", "payments:8080")
+    assert code == 1 and report["failing_layer"] == "pods"
+    assert "Insufficient cpu" in layer(report, "pods")["summary"]
+    assert layer(report, "service")["explained_by"] == "pods"
+    assert layer(report, "networkpolicy")["status"] == "unknown"
+    assert layer(report, "cluster")["status"] == "pass"  # kube-system was captured: it looked
