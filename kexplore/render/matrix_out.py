@@ -15,6 +15,7 @@ from kexplore.analysis.netpol.matrix import Matrix
 from kexplore.analysis.netpol.matrix_keys import direction_ranges
 from kexplore.analysis.netpol.matrix_workloads import Connection, connlist, workload_groups
 from kexplore.analysis.netpol.peers import EGRESS, INGRESS
+from kexplore.checks.common import how_to_add, unreadable
 from kexplore.errors import NotFoundError, SourceError, UsageError
 from kexplore.model.state import ClusterState
 from kexplore.render.sanitize import strip_controls
@@ -49,12 +50,13 @@ def run_matrix(state: ClusterState, namespaces: list[str], output: str, console:
 
 def check_inputs(state: ClusterState, namespaces: list[str]) -> None:
     """A matrix needs every policy kind readable and the named namespaces to exist."""
-    unreadable = {k: v for k, v in state.meta.unreadable.items() if k in POLICY_KINDS}
-    if unreadable:
-        kind, why = sorted(unreadable.items())[0]
+    scope = tuple(namespaces or state.namespace_names())
+    lost = unreadable(state, *POLICY_KINDS, namespaces=scope)
+    if lost:
+        what, why = next(iter(lost.items()))
         raise SourceError(
-            f"{kind} objects could not be read ({why}): a matrix without them would be wrong",
-            fix=f"grant list on {kind.lower()}s (kubectl auth can-i list {kind.lower()}s -A)",
+            f"{what} not in the data ({why}): a matrix without it would be wrong",
+            fix=how_to_add(state, what),
         )
     known = set(state.namespace_names())
     missing = [n for n in namespaces if n not in known]

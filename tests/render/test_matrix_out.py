@@ -10,7 +10,7 @@ from netpol_builders import namespace, netpol, pod, state_of
 from rich.console import Console
 
 from kexplore.errors import NotFoundError, SourceError
-from kexplore.model.state import ClusterState
+from kexplore.model.state import LIVE, ClusterState
 from kexplore.render.matrix_out import run_matrix
 
 
@@ -103,9 +103,19 @@ def test_control_sequences_are_stripped() -> None:
 def test_unreadable_policies_are_a_source_error() -> None:
     state = _state()
     state.meta.unreadable["NetworkPolicy"] = "forbidden: list networkpolicies"
-    with pytest.raises(SourceError, match="NetworkPolicy objects could not be read") as err:
+    with pytest.raises(SourceError, match="NetworkPolicy not in the data") as err:
         _run(state, "connlist")
     assert err.value.exit_code == 3
+
+
+def test_policies_forbidden_in_one_namespace_are_a_source_error_naming_it() -> None:
+    state = _state()
+    state.meta.origin = LIVE
+    state.meta.read_in["NetworkPolicy"] = ["other"]
+    state.meta.forbidden_in["NetworkPolicy"] = {"shop": "forbidden: cannot list it in shop"}
+    with pytest.raises(SourceError, match="NetworkPolicy in namespace shop") as err:
+        _run(state, "connlist")
+    assert "kubectl auth can-i list networkpolicies -n shop" in err.value.fix
 
 
 @pytest.mark.parametrize("output", ["connlist", "json"])
