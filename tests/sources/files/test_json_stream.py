@@ -68,7 +68,7 @@ def test_progress_counts_items_and_bytes_and_namespaces_come_first(
     monkeypatch.setattr(json_stream, "STREAMED_FROM", 0)
     firsts: list[ClusterState] = []
     observer = ReadObserver(on_namespaces=firsts.append)
-    state = read_snapshot(tmp_path, observer)
+    state = read_snapshot(tmp_path, observer=observer)
     kinds = {k.name: k for k in observer.progress.kinds()}
     assert kinds["pods.json"].done and kinds["pods.json"].items == len(state.pods)
     assert kinds["pods.json"].bytes == (tmp_path / "pods.json").stat().st_size
