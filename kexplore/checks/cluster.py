@@ -182,7 +182,9 @@ def _not_judged(what: str, why: str, command: str, hint: str) -> PartialCheck:
 
 def cni_part(state: ClusterState, nodes: list[str]) -> PartialCheck:
     """A Ready CNI agent runs on each node involved."""
-    agents = [p for p in state.pods if is_cni_agent(p)]
+    agents: list[Pod] = state._cached(  # once per state, not per edge: a scan of every pod
+        "cni_agents", lambda: [p for p in state.pods if is_cni_agent(p)]
+    )
     if not agents:
         return _no_agents(state)
     kinds = sorted({_agent_kind(p) for p in agents})
@@ -241,7 +243,9 @@ def is_kube_proxy(pod: Pod) -> bool:
 
 def kube_proxy_part(state: ClusterState, node: str) -> PartialCheck:
     """kube-proxy on the source's node translates the service IP (when it runs at all)."""
-    proxies = [p for p in state.pods if is_kube_proxy(p)]
+    proxies: list[Pod] = state._cached(
+        "kube_proxies", lambda: [p for p in state.pods if is_kube_proxy(p)]
+    )
     if not proxies:
         return _no_kube_proxy(state)
     here = [p for p in proxies if p.spec.node_name == node]

@@ -13,7 +13,7 @@ from kexplore.fixes.candidates import Candidate
 from kexplore.fixes.edits import PatchError, edit_diff
 from kexplore.fixes.propose_mesh import mesh_candidates
 from kexplore.fixes.propose_net import dns_candidates, netpol_candidates, service_candidates
-from kexplore.fixes.whatif import EdgeSpec, WhatIf, what_if
+from kexplore.fixes.whatif import Baseline, EdgeSpec, WhatIf, what_if
 from kexplore.model.state import ClusterState
 
 CONFIG_LAYERS = ("service", "dns", "mesh", "networkpolicy")
@@ -38,10 +38,12 @@ def propose(state: ClusterState, report: EdgeReport, edge: EdgeSpec) -> list[Pro
     if layer is None or layer.id not in CONFIG_LAYERS:
         return []
     checked = []
-    for candidate in _candidates(state, edge, layer):
-        focus = EdgeSpec(edge.source, edge.target, edge.protocol, edge.port, edge.where)
+    candidates = _candidates(state, edge, layer)
+    base = Baseline(state) if candidates else None
+    for candidate in candidates:
+        assert base is not None
         try:
-            result = what_if(state, candidate.edits, focus)
+            result = what_if(base, candidate.edits, edge)
         except PatchError:
             continue
         if _layer_passes(result, report, layer.id, candidate.redial):

@@ -11,6 +11,7 @@ import msgspec
 from kexplore.analysis.mesh.dataplane import PROXY_CONTAINER
 from kexplore.fixes.edits import Edit, ObjectKey, apply_edit, raw_of
 from kexplore.model.base import K8s, LabelSelector
+from kexplore.model.cluster import Namespace, Node
 from kexplore.model.istio import DestinationRule, WorkloadLabels, WorkloadSelector
 from kexplore.model.kinds import convert_object
 from kexplore.model.pods import Pod
@@ -83,6 +84,10 @@ def _pods_of(state: ClusterState, obj: K8s) -> set[tuple[str, str]]:
     pods: list[Pod] = []
     if isinstance(obj, Pod):
         pods = [obj]
+    elif isinstance(obj, Namespace):
+        pods = state.pods_in(obj.name)
+    elif isinstance(obj, Node):
+        pods = [p for p in state.pods if p.spec.node_name == obj.name]
     elif isinstance(obj, Workload):
         pods = state.pods_of_workload(obj)
     elif isinstance(obj, Service) and obj.spec.selector:
@@ -139,11 +144,18 @@ def _roll_out(out: Scratch, before: Workload, after: Workload) -> None:
     )
 
 
+def _services_near(out: Scratch) -> list[Service]:
+    """Services of the namespaces the edits or their pods are in (the only ones whose
+    endpoints or traffic the edits can change)."""
+    namespaces = out.namespaces | {ns for ns, _ in out.affected_pods}
+    return [svc for ns in sorted(namespaces) for svc in out.state.services_in(ns)]
+
+
 def _recompute_endpoints(out: Scratch) -> None:
     """EndpointSlices and Endpoints are the controller's output: for a changed Service, or
     one selecting a changed pod, they are dropped so backends come from the selector."""
     state = out.state
-    for svc in state.services:
+    for svc in _services_near(out):
         key = ObjectKey("Service", svc.namespace, svc.name)
         pods = {(p.namespace, p.name) for p in _pods_of_service(state, svc)}
         if key in out.changed or pods & out.affected_pods:
@@ -160,7 +172,7 @@ def _set_aside_observations(out: Scratch) -> None:
         pod = state.get("Pod", ns, name)
         if isinstance(pod, Pod):
             ips.update(pod.ips())
-    for svc in state.services:
+    for svc in _services_near(out):
         pods = {(p.namespace, p.name) for p in _pods_of_service(state, svc)}
         if ObjectKey("Service", svc.namespace, svc.name) in out.changed or pods & out.affected_pods:
             ips.update(svc.spec.cluster_ips or [svc.spec.cluster_ip])

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from kexplore.analysis.mesh.common import mesh_settings
-from kexplore.checks.edge import resolve_source
+from kexplore.checks.context import build_context
+from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.ladder import check_edge
 from kexplore.checks.result import EdgeReport, Status
 from kexplore.errors import KexploreError
-from kexplore.fixes.edits import Edit
+from kexplore.fixes.edits import Edit, ObjectKey
 from kexplore.fixes.scratch import Scratch, scratch
 from kexplore.graph import talks_to
 from kexplore.model.state import ClusterState
@@ -149,28 +150,72 @@ class WhatIf:
         return "; ".join(parts)
 
 
-def what_if(state: ClusterState, edits: Iterable[Edit], focus: EdgeSpec | None = None) -> WhatIf:
+class Baseline:
+    """The state before any edit: its known edges and each edge's ladder, run once however
+    many what-ifs compare against it."""
+
+    def __init__(self, state: ClusterState) -> None:
+        self.state = state
+        self.known = {e.key: e for e in known_edges(state)}
+        self._runs: dict[EdgeSpec, EdgeReport | None] = {}
+
+    def run(self, edge: EdgeSpec) -> EdgeReport | None:
+        if edge not in self._runs:
+            self._runs[edge] = run_edge(self.state, edge)
+        return self._runs[edge]
+
+
+def what_if(
+    state: ClusterState | Baseline, edits: Iterable[Edit], focus: EdgeSpec | None = None
+) -> WhatIf:
     """Apply the edits to a scratch copy and re-check the focus edge and every known edge
     the changed objects touch (PatchError when an edit does not apply)."""
-    sc = scratch(state, edits, mesh_settings(state).root_namespace)
-    before = {e.key: e for e in known_edges(state)}
+    base = state if isinstance(state, Baseline) else Baseline(state)
+    sc = scratch(base.state, edits, mesh_settings(base.state).root_namespace)
+    before = base.known
     after = {e.key: e for e in known_edges(sc.state)}
     result = WhatIf(sc, None)
     for key, edge in before.items():
         new = after.get(key) or redialed(edge, after, before)
-        if new is None and not sc.touches(*edge.namespaces):
-            continue
-        if new is not None and not sc.touches(*edge.namespaces, *new.namespaces):
-            continue
-        result.outcomes.append(_outcome(state, sc, edge, new))
+        if _touched(base.state, sc, edge, new):
+            result.outcomes.append(_outcome(base, sc, edge, new))
     if focus is not None:
         found = next((o for o in result.outcomes if o.edge.key == focus.key), None)
         if found is None:
             new = redialed(focus, after, before) if focus.where else None
-            found = _outcome(state, sc, focus, new or focus)
+            found = _outcome(base, sc, focus, new or focus)
             result.outcomes.insert(0, found)
         result.focus = found
     return result
+
+
+def _touched(state: ClusterState, sc: Scratch, edge: EdgeSpec, new: EdgeSpec | None) -> bool:
+    """Whether the edits may change the edge: by namespace first (cheap), then by the pods
+    and the service the edge reaches, before and after, against what the edits changed."""
+    if new != edge and new is not None:
+        return True  # the config now dials another name
+    if sc.everywhere:
+        return True
+    if not sc.touches(*edge.namespaces):
+        return False
+    for where in (state, sc.state):
+        pods, service = footprint(where, edge)
+        if pods & sc.affected_pods or service in sc.changed:
+            return True
+    return False
+
+
+def footprint(state: ClusterState, edge: EdgeSpec) -> tuple[set[tuple[str, str]], ObjectKey | None]:
+    """The source and target pods of an edge and the key of the service it dials (an edge
+    that cannot be resolved reaches everything, to be safe)."""
+    try:
+        source = resolve_source(state, edge.source)
+        ctx = build_context(state, source, parse_target(edge.target, edge.protocol, edge.port))
+    except KexploreError:
+        return {("*", "*")}, None
+    pods = {(p.namespace, p.name) for p in (*source.pods, *ctx.target_pods)}
+    svc = ctx.service
+    return pods, ObjectKey("Service", svc.namespace, svc.name) if svc is not None else None
 
 
 def redialed(
@@ -188,6 +233,6 @@ def redialed(
     )
 
 
-def _outcome(state: ClusterState, sc: Scratch, edge: EdgeSpec, new: EdgeSpec | None) -> Outcome:
+def _outcome(base: Baseline, sc: Scratch, edge: EdgeSpec, new: EdgeSpec | None) -> Outcome:
     after = run_edge(sc.state, new) if new is not None else None
-    return Outcome(edge, run_edge(state, edge), after, new)
+    return Outcome(edge, base.run(edge), after, new)

@@ -380,8 +380,10 @@ class KexploreApp(App[None]):
         self.loader.loaded(message)
 
     def on_state_updated(self, message: StateUpdated) -> None:
-        """New data: rebuild the graph in a worker; checks are re-run against the new data."""
-        self.builder.rebuild(message.state)
+        """New data: rebuild the graph in a worker; checks are re-run against the new data
+        (during a what-if, the new data waits until esc returns to it)."""
+        if not self.fixing.newer(message.state):
+            self.builder.rebuild(message.state)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette lists every action."""

@@ -120,6 +120,13 @@ class Fixing:
         self.app.builder.rebuild(scratch)
         self.app.notify(effect, title="what-if", markup=False, timeout=10)
 
+    def newer(self, state: ClusterState) -> bool:
+        """Live data arrived: during a what-if it is kept for esc (True), else not taken."""
+        if self.real is None:
+            return False
+        self.real = state
+        return True
+
     def restore(self) -> None:
         """esc during a what-if: back to the real data."""
         real, self.real = self.real, None

@@ -10,8 +10,10 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from kexplore.checks.result import Status
+from kexplore.sources.demo import load_demo
 from kexplore.ui.app import KexploreApp
 from kexplore.ui.fixing import BANNER, FixScreen
+from kexplore.ui.messages import StateUpdated
 from ui.test_app_pilot import command, edge_key, run, settle
 
 SEARCH = ("shop/deploy/frontend", "search:8080")
@@ -72,5 +74,25 @@ def test_f_on_an_edge_that_is_not_a_configuration_fault_says_no_patch(
         await pilot.press("w")  # nothing to apply
         await settle(pilot)
         assert isinstance(app, KexploreApp) and not app.fixing.active
+
+    run(demo_app, scenario)
+
+
+def test_live_data_during_a_what_if_waits_for_esc(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await _select(pilot, *SEARCH)
+        await pilot.press("w")
+        await settle(pilot)
+        assert app.fixing.active
+        newer = load_demo()
+        newer.meta.source = "live, newer"
+        app.post_message(StateUpdated(newer))
+        await settle(pilot)
+        assert BANNER in str(app.query_one("#top", Static).render())  # still hypothetical
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.ex.state is newer
 
     run(demo_app, scenario)
