@@ -3,12 +3,13 @@ current state and say, per edge, fixed / still failing / regressed / unchanged."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kexplore.checks.result import EdgeReport, Status
 from kexplore.fixes.whatif import EdgeSpec, known_edges, run_edge, verdict_text
 from kexplore.model.state import ClusterState
+from kexplore.model.workloads import Workload
 from kexplore.transcript import Session
 
 FIXED, STILL, REGRESSED, UNCHANGED, GONE = (
@@ -65,12 +66,13 @@ def verify(session: Session, state: ClusterState) -> list[Verified]:
     known = known_edges(state)
     checked = {(_who(e.source), e.target) for e, _ in edges}
     for edge, before in edges:
-        new = _redialed(edge, known, checked)
-        result = _classify(edge, before, run_edge(state, new or edge))
-        if new is not None:
-            result.detail = f"now dials {new.target}" + (
-                f"; {result.detail}" if result.detail else ""
-            )
+        redial = _redialed(edge, known, checked)
+        successor = None if redial is not None else _successor(state, edge)
+        result = _classify(edge, before, run_edge(state, redial or successor or edge))
+        note = f"now dials {redial.target}" if redial is not None else ""
+        note = f"pod gone: judged by {successor.source}" if successor is not None else note
+        if note:
+            result.detail = note + (f"; {result.detail}" if result.detail else "")
         out.append(result)
     out.sort(key=lambda v: ORDER.index(v.outcome))
     return out
@@ -97,6 +99,24 @@ def _redialed(
         e for e in mine if (who, e.target) not in checked and e.target.rsplit(":", 1)[-1] == port
     ]
     return fresh[0] if len(fresh) == 1 else None
+
+
+def _successor(state: ClusterState, edge: EdgeSpec) -> EdgeSpec | None:
+    """A checked pod that is gone (replaced by a rollout): its workload, found by the pod
+    name's generated suffixes (`frontend-6d9c5-x2` → ReplicaSet `frontend-6d9c5` →
+    Deployment `frontend`; `postgres-0` → StatefulSet `postgres`)."""
+    ns, kind, name = [*edge.source.split("/"), "", ""][:3]
+    if kind != "pod" or state.get("Pod", ns, name) is not None:
+        return None
+    parts = name.split("-")
+    for cut in (1, 2):
+        owner = "-".join(parts[:-cut])
+        for kind_name in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
+            found = state.get(kind_name, ns, owner) if owner else None
+            if isinstance(found, Workload):
+                top = state.top_owner(found) or found
+                return replace(edge, source=f"{ns}/{top.kind.lower()}/{top.name}")
+    return None
 
 
 def _classify(edge: EdgeSpec, before: EdgeReport, after: EdgeReport | None) -> Verified:

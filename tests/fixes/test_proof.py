@@ -142,3 +142,29 @@ def test_diff_cli_one_edge_and_bad_arguments(
     ]
     assert main(["diff", a]) == 2
     assert "SNAPSHOT_B" in capsys.readouterr().err
+
+
+def test_verify_follows_a_checked_pod_replaced_by_a_rollout_to_its_workload(
+    demo: ClusterState, tmp_path: Path
+) -> None:
+    pod = next(p for p in demo.pods_in("shop") if p.name.startswith("frontend-"))
+    log = Transcript(tmp_path / "s.jsonl", source="demo")
+    report = check_edge(demo, f"shop/pod/{pod.name}", "search:8080")
+    log.record_check(report)
+    log.close()
+    later = load_demo()
+    later.remove("Pod", "shop", pod.name)  # the rollout replaced it
+    (result,) = verify(read_transcript(tmp_path / "s.jsonl"), later)
+    assert result.outcome == STILL
+    assert result.detail.startswith("pod gone: judged by shop/deployment/frontend")
+
+
+@pytest.mark.parametrize("output", ["text", "markdown", "json"])
+def test_check_shows_the_fixes_in_every_output(
+    output: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--demo", "shop/deploy/cart", "redis.data:6379", "-o", output]) == 1
+    out = capsys.readouterr().out
+    suffix = {"text": "txt", "markdown": "md", "json": "json"}[output]
+    _compare(GOLDEN / f"check-cart-redis.{suffix}", out)
+    assert "kubernetes.io/metadata.name: shop" in out or "kubernetes.io/metadata.name" in out
