@@ -33,6 +33,7 @@ class Candidate:
     title: str
     tradeoff: str = ""
     redial: str = ""  # the target the source should dial instead (a DNS fix)
+    repair: bool = False  # corrects an evident slip (a typo, OR for AND): ranked first
 
 
 def workload_labels(state: ClusterState, pod: Pod) -> dict[str, str]:

@@ -48,8 +48,16 @@ def propose(state: ClusterState, report: EdgeReport, edge: EdgeSpec) -> list[Pro
             continue
         if _layer_passes(result, report, layer.id, candidate.redial):
             checked.append(Proposal(candidate, result))
-    checked.sort(key=lambda p: len(p.what_if.others_changed()))
+    checked.sort(key=_rank)
     return checked[:MAX_OPTIONS]
+
+
+def _rank(proposal: Proposal) -> tuple[int, bool, int]:
+    """Fewest edges broken first; then a repair of an evident slip (which may also open
+    edges the same slip closed); then fewest other edges changed."""
+    others = proposal.what_if.others_changed()
+    broken = sum(not o.opened for o in others)
+    return broken, not proposal.candidate.repair, len(others)
 
 
 def _candidates(state: ClusterState, edge: EdgeSpec, layer: LayerResult) -> list[Candidate]:

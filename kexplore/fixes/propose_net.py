@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from kexplore.analysis.dns import NXDOMAIN, cluster_domain, dns_services
 from kexplore.analysis.netpol.explain import verdict
+from kexplore.analysis.netpol.nearmiss import describe_near, near, nearly_selecting
 from kexplore.analysis.netpol.peers import EGRESS, INGRESS, policy_index
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.dns import dns_backends
@@ -22,6 +24,7 @@ from kexplore.fixes.candidates import (
 )
 from kexplore.fixes.edits import pointer
 from kexplore.model.pods import Pod
+from kexplore.model.policies import NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer
 from kexplore.model.services import Service, ServicePort
 
 _ENV = re.compile(r"^env (?P<var>\S+) of container (?P<container>\S+)")
@@ -53,7 +56,7 @@ def _selector_candidates(ctx: EdgeContext, svc: Service, pod: Pod) -> list[Candi
     else:
         ops = ({"op": "remove", "path": pointer("spec", "selector", key)},)
         title = f"drop {key}={want} from the selector of service {_ref(svc)} (no pod has it)"
-    out.append(Candidate([patch("Service", svc.namespace, svc.name, *ops)], title))
+    out.append(Candidate([patch("Service", svc.namespace, svc.name, *ops)], title, repair=True))
     owner = ctx.state.top_owner(pod)
     template = owner.pod_template() if owner is not None else None
     locked = (
@@ -209,6 +212,8 @@ def netpol_candidates(ctx: EdgeContext) -> list[Candidate]:
     per_side = [_side_candidates(ctx, d, *sides[d]) for d in (EGRESS, INGRESS) if d in sides]
     if not per_side or not all(per_side):
         return []
+    if len(per_side) == 1:
+        return per_side[0]
     count = max(len(c) for c in per_side)
     out = []
     for i in range(count):
@@ -218,6 +223,7 @@ def netpol_candidates(ctx: EdgeContext) -> list[Candidate]:
                 [e for p in picks for e in p.edits],
                 "; ".join(p.title for p in picks),
                 "; ".join(p.tradeoff for p in picks if p.tradeoff),
+                repair=all(p.repair for p in picks),
             )
         )
     return out
@@ -242,38 +248,76 @@ def _side_candidates(
     return out + _rule_candidates(ctx, subject, direction, rule, what, name)
 
 
-def _peer_candidates(ctx: EdgeContext, direction: str, subject: Pod, other: Pod) -> list[Candidate]:
-    """A podSelector-only peer that matches the other side's labels but, alone, means the
-    policy's own namespace: add the other namespace to the same element (AND, not OR)."""
-    out = []
+def _peers(
+    ctx: EdgeContext, direction: str, subject: Pod
+) -> Iterator[tuple[NetworkPolicy, tuple[str | int, ...], NetworkPolicyPeer]]:
+    """Every peer element of the policies isolating the subject, with its path."""
     key = "egress" if direction == EGRESS else "ingress"
     field_name = "to" if direction == EGRESS else "from"
     for policy in policy_index(ctx.state).selecting(subject, direction):
         for ri, rule in enumerate(getattr(policy.spec, key) or ()):
-            for pi, element in enumerate(
-                getattr(rule, field_name + "_" if field_name == "from" else field_name) or ()
-            ):
-                sel = element.pod_selector
-                if (
-                    sel is None
-                    or element.namespace_selector is not None
-                    or policy.namespace == other.namespace
-                    or sel.is_empty()
-                    or not sel.matches(other.labels)
-                ):
-                    continue
-                path = ("spec", key, ri, field_name, pi, "namespaceSelector")
-                value = {"matchLabels": {"kubernetes.io/metadata.name": other.namespace}}
-                op = {"op": "add", "path": pointer(*path), "value": value}
-                out.append(
-                    Candidate(
-                        [patch("NetworkPolicy", policy.namespace, policy.name, op)],
-                        f"networkpolicy {_ref(policy)} {key}[{ri}] {field_name}[{pi}]: add "
-                        f"namespace {other.namespace} to the podSelector's element (AND)",
-                        f"pods matching {sel.describe()} in namespace {policy.namespace} are "
-                        "no longer admitted by that element",
-                    )
-                )
+            elements = rule.to if isinstance(rule, NetworkPolicyEgressRule) else rule.from_
+            for pi, element in enumerate(elements or ()):
+                yield policy, ("spec", key, ri, field_name, pi), element
+
+
+def _peer_candidates(ctx: EdgeContext, direction: str, subject: Pod, other: Pod) -> list[Candidate]:
+    """A peer meant for the other side: a podSelector one typo from its labels (fix the
+    value), or a podSelector-only element that, alone, means the policy's own namespace (add
+    the other namespace to the same element: AND, not OR)."""
+    out = []
+    for policy, path, element in _peers(ctx, direction, subject):
+        sel = element.pod_selector
+        where = f"networkpolicy {_ref(policy)} {path[1]}[{path[2]}] {path[3]}[{path[4]}]"
+        diffs = near(sel, other.labels)
+        if diffs:
+            ops = [
+                op
+                for k, want, have in diffs
+                for op in replace_ops(want, have, *path, "podSelector", "matchLabels", k)
+            ]
+            title = f"{where}: fix the podSelector typo ({describe_near(diffs)})"
+            edit = patch("NetworkPolicy", policy.namespace, policy.name, *ops)
+            out.append(Candidate([edit], title, repair=True))
+        if (
+            sel is None
+            or element.namespace_selector is not None
+            or policy.namespace == other.namespace
+            or sel.is_empty()
+            or not sel.matches(other.labels)
+        ):
+            continue
+        value = {"matchLabels": {"kubernetes.io/metadata.name": other.namespace}}
+        op = {"op": "add", "path": pointer(*path, "namespaceSelector"), "value": value}
+        out.append(
+            Candidate(
+                [patch("NetworkPolicy", policy.namespace, policy.name, op)],
+                f"{where}: add namespace {other.namespace} to the podSelector's element (AND)",
+                f"pods matching {sel.describe()} in namespace {policy.namespace} are "
+                "no longer admitted by that element",
+                repair=True,
+            )
+        )
+    return out + _dangling_candidates(ctx, subject)
+
+
+def _dangling_candidates(ctx: EdgeContext, subject: Pod) -> list[Candidate]:
+    """A policy selecting no pod whose podSelector is one typo from the subject's labels: it
+    was written for it (fix its podSelector, and its rules apply)."""
+    out = []
+    for policy, _ in nearly_selecting(ctx.state, subject):
+        diffs = near(policy.spec.pod_selector, subject.labels)
+        ops = [
+            op
+            for k, want, have in diffs
+            for op in replace_ops(want, have, "spec", "podSelector", "matchLabels", k)
+        ]
+        title = (
+            f"networkpolicy {_ref(policy)} selects no pod: fix its podSelector "
+            f"({describe_near(diffs)})"
+        )
+        edit = patch("NetworkPolicy", policy.namespace, policy.name, *ops)
+        out.append(Candidate([edit], title, repair=True))
     return out
 
 

@@ -3,6 +3,7 @@ edge's layer pass and changes nothing else (the minimality property)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from builders import container, healthy_dns, pod, service, state, web_and_cart
@@ -12,7 +13,7 @@ from netpol_builders import netpol
 from kexplore.checks.ladder import check_edge
 from kexplore.checks.result import Status
 from kexplore.fixes.propose import Proposal, propose
-from kexplore.fixes.whatif import EdgeSpec, what_if
+from kexplore.fixes.whatif import EdgeSpec, canonical, what_if
 from kexplore.model.state import ClusterState
 
 DNS_ONLY = {
@@ -65,14 +66,18 @@ def cluster(*extra: Any) -> ClusterState:
     )
 
 
-def _proposals(st: ClusterState, source: str, target: str, layer: str) -> list[Proposal]:
+def _proposals(
+    st: ClusterState, source: str, target: str, layer: str, edge: EdgeSpec | None = None
+) -> list[Proposal]:
     report = check_edge(st, source, target)
     assert report.failing_layer == layer, [(r.id, r.status, r.summary) for r in report.layers]
-    return propose(st, report, EdgeSpec(source, target))
+    return propose(st, report, edge or EdgeSpec(source, target))
 
 
-def _passes(st: ClusterState, proposal: Proposal, source: str, target: str) -> None:
-    result = what_if(st, proposal.candidate.edits, EdgeSpec(source, target))
+def _passes(
+    st: ClusterState, proposal: Proposal, source: str, target: str, edge: EdgeSpec | None = None
+) -> None:
+    result = what_if(st, proposal.candidate.edits, edge or EdgeSpec(source, target))
     assert result.focus is not None and result.focus.after is not None
     # The fixtures hold no nodes: `cluster` is unknown; no layer may fail.
     assert result.focus.after.verdict is not Status.FAIL, result.effect()
@@ -208,3 +213,57 @@ def test_a_container_port_rename_is_offered_when_nothing_else_uses_the_old_name(
         "value": "web",
     }
     _passes(st, found[0], "shop/web-1", "cart:80")
+
+
+def _boutique_with(tmp_path: Path, old: str, new: str) -> ClusterState:
+    from test_apps_boutique import _policies_with
+
+    return _policies_with(tmp_path, old, new)
+
+
+def test_a_peer_selector_typo_is_fixed_in_place_not_with_a_new_rule(tmp_path: Path) -> None:
+    """Online Boutique's policy for cartservice admits app=frontnd: the fix is the value."""
+    cart_rule = (
+        "      app: cartservice\n  policyTypes:\n  - Ingress\n  - Egress\n  ingress:\n"
+        "  - from:\n    - podSelector:\n        matchLabels:\n          app: frontend\n"
+    )
+    st = _boutique_with(tmp_path, cart_rule, cart_rule.replace("frontend", "frontnd"))
+    edge = canonical(st, EdgeSpec("default/deploy/frontend", "cartservice:7070"))
+    found = _proposals(st, edge.source, edge.target, "networkpolicy", edge)
+    assert _ops(found[0]) == [
+        {
+            "op": "test",
+            "path": "/spec/ingress/0/from/0/podSelector/matchLabels/app",
+            "value": "frontnd",
+        },
+        {
+            "op": "replace",
+            "path": "/spec/ingress/0/from/0/podSelector/matchLabels/app",
+            "value": "frontend",
+        },
+    ]
+    _passes(st, found[0], edge.source, edge.target, edge)
+
+
+def test_a_dangling_policy_gets_its_pod_selector_fixed(tmp_path: Path) -> None:
+    subject = "  podSelector:\n    matchLabels:\n      app: cartservice\n"
+    st = _boutique_with(tmp_path, subject, subject.replace("cartservice", "cartservic"))
+    edge = canonical(st, EdgeSpec("default/deploy/frontend", "cartservice:7070"))
+    found = _proposals(st, edge.source, edge.target, "networkpolicy", edge)
+    assert found[0].candidate.title.startswith("networkpolicy default/cartservice selects no pod")
+    assert _ops(found[0])[-1] == {
+        "op": "replace",
+        "path": "/spec/podSelector/matchLabels/app",
+        "value": "cartservice",
+    }
+    # The typo closed every edge to cartservice (and its own egress): the repair reopens
+    # them, and the effect names each one; it is ranked first all the same.
+    result = found[0].what_if
+    assert result.focus is not None and result.focus.after is not None
+    assert result.focus.after.verdict is not Status.FAIL
+    opened = {(o.edge.source, o.edge.target) for o in result.others_changed() if o.opened}
+    assert opened == {
+        ("default/deploy/checkoutservice", "cartservice:7070"),
+        ("default/deploy/cartservice", "redis-cart:6379"),
+    }
+    assert "also opens: 2 edge(s)" in result.effect()
