@@ -519,7 +519,11 @@ def _live_tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse and dispatch; errors propagate as KexploreError."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and (args.command != "diff" or any(e.startswith("-") for e in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:  # `diff A --live SOURCE TARGET`: positionals after the flag
+        args.edge = [*args.edge, *extra]
     if args.command == "check":
         return run_check(args)
     if args.command == "transcript":

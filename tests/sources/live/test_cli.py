@@ -57,3 +57,31 @@ def test_snapshot_into_a_non_empty_folder_is_refused_before_any_request(
     assert code == 2 and "is not empty" in err
     assert seen == []  # refused before discovery or any list
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_diff_of_a_snapshot_against_the_live_cluster_names_what_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    cluster = FakeCluster()
+    cluster.add(
+        o.namespace("shop"),
+        o.pod("shop", "web", {"app": "web"}, ip="10.0.0.11"),
+        o.pod("shop", "cart", {"app": "cart"}, ip="10.0.0.12"),
+        o.service("shop", "cart", {"app": "cart"}),
+    )
+    with FakeApiServer(cluster) as api:
+        kubeconfig = str(api.write_kubeconfig(tmp_path / "kc"))
+        assert main(["snapshot", str(tmp_path / "before"), "--kubeconfig", kubeconfig]) == 0
+        cluster.add(o.network_policy("shop", "deny-cart", {"app": "cart"}))
+        args = ["diff", str(tmp_path / "before"), "--live", "shop/web", "cart:80"]
+        code = main([*args, "--kubeconfig", kubeconfig, "-o", "json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    out = json.loads(captured.out[captured.out.index("{") :])
+    assert {"object": "networkpolicy shop/deny-cart", "how": "added", "fields": []} in out[
+        "objects"
+    ]
+    (edge,) = out["edges"]
+    assert (edge["source"], edge["target"]) == ("shop/web", "cart:80")
