@@ -13,6 +13,9 @@ from builders import (
     service,
     state,
 )
+from mesh_builders import peer_auth
+from mesh_builders import pod as mesh_pod
+from mesh_builders import service as mesh_service
 
 from kexplore.checks.ladder import check_edge
 from kexplore.checks.result import EdgeReport, LayerResult, Status
@@ -171,3 +174,16 @@ def test_a_terminating_backend_without_endpoints_is_named_by_pods() -> None:
     found = report(*clients(), gone, svc, scheduled)
     assert "terminating" in layer(found, "pods").summary
     assert layer(found, "service").explained_by == "pods"
+
+
+def test_mesh_one_client_pod_without_a_sidecar_fails_naming_it() -> None:
+    meshed = [
+        mesh_pod("shop", "web-1", WEB, sidecar=True, ip="10.0.0.2"),
+        mesh_pod("shop", "web-canary", CANARY, sidecar=False, ip="10.0.0.9"),
+        mesh_pod("shop", "cart-1", {"app": "cart"}, sidecar=True, ip="10.0.0.3"),
+        mesh_service("shop", "cart", {"app": "cart"}),
+        mesh_service("shop", "web", {"tier": "web"}),
+        peer_auth("shop", "strict", "STRICT"),
+    ]
+    found = layer(check_edge(state(*healthy_dns(), *meshed), "shop/svc/web", "cart:80"), "mesh")
+    assert found.status is Status.FAIL and "shop/web-canary" in found.summary

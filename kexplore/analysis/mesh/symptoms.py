@@ -87,7 +87,11 @@ def _meshed_server(
     mode = server.mode or PERMISSIVE
     if mode == STRICT and sends == DISABLE:
         if client.plane.mode == NONE:
-            title = f"STRICT mTLS on {where} rejects plaintext from a client without a sidecar"
+            who = client.plane.pod
+            title = (  # each client pod is judged: name the one without a sidecar (a canary)
+                f"STRICT mTLS on {where} rejects plaintext from a client without a sidecar "
+                f"(pod {who.namespace}/{who.name})"
+            )
             hint = (
                 "give the client a sidecar (enable injection for it, then restart it) or add a "
                 "PERMISSIVE PeerAuthentication for the server's workload"
