@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, Static, Tabs
 
 from kexplore.checks.result import Status
@@ -24,9 +25,9 @@ from kexplore.transcript import Transcript
 from kexplore.ui.building import GraphBuilder
 from kexplore.ui.checking import EdgeChecks
 from kexplore.ui.commands import Commands
-from kexplore.ui.drill.pane import DrillPane
+from kexplore.ui.drill.pane import DRILL_KEYS, DrillPane, LogView
 from kexplore.ui.explorer import Explorer
-from kexplore.ui.fixing import Fixing
+from kexplore.ui.fixing import BANNER, Fixing
 from kexplore.ui.graph.view import GraphView, Item
 from kexplore.ui.header import header, triage
 from kexplore.ui.keybar import KeyBar
@@ -44,10 +45,12 @@ from kexplore.ui.messages import (
 )
 from kexplore.ui.navigation import Scenes
 from kexplore.ui.navigator import Navigator
-from kexplore.ui.probing import ProberFactory, Probing
+from kexplore.ui.probing import ProberFactory, Probing, YesNoScreen
 from kexplore.ui.session_log import SessionLog
 from kexplore.ui.style import plain, status_style
 
+PANES = ("nav", "graph", "ladder", "drill")
+TAB_KEYS = Binding.Group("tabs", compact=True)
 SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
 
 
@@ -58,29 +61,31 @@ class KexploreApp(App[None]):
     TITLE = "kexplore"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("colon", "command_line", "command", key_display=":"),
-        Binding("question_mark", "help", "help", key_display="?"),
-        Binding("slash", "filter", "filter", show=False),
-        Binding("plus,equals_sign", "radius(1)", "radius+", key_display="+"),
-        Binding("minus", "radius(-1)", "radius-", key_display="-"),
-        Binding("left_square_bracket", "failing(-1)", "prev fail", key_display="["),
         Binding("right_square_bracket", "failing(1)", "next fail", key_display="]"),
-        Binding("exclamation_mark", "edges", "edges, failing first", key_display="!"),
-        Binding("escape", "back", "back", key_display="esc"),
-        Binding("s", "mark_source", "source", show=False),
-        Binding("t", "mark_target", "target", show=False),
-        Binding("y", "copy", "copy kubectl"),
-        Binding("o", "overview", "overview", show=False),
-        Binding("r", "recheck", "re-check", show=False),
-        Binding("p", "probe", "probe edge"),
+        Binding("exclamation_mark", "edges", "edges", key_display="!"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("slash", "filter", "filter", key_display="/"),
+        Binding("colon", "command_line", "command", key_display=":"),
+        *(Binding(key, f"tab('{tab}')", tab, group=TAB_KEYS) for tab, key in DRILL_KEYS.items()),
+        Binding("z", "zoom", "zoom"),
+        Binding("y", "copy", "copy"),
+        Binding("p", "probe", "probe"),
         Binding("f", "fix", "fix"),
         Binding("w", "what_if", "what-if", show=False),
+        Binding("escape", "back", "back", key_display="esc"),
+        Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
+        Binding("left_square_bracket", "failing(-1)", "prev fail", key_display="[", show=False),
+        Binding("plus,equals_sign", "radius(1)", "radius+", key_display="+", show=False),
+        Binding("minus", "radius(-1)", "radius-", key_display="-", show=False),
+        Binding("s", "mark_source", "source", show=False),
+        Binding("t", "mark_target", "target", show=False),
+        Binding("o", "overview", "overview", show=False),
+        Binding("r", "recheck", "re-check", show=False),
         Binding("1", "focus_pane('nav')", "navigator", show=False),
         Binding("2", "focus_pane('graph')", "graph", show=False),
         Binding("3", "focus_pane('ladder')", "ladder", show=False),
         Binding("4", "focus_pane('drill')", "drill-down", show=False),
-        Binding("z", "zoom", "zoom pane", show=False),
-        Binding("q", "quit", "quit"),
     ]
 
     def __init__(
@@ -205,9 +210,11 @@ class KexploreApp(App[None]):
         top = self.query_one("#top", Static)
         styles = {status: status_style(top.app, status) for status in Status}
         tally = triage(self.ex.tally(), *self.checks.progress(), styles)
-        where = [meta.source or "data", meta.context, meta.time]
+        source = meta.source or "data"
+        banner = BANNER if source.startswith(BANNER) else ""  # a what-if is never left out
+        where = [source.removeprefix(BANNER).removeprefix(" · ") or "data", meta.context, meta.time]
         width = top.size.width - 2 if top.size.width else self.size.width - 2
-        line = header(tally, where, fresh, self.marked_source, width)
+        line = header(tally, where, fresh, self.marked_source, width, banner)
         top.update(line, layout=False)  # one line, fixed height
 
     # -- navigation ---------------------------------------------------------------------
@@ -236,7 +243,10 @@ class KexploreApp(App[None]):
             self.commands.submitted(event)
 
     async def action_back(self) -> None:
+        """esc: clear a filter or resource list, close an input, else go back a view."""
         focused = self.focused
+        if self.pane_of(focused) == "nav" and self.query_one(Navigator).clear():
+            return
         if isinstance(focused, Input):
             focused.value = ""
             if focused.id != "log-search":
@@ -255,27 +265,56 @@ class KexploreApp(App[None]):
         self.scenes.change_radius(delta)
 
     def action_focus_pane(self, pane: str) -> None:
+        """1-4: focus a pane. Below 100 columns the panes take turns: the navigator in place
+        of the graph, the drill-down in place of the ladder, whichever is focused."""
+        self.screen.set_class(pane == "nav", "-show-nav")
+        self.screen.set_class(pane == "drill", "-show-drill")
         widget = {"nav": "#nav-list", "graph": "#graph", "ladder": "#ladder-rows"}.get(pane)
-        if widget is None:
-            self.drill.query_one(Tabs).focus()
-        else:
-            self.query_one(widget).focus()
+        target = self.drill.query_one(Tabs) if widget is None else self.query_one(widget)
+        self.call_after_refresh(target.focus)
+
+    def pane_of(self, widget: Widget | None) -> str | None:
+        """Which pane (`nav`, `graph`, `ladder`, `drill`) a widget is in."""
+        for pane in PANES:
+            box = self.query_one(f"#{pane}")
+            if widget is not None and (widget is box or box in widget.ancestors):
+                return pane
+        return None
 
     def action_zoom(self) -> None:
-        """Maximize the focused pane (or restore it)."""
+        """`z`: maximize the focused pane, whichever it is (or restore it)."""
         if self.screen.maximized is not None:
             self.screen.minimize()
             return
-        for pane in ("#nav", "#graph", "#ladder", "#drill"):
-            widget = self.query_one(pane)
-            if self.focused is not None and (
-                self.focused is widget or widget in self.focused.ancestors
-            ):
-                self.screen.maximize(widget, container=False)
-                return
+        pane = self.pane_of(self.focused)
+        if pane is not None:
+            self.screen.maximize(self.query_one(f"#{pane}"), container=False)
 
     def action_filter(self) -> None:
-        self.query_one(Navigator).action_filter()
+        """`/` filters the list in focus: the drill-down's logs, else the navigator."""
+        if self.pane_of(self.focused) == "drill" and self.drill.active_tab == "logs":
+            self.drill.query_one(LogView).action_search()
+            return
+        self.action_focus_pane("nav")
+        self.call_after_refresh(self.query_one(Navigator).action_filter)
+
+    def action_tab(self, tab: str) -> None:
+        """d m l e b c v: a drill-down tab (brought forward when the layout hid it)."""
+        self.drill.open(tab)
+        if not self.drill.region.width:
+            self.action_focus_pane("drill")
+
+    async def action_quit(self) -> None:
+        """q, ctrl+c: quit; while probes run in the cluster, only after a yes."""
+        if not self.probing.running():
+            self.exit()
+            return
+        question = YesNoScreen(
+            "Probes are running in the cluster",
+            [Text("Quitting stops waiting for them; their pods may still finish the commands.")],
+            "quit now? y / n",
+        )
+        self.push_screen(question, lambda yes: self.exit() if yes else None)
 
     # -- selection → drill-down and checks ----------------------------------------------
     def on_graph_view_node_selected(self, message: GraphView.NodeSelected) -> None:
@@ -315,11 +354,15 @@ class KexploreApp(App[None]):
     def on_navigator_picked(self, message: Navigator.Picked) -> None:
         self.go(message.node)
         if not message.node.startswith("Namespace:"):
-            self.graph_view.focus()
+            self.action_focus_pane("graph")
 
     def on_ladder_pane_layer_chosen(self, message: LadderPane.LayerChosen) -> None:
         if self.ladder.report is not None:
             self.drill.show_layer(self.ex, self.ladder.report, message.result)
+
+    def on_ladder_pane_opened(self, _: LadderPane.Opened) -> None:
+        self.drill.open("evidence")
+        self.action_focus_pane("drill")
 
     def on_layer_done(self, message: LayerDone) -> None:
         self.checks.layer_done(message)

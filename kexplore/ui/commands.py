@@ -17,6 +17,7 @@ from kexplore.render.sanitize import safe
 from kexplore.render.transcript_out import session_html, session_markdown
 from kexplore.transcript import read_transcript
 from kexplore.ui.matrix import ConnectivityScreen
+from kexplore.ui.navigator import Navigator
 from kexplore.ui.screens import ContextScreen, EdgesScreen, HelpScreen
 
 if TYPE_CHECKING:
@@ -31,6 +32,23 @@ KIND_WORDS = {
     "netpol": ("NetworkPolicy",),
     "obj": (),
 }
+# k9s's resource words: `:svc` alone lists services in the navigator.
+LISTS = {
+    "pods": ("Pod",),
+    "pod": ("Pod",),
+    "po": ("Pod",),
+    "svc": ("Service",),
+    "services": ("Service",),
+    "deploy": ("Deployment",),
+    "deployments": ("Deployment",),
+    "sts": ("StatefulSet",),
+    "ds": ("DaemonSet",),
+    "ns": ("Namespace",),
+    "namespaces": ("Namespace",),
+    "netpol": ("NetworkPolicy",),
+    "networkpolicies": ("NetworkPolicy",),
+}
+PANE_NAMES = {"nav": "navigator", "graph": "graph", "ladder": "ladder", "drill": "drill-down"}
 CLIPBOARD_TOOLS = (["wl-copy"], ["xclip", "-selection", "clipboard"], ["pbcopy"])
 
 
@@ -90,7 +108,7 @@ class Commands:
     def submitted(self, event: Input.Submitted) -> None:
         """The command line was submitted."""
         event.input.display = False
-        self.app.graph_view.focus()
+        self.app.action_focus_pane("graph")
         self.execute(event.value)
 
     def namespace(self, name: str) -> None:
@@ -117,6 +135,8 @@ class Commands:
         self.app.transcript.record("command", text=text)
         if verb in ("ns", "namespace") and len(args) == 1:
             self.namespace(args[0])
+        elif verb in LISTS and not args:
+            self.resource_list(verb)
         elif verb in KIND_WORDS and len(args) == 1:
             self.goto_object(args[0], KIND_WORDS[verb])
         elif verb == "check" and len(args) == 2:
@@ -137,10 +157,16 @@ class Commands:
                 simple[verb]()
             else:
                 self.app.notify(
-                    f"unknown command {text!r}: try :ns NAME, :pod NAME, :check SOURCE TARGET, "
-                    ":matrix [NS...], :edges, :export [PATH], :ctx",
+                    f"unknown command {text!r}: try :pods :svc :deploy :ns :netpol, :ns NAME, "
+                    ":pod NAME, :check SOURCE TARGET, :matrix [NS...], :edges, :export, :ctx",
                     severity="error",
                 )
+
+    def resource_list(self, word: str) -> None:
+        """`:pods`, `:svc`, `:ns`…: that kind's list in the navigator (esc: back to all)."""
+        kinds = LISTS[word]
+        self.app.query_one(Navigator).show_kinds(kinds, f"1 :{word}  (esc: all objects)")
+        self.app.action_focus_pane("nav")
 
     def goto_object(self, name: str, kinds: tuple[str, ...]) -> None:
         """Focus the graph on an object by name (a pod's workload when the pod is folded in)."""
@@ -158,8 +184,10 @@ class Commands:
         self.app.go(found)
 
     def copy(self) -> None:
-        """`y`: the kubectl command for the drill-down tab shown; a clipboard tool or OSC 52."""
-        command = self.app.drill.command()
+        """`y`: on the ladder, its layer's first command; else the kubectl command for the
+        drill-down tab shown. Through a clipboard tool, or OSC 52."""
+        command = self.ladder_command() if self.app.pane_of(self.app.focused) == "ladder" else ""
+        command = command or self.app.drill.command()
         if not command:
             edge = self.app.graph_view.selected_edge()
             texts = self.app.ex.edge_texts(edge.ident) if edge else None
@@ -179,6 +207,15 @@ class Commands:
         self.app.transcript.record("copy", command=command)
         self.app.notify(f"copied: {command}")
 
+    def ladder_command(self) -> str:
+        """The first command of the highlighted layer, else of the failing layer."""
+        ladder = self.app.ladder
+        layer = ladder.selected_layer()
+        if (layer is None or not layer.commands) and ladder.report is not None:
+            failing = ladder.report.failing_layer
+            layer = next((r for r in ladder.report.layers if r.id == failing), None)
+        return layer.commands[0] if layer is not None and layer.commands else ""
+
     def export(self, target: str = "") -> None:
         """Write the session transcript as Markdown and HTML beside it (or at PATH)."""
         session = read_transcript(self.app.transcript.path)
@@ -194,14 +231,18 @@ class Commands:
         self.app.notify(f"exported {md} and {html}")
 
     def help(self) -> None:
-        focused = self.app.focused
-        bindings: list[tuple[str, str]] = []
-        node: Any = focused
-        while node is not None and node is not self.app:
-            bindings += [(b.key_display or b.key, b.description) for b in _bindings(node)]
-            node = node.parent
-        bindings += [(b.key_display or b.key, b.description) for b in _bindings(self.app)]
-        self.app.push_screen(HelpScreen(type(focused).__name__ if focused else "app", bindings))
+        """`?`: the keys of the focused pane, then the app's, titled by the pane."""
+        app = self.app
+        rows: list[tuple[str, str]] = []
+        node: Any = app.focused
+        while node is not None:
+            for b in _bindings(node):
+                for key in b.key.split(","):
+                    display = b.key_display or app.get_key_display(b.with_key(key.strip()))
+                    rows.append((display, b.description))
+            node = node.parent if node is not app else None
+        pane = PANE_NAMES.get(app.pane_of(app.focused) or "", "everywhere")
+        app.push_screen(HelpScreen(pane, rows))
 
     def matrix(self, *namespaces: str) -> None:
         """`:matrix [NS...]`: the NetworkPolicy connectivity of the namespaces named, else of

@@ -44,10 +44,14 @@ def fit(parts: list[tuple[int, Text]], width: int) -> Text:
     return Text("  ").join(t for _, t in kept)
 
 
-def header(tally: Text, where: list[str], fresh: str, marked: str | None, width: int) -> Text:
-    """The whole line: `kexplore`, the tally, the freshness, the marked source, then the
-    source, context and time (these go first when the line is too long)."""
+def header(
+    tally: Text, where: list[str], fresh: str, marked: str | None, width: int, banner: str = ""
+) -> Text:
+    """The whole line: `kexplore`, a banner (what-if), the tally, the freshness, the marked
+    source, then the source, context and time (these go first when the line is too long)."""
     parts: list[tuple[int, Text]] = [(9, Text("kexplore", "bold"))]
+    if banner:
+        parts.append((10, Text(banner, "bold reverse")))
     if tally:
         parts.append((8, tally))
     if fresh:

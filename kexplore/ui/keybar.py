@@ -38,10 +38,20 @@ class KeyBar(Widget):
         """The focused view changed: show its keys (one per action, as the Footer does)."""
         seen: set[str] = set()
         keys: list[tuple[str, str]] = []
+        groups: dict[str, int] = {}  # a group's keys share one entry: `dmlebcv drill tabs`
         for _, binding, enabled, _tooltip in screen.active_bindings.values():
-            if binding.show and enabled and binding.action not in seen:
-                seen.add(binding.action)
-                keys.append((self.app.get_key_display(binding), binding.description))
+            if not (binding.show and enabled) or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = self.app.get_key_display(binding)
+            group = binding.group.description if binding.group else ""
+            if group in groups:
+                at = groups[group]
+                keys[at] = (keys[at][0] + key, group)
+                continue
+            if group:
+                groups[group] = len(keys)
+            keys.append((key, group or binding.description))
         keys.append(("^p", "palette"))
         if keys != self.keys:
             self.keys = keys

@@ -31,11 +31,16 @@ def disagreement_result(item: Disagreement) -> LayerResult:
 class LadderPane(Vertical):
     """Header (edge and verdict) above the layer rows; highlighting a row shows its evidence."""
 
+    ALLOW_MAXIMIZE = True  # z
+
     @dataclass
     class LayerChosen(Message):
         """A layer row was highlighted."""
 
         result: LayerResult
+
+    class Opened(Message):
+        """Enter on a layer row: read its evidence."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -55,7 +60,7 @@ class LadderPane(Vertical):
         """A check began: every layer pending."""
         self.results, self.layer_ids, self.report = {}, list(layer_ids), None
         title_box = self.query_one("#ladder-title", Static)
-        title_box.update(title + Text("  checking…", "italic"), layout=False)  # height 1
+        title_box.update(title + Text("  checking…", "italic"))  # wraps: never cut
         self._fill()
 
     def layer_done(self, result: LayerResult) -> None:
@@ -74,7 +79,7 @@ class LadderPane(Vertical):
         verdict.stylize(status_style(self.app, report.verdict))
         if report.failing_layer:
             verdict.append(f" at {report.failing_layer}", status_style(self.app, Status.FAIL))
-        self.query_one("#ladder-title", Static).update(title + verdict, layout=False)
+        self.query_one("#ladder-title", Static).update(title + verdict)
         self._fill()
         first = next((i for i, r in enumerate(report.layers) if r.id == report.failing_layer), 0)
         if self.rows.option_count:
@@ -83,7 +88,7 @@ class LadderPane(Vertical):
     def message(self, title: Text, text: str) -> None:
         """No ladder to show (a non-checkable edge, an error): one line instead."""
         self.results, self.layer_ids, self.report = {}, [], None
-        self.query_one("#ladder-title", Static).update(title, layout=False)
+        self.query_one("#ladder-title", Static).update(title)
         self.rows.set_options([Option(plain(text))])
 
     def _fill(self) -> None:
@@ -102,7 +107,7 @@ class LadderPane(Vertical):
         if result is None:
             state = "… running" if layer_id == running else "· pending"
             return Text(f"{state[0]} {layer_id:<14}{state[2:]}", style="dim", no_wrap=True)
-        row = Text(f"{GLYPH[result.status]} {layer_id:<14}{result.status!s:<8} ")
+        row = Text(f"{GLYPH[result.status]} {layer_id:<14}")  # the glyph says the status
         row.stylize(status_style(self.app, result.status), 0, len(row))
         summary = result.summary
         if result.explained_by:
@@ -128,6 +133,11 @@ class LadderPane(Vertical):
         result = self.results.get(option_id)
         if result is not None:
             self.post_message(self.LayerChosen(result))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id in self.results:
+            self.post_message(self.Opened())
 
     def selected_layer(self) -> LayerResult | None:
         index = self.rows.highlighted

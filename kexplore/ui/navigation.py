@@ -60,6 +60,8 @@ class Scenes:
         view.verdicts = app.ex.verdicts()
         view.failing_layers = app.ex.failing_layers()
         view.show(scene, selected)
+        # A focus scene's graph is as tall as its drawing, so the ladder below gets the rest.
+        view.styles.max_height = None if focus is None else view.virtual_size.height + 2
         where = "overview" if focus is None else f"{focus}  radius {app.radius}"
         view.border_title = f"2 graph: {safe(where)}"
         app.checks.sweep_scene(scene)

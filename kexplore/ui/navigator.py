@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from kexplore.graph import SHORT_KIND
+from kexplore.graph import SHORT_KIND, node_id, units
 from kexplore.model.state import ClusterState
 from kexplore.ui.style import plain
 
@@ -78,10 +78,21 @@ class Listing:
     by_ns: dict[str, list[Row]]
     namespace_labels: dict[str, dict[str, str]]
     unreadable: dict[str, str] = field(default_factory=dict)  # namespace -> why
+    pods: list[Row] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)  # pod node → its workload's node
+
+
+def pod_rows(state: ClusterState) -> list[Row]:
+    """Every pod by namespace and name."""
+    rows = [
+        make_row(node_id("Pod", p.namespace, p.name), "Pod", p.namespace, p.name, p.labels)
+        for p in state.pods
+    ]
+    return sorted(rows, key=lambda r: (r[2], r[3]))
 
 
 def prepare_listing(state: ClusterState, view: nx.MultiDiGraph) -> Listing:
-    """Every object's row under its namespace, by kind and name."""
+    """Every object's row under its namespace, by kind and name; the pods for `:pods`."""
     by_ns: dict[str, list[Row]] = defaultdict(list)
     for row in rows_of(state, view):
         by_ns[row[2]].append(row)
@@ -91,6 +102,8 @@ def prepare_listing(state: ClusterState, view: nx.MultiDiGraph) -> Listing:
         {ns: sorted(rows, key=lambda r: (r[1], r[3])) for ns, rows in by_ns.items()},
         {ns: state.namespace_labels(ns) for ns in names},
         unreadable,
+        pod_rows(state),
+        units(state),
     )
 
 
@@ -135,14 +148,17 @@ def options_for(
     return options
 
 
-def _option(row: Row) -> Option:
-    prompt = Text(f"  {_short(row[1]):<7}", "dim") + plain(row[3])
+def _option(row: Row, qualified: bool = False) -> Option:
+    name = f"{row[2]}/{row[3]}" if qualified and row[1] != "Namespace" else row[3]
+    prompt = Text(f"  {_short(row[1]):<7}", "dim") + plain(name)
     prompt.no_wrap, prompt.overflow = True, "ellipsis"
     return Option(prompt, id=row[0])
 
 
 class Navigator(Vertical):
     """Namespaces with their objects; enter focuses the graph on the chosen one."""
+
+    ALLOW_MAXIMIZE = True  # z
 
     BINDINGS = [Binding("slash", "filter", "filter")]
 
@@ -164,7 +180,10 @@ class Navigator(Vertical):
         self.by_ns: dict[str, list[Row]] = {}
         self.namespace_labels: dict[str, dict[str, str]] = {}
         self.unreadable: dict[str, str] = {}
+        self.pods: list[Row] = []
+        self.units: dict[str, str] = {}
         self.expanded: set[str] = set()
+        self.kinds: tuple[str, ...] | None = None  # a resource list (`:svc`): these kinds only
         self.sync_rows = SYNC_ROWS
         self.generation = 0  # of the newest filter asked for
         self.filtering = False  # a worker is computing the newest filter's rows
@@ -181,6 +200,7 @@ class Navigator(Vertical):
         """Fill from prepared rows; namespaces start expanded when the whole list is short."""
         self.by_ns, self.namespace_labels = listing.by_ns, listing.namespace_labels
         self.unreadable = listing.unreadable
+        self.pods, self.units = listing.pods, listing.units
         total = sum(len(rows) for rows in self.by_ns.values())
         self.expanded = set(self.namespace_labels) if total <= EXPAND_ALL else set()
         self.refilter()
@@ -191,6 +211,9 @@ class Navigator(Vertical):
         self.generation += 1
         self.filtering = False
         query = self.query_one("#nav-filter", Input).value
+        if self.kinds is not None:
+            self._show(self.resources(row_matches(query)), keep)
+            return
         self._show(
             options_for(self.by_ns, self.namespace_labels, self.expanded, query, self.unreadable),
             keep,
@@ -202,12 +225,47 @@ class Navigator(Vertical):
             index = next((i for i, o in enumerate(options) if o.id == keep), None)
             self.listing.highlighted = index
 
+    def resources(self, test: Callable[[Row], bool]) -> list[Option]:
+        """The resource list (`:svc`, `:pods`, `:ns`): `ns/name` rows of those kinds."""
+        if self.kinds == ("Namespace",):
+            rows = [
+                make_row(f"Namespace:{ns}", "Namespace", ns, ns, labels)
+                for ns, labels in sorted(self.namespace_labels.items())
+            ]
+        elif self.kinds == ("Pod",):
+            rows = self.pods
+        else:
+            kinds = self.kinds or ()
+            rows = [r for ns in sorted(self.by_ns) for r in self.by_ns[ns] if r[1] in kinds]
+        options = [_option(r, qualified=True) for r in rows if test(r)][:MAX_ROWS]
+        return options or [Option(Text("nothing matches", "dim"), disabled=True)]
+
+    def show_kinds(self, kinds: tuple[str, ...] | None, title: str) -> None:
+        """`:pods`, `:svc`, …: list only those kinds (None: back to namespaces and objects)."""
+        self.kinds = kinds
+        self.border_title = title
+        self.refilter()
+
+    def clear(self) -> bool:
+        """esc: drop the filter, then the resource list; False when there was neither."""
+        box = self.query_one("#nav-filter", Input)
+        if box.value:
+            box.value = ""
+        elif self.kinds is not None:
+            self.show_kinds(None, "1 objects")
+        else:
+            return False
+        box.display = False
+        self.refilter()
+        self.listing.focus()
+        return True
+
     def on_input_changed(self, event: Input.Changed) -> None:
         """Typing in the filter: a big listing is filtered in a worker (the box answers
         each key at once). One worker at a time: keys typed while it runs are filtered
         together when it ends, and only the newest query's rows are shown."""
         event.stop()
-        if sum(len(rows) for rows in self.by_ns.values()) <= self.sync_rows:
+        if self.kinds is not None or sum(len(r) for r in self.by_ns.values()) <= self.sync_rows:
             self.refilter()
             return
         self.generation += 1
@@ -243,11 +301,12 @@ class Navigator(Vertical):
         node = event.option.id
         if not node:
             return
-        if node.startswith("Namespace:") and not self.query_one("#nav-filter", Input).value:
+        filtered = self.kinds is not None or self.query_one("#nav-filter", Input).value
+        if node.startswith("Namespace:") and not filtered:
             ns = node.split(":", 1)[1]
             self.expanded ^= {ns}
             self.refilter(keep=node)
-        self.post_message(self.Picked(node))
+        self.post_message(self.Picked(self.units.get(node, node)))
 
     def action_filter(self) -> None:
         box = self.query_one("#nav-filter", Input)

@@ -147,6 +147,10 @@ class Probing:
         app.ladder.start(plain(f"{source} → {target} (probing)", "bold"), ladder_ids())
         app.checks.run(key, source, target, adhoc=False, prober=self.prober)
 
+    def running(self) -> bool:
+        """Is a probe ladder running in the cluster now?"""
+        return any(w.group == "probe" and w.is_running for w in self.app.workers)
+
     def result(self, result: ProbeResult) -> None:
         """ProbeSettings.on_result: called in the probe worker's thread as each probe ends."""
         self.app.post_message(ProbeDone(result))

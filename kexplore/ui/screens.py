@@ -16,11 +16,16 @@ from kexplore.checks.result import EdgeReport, Status
 from kexplore.render.style import GLYPH
 from kexplore.ui.style import plain, status_style
 
-HELP_TEXT = """\
-The graph shows the focused object's neighbourhood (or all namespaces): sources on the
-left, services in the middle, backends on the right. Selecting an edge checks it; the ladder
-shows each layer (✓ pass  ! warn  ✗ fail  ? unknown  – skipped) and the drill-down pane
-the evidence. 1-4 focus navigator / graph / ladder / drill-down. ctrl+p lists every action."""
+HELP_TEXT = (
+    "The header counts failing edges: ] jumps to the next, ! lists every edge failing first. "
+    "The graph shows the focused object's neighbourhood (or all namespaces); selecting an "
+    "edge checks it, the ladder shows each layer (✓ pass  ! warn  ✗ fail  ? unknown  "
+    "– skipped) and the drill-down its evidence. 1-4 focus navigator / graph / ladder / "
+    "drill-down (below 100 columns they take turns), z maximizes the focused pane, ctrl+p "
+    "lists every action.\n"
+    "From k9s: :pods :svc :deploy :ns :netpol list them in the navigator, / filters the list "
+    "in focus and esc clears it, d describe  m yaml  l logs  e events, ctrl+c quits."
+)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -41,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_columns("key", "does")
             seen = set()
             for key, description in self.bindings:
-                if key not in seen:
+                if key not in seen and description:
                     seen.add(key)
                     table.add_row(key, description)
             yield table

@@ -269,17 +269,6 @@ def test_matrix_shows_the_networkpolicy_grid_of_the_namespace_in_view(
     assert sum(isinstance(m, GridReady) for m in posted) == 3
 
 
-def test_small_terminal_still_shows_graph_ladder_and_drill(demo_app: KexploreApp) -> None:
-    async def scenario(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        for selector in ("#graph", "#ladder", "#drill"):
-            region = app.query_one(selector).region
-            assert region.width >= 20 and region.height >= 5, selector
-        assert not app.query_one("#nav").display or app.query_one("#nav").region.width == 0
-
-    run(demo_app, scenario, size=(80, 24))
-
-
 def test_mouse_click_selects_a_node_and_double_click_follows(demo_app: KexploreApp) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         app = pilot.app

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import shlex
+from collections.abc import Callable
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Input, Log, Static, TabbedContent, TabPane
 
 from kexplore.checks.result import EdgeReport, LayerResult, Status
+from kexplore.model.pods import Pod
 from kexplore.model.policies import NetworkPolicy
 from kexplore.model.recorded import RecordedLog, RecordedProbe
+from kexplore.model.services import Service
 from kexplore.probes.base import ProbeResult
 from kexplore.probes.commands import kubectl_exec
 from kexplore.render.sanitize import strip_controls
@@ -30,7 +35,31 @@ from kexplore.ui.style import badge, plain
 
 TABS = ("describe", "yaml", "logs", "events", "probes", "policy", "evidence")
 TAB_LABELS = {"describe": "desc"}
+# One key per tab, a letter of its label (underlined there); none clashes with the app's.
+DRILL_KEYS = {
+    "describe": "d",
+    "yaml": "m",
+    "logs": "l",
+    "events": "e",
+    "probes": "b",
+    "policy": "c",
+    "evidence": "v",
+}
+
+
+def tab_label(tab: str) -> Content:
+    """The tab's label with its key underlined (`l` in logs)."""
+    label = TAB_LABELS.get(tab, tab)
+    at = label.index(DRILL_KEYS[tab])
+    return Content(label).stylize("underline", at, at + 1)
+
+
 LOG_LINES = 5000
+MARK = "▶ "  # a log line that concerns the edge shown
+TROUBLE = re.compile(
+    r"(?i)\b(error|refused|denied|forbidden|timeout|timed out|reset|unreachable|"
+    r"no route|40[13]|50[234])\b"
+)
 
 
 class LogView(Vertical):
@@ -41,21 +70,30 @@ class LogView(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lines: list[str] = []
+        self.empty = "<no log lines>"
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="search logs", id="log-search")
         yield Log(max_lines=LOG_LINES, auto_scroll=False, id="log-lines")
 
-    def set_lines(self, lines: list[str]) -> None:
+    def set_lines(self, lines: list[str], empty: str = "<no log lines>") -> None:
         self.lines = [strip_controls(line) for line in lines[-LOG_LINES:]]
+        self.empty = empty
         self._show()
+
+    def mark(self, concerns: Callable[[str], bool]) -> int:
+        """Prefix `▶ ` to the lines that concern the edge; how many were marked."""
+        marked = [MARK + line if concerns(line) else "  " + line for line in self.lines]
+        self.lines = marked
+        self._show()
+        return sum(1 for line in marked if line.startswith(MARK))
 
     def _show(self) -> None:
         needle = self.query_one("#log-search", Input).value.lower()
         shown = [line for line in self.lines if needle in line.lower()] if needle else self.lines
         log = self.query_one("#log-lines", Log)
         log.clear()
-        log.write_lines(shown or ["<no log lines>" if not needle else f"<no line has {needle!r}>"])
+        log.write_lines(shown or [self.empty if not needle else f"<no line has {needle!r}>"])
         log.scroll_end(animate=False)
 
     def action_search(self) -> None:
@@ -71,6 +109,8 @@ class LogView(Vertical):
 class DrillPane(Vertical):
     """What the selection is made of; `commands[tab]` is the kubectl command for that tab."""
 
+    ALLOW_MAXIMIZE = True  # z
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.commands: dict[str, str] = {}
@@ -79,7 +119,7 @@ class DrillPane(Vertical):
     def compose(self) -> ComposeResult:
         with TabbedContent(id="drill-tabs"):
             for tab in TABS:
-                with TabPane(TAB_LABELS.get(tab, tab), id=f"tab-{tab}"):
+                with TabPane(tab_label(tab), id=f"tab-{tab}"):
                     if tab == "logs":
                         yield LogView(id="drill-logs")
                     else:
@@ -128,7 +168,11 @@ class DrillPane(Vertical):
             events = [*events, *ex.state.events_for("Pod", pod.namespace, pod.name)]
         self._set(
             "events",
-            plain("\n".join(event_rows(events)) if events else "no events"),
+            plain(
+                "\n".join(event_rows(events))
+                if events
+                else f"no events in the data for {kind} {rest} or its pods"
+            ),
             f"kubectl get events{where} --field-selector involvedObject.name={name}",
         )
         keys = {(p.namespace, p.name) for p in pods}
@@ -140,23 +184,75 @@ class DrillPane(Vertical):
             self._show_policies([(obj, None)])
 
     def show_edge(self, ex: Explorer, report: EdgeReport, layer: LayerResult | None) -> None:
-        """The target's describe/logs, the edge's probes, the chosen layer's evidence
-        (the evidence tab comes forward unless the user is reading logs, events or probes)."""
+        """The target's describe/logs (lines about the edge marked), this edge's probes first,
+        its deciding policy, the chosen layer's evidence (the evidence tab comes forward
+        unless the user is reading logs, events or probes)."""
         tgt = report.target
         target = f"{tgt.kind}:{tgt.namespace}/{tgt.name}"
         if ex.obj(target) is not None:
             self.show_object(ex, target)
-        src_pods = {(report.source.namespace, p) for p in report.source.pods}
-
-        def concerns(namespace: str, pod: str, target: str) -> bool:
-            return (namespace, pod) in src_pods or tgt.name in target or tgt.dialed in target
-
-        probes = [p for p in ex.state.recorded_probes if concerns(p.namespace, p.pod, p.target)]
-        live = [r for r in self.live_probes if concerns(*_where(r))]
-        self._show_probes(probes, live)
+        self._mark_logs(ex, report)
+        self._edge_probes(ex, report)
+        self._edge_policy(ex, report)
         self.show_layer(ex, report, layer or _first_interesting(report))
         if self.active_tab in ("describe", "yaml"):
             self.open("evidence")
+
+    def _mark_logs(self, ex: Explorer, report: EdgeReport) -> None:
+        """Mark the target's log lines that name the source (pod, workload or IP), the
+        target's port, or an error."""
+        src = report.source
+        words = {src.name, *src.pods}
+        for pod_name in src.pods:
+            pod = ex.state.get("Pod", src.namespace, pod_name)
+            words.update(pod.ips() if isinstance(pod, Pod) else [])
+        port = str(report.target.port or "")
+        port_re = re.compile(rf"[:\s]{re.escape(port)}\b") if port else None
+
+        def concerns(line: str) -> bool:
+            return (
+                any(w and w in line for w in words)
+                or bool(port_re and port_re.search(line))
+                or bool(TROUBLE.search(line))
+            )
+
+        self.query_one(LogView).mark(concerns)
+
+    def _edge_probes(self, ex: Explorer, report: EdgeReport) -> None:
+        """Probes of this source → target first; then other probes of these pods, labelled."""
+        tgt = report.target
+        src_pods = {(report.source.namespace, p) for p in report.source.pods}
+        addresses = target_addresses(ex, report)
+
+        def dials(target: str) -> bool:
+            host = target.rsplit(":", 1)[0] if target.count(":") == 1 else target
+            return tgt.name in target or tgt.dialed in target or host in addresses
+
+        def this_edge(namespace: str, pod: str, target: str) -> bool:
+            return (namespace, pod) in src_pods and dials(target)
+
+        def related(namespace: str, pod: str, target: str) -> bool:
+            return (namespace, pod) in src_pods or dials(target)
+
+        recorded = ex.state.recorded_probes
+        live = [(r, _where(r)) for r in self.live_probes]
+        self._show_probes(
+            [p for p in recorded if this_edge(p.namespace, p.pod, p.target)],
+            [r for r, where in live if this_edge(*where)],
+            others=[
+                p
+                for p in recorded
+                if related(p.namespace, p.pod, p.target)
+                and not this_edge(p.namespace, p.pod, p.target)
+            ],
+        )
+
+    def _edge_policy(self, ex: Explorer, report: EdgeReport) -> None:
+        """The policy rule that decided the edge, or why no policy is shown."""
+        layer = next((r for r in report.layers if r.id == "networkpolicy"), None)
+        if layer is None or not self._decisions(ex, layer):
+            why = layer.summary if layer is not None else "the networkpolicy layer did not run"
+            self._set("policy", plain(f"no NetworkPolicy decided this edge: {why}", "dim"))
 
     def show_layer(self, ex: Explorer, report: EdgeReport, layer: LayerResult | None) -> None:
         """Evidence, hint and commands of one layer; the deciding policy rule when there is one."""
@@ -177,6 +273,10 @@ class DrillPane(Vertical):
         parts += [plain(f"$ {cmd}", "italic") for cmd in layer.commands]
         parts.append(Text(f"basis: {layer.basis}", "dim"))
         self._set("evidence", Group(*parts), layer.commands[0] if layer.commands else "")
+        self._decisions(ex, layer)
+
+    def _decisions(self, ex: Explorer, layer: LayerResult) -> bool:
+        """Show the policies whose rules decided a layer, if any did."""
         decisions = deciding_rules([(ev.ref, ev.detail) for ev in layer.evidence])
         shown: list[tuple[NetworkPolicy, Decision | None]] = []
         for decision in decisions:
@@ -186,6 +286,7 @@ class DrillPane(Vertical):
                 shown.append((policy, decision))
         if shown:
             self._show_policies(shown)
+        return bool(shown)
 
     def _show_policies(self, policies: list[tuple[NetworkPolicy, Decision | None]]) -> None:
         """Each deciding policy with what decided highlighted (▶ and reverse video)."""
@@ -209,7 +310,11 @@ class DrillPane(Vertical):
                 prev = " (previous)" if log.previous else ""
                 lines.append(f"==> {log.pod}/{log.container}{prev} <==")
                 lines.extend(log.text.splitlines())
-        self.query_one(LogView).set_lines(lines)
+        if not pods:
+            empty = "<no pods here, so no logs>"
+        else:
+            empty = f"<no logs in the data for {len(pods)} pod(s) here>"
+        self.query_one(LogView).set_lines(lines, empty)
         self.commands["logs"] = (
             f"kubectl logs -n {first.namespace} {first.pod} -c {first.container} --tail=200"
             if first
@@ -222,9 +327,16 @@ class DrillPane(Vertical):
         self._show_probes([], self.live_probes)
         self.open("probes")
 
-    def _show_probes(self, probes: list[RecordedProbe], live: list[ProbeResult]) -> None:
-        """Each probe's command, raw output, exit code and duration (newest live ones first)."""
-        if not probes and not live:
+    def _show_probes(
+        self,
+        probes: list[RecordedProbe],
+        live: list[ProbeResult],
+        others: list[RecordedProbe] | None = None,
+    ) -> None:
+        """Each probe's command, raw output, exit code and duration (newest live ones first);
+        `others`: probes of the same pods or target but another edge, labelled as such."""
+        others = others or []
+        if not probes and not live and not others:
             self._set(
                 "probes", Text("no probe output for this selection (p probes an edge)", "dim")
             )
@@ -236,14 +348,37 @@ class DrillPane(Vertical):
         shown = [as_recorded(r) for r in reversed(live)] + probes
         parts: list[RenderableType] = []
         for p, basis in zip(shown, ["live"] * len(live) + ["recorded"] * len(probes), strict=True):
-            head = f"{basis} {p.probe} from {p.namespace}/{p.pod} → {p.target}: {p.result}"
-            parts += [
-                plain(head, "bold"),
-                plain("$ " + shlex.join(_kubectl_form(p)), "italic"),
-                Text(f"exit {p.exit_code}, {p.duration_ms:.0f} ms", "dim"),
-                plain(p.output or "<no output>"),
-            ]
-        self._set("probes", Group(*parts), shlex.join(_kubectl_form(shown[0])))
+            parts += _probe_parts(p, basis)
+        if others:
+            note = "other probes of these pods or this target (not this edge):"
+            if not shown:
+                note = "no probe of this edge (p probes it); " + note
+            parts.append(Text(note, "italic dim"))
+            for p in others:
+                parts += _probe_parts(p, "other edge: recorded")
+        first = (shown or others)[0]
+        self._set("probes", Group(*parts), shlex.join(_kubectl_form(first)) if shown else "")
+
+
+def target_addresses(ex: Explorer, report: EdgeReport) -> set[str]:
+    """The IPs a probe of the edge's target dials: the service's and its pods'."""
+    tgt = report.target
+    node = f"{tgt.kind}:{tgt.namespace}/{tgt.name}"
+    obj = ex.obj(node)
+    out = {ip for pod in ex.pods_of(node) for ip in pod.ips()}
+    if isinstance(obj, Service):
+        out.update(ip for ip in (obj.spec.cluster_ip, *obj.spec.cluster_ips) if ip)
+    return out
+
+
+def _probe_parts(p: RecordedProbe, basis: str) -> list[RenderableType]:
+    head = f"{basis} {p.probe} from {p.namespace}/{p.pod} → {p.target}: {p.result}"
+    return [
+        plain(head, "bold"),
+        plain("$ " + shlex.join(_kubectl_form(p)), "italic"),
+        Text(f"exit {p.exit_code}, {p.duration_ms:.0f} ms", "dim"),
+        plain(p.output or "<no output>"),
+    ]
 
 
 def _kubectl_form(probe: RecordedProbe) -> list[str]:
