@@ -113,7 +113,7 @@ def test_at_80x24_every_pane_is_reachable_and_nothing_essential_is_cut(
         await pilot.press("right_square_bracket")  # a failing edge: its whole ladder
         await settle(pilot)
         rows = app.ladder.rows
-        assert rows.option_count == len(app.ladder.layer_ids) >= 10
+        assert rows.option_count >= len(app.ladder.layer_ids) >= 10
         assert rows.max_scroll_y == 0  # the last ladder row shows
         title = str(app.query_one("#ladder-title", Static).render())
         edge = app.graph_view.selected_edge()
