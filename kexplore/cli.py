@@ -45,6 +45,9 @@ def _add_source_flags(parser: argparse.ArgumentParser, sub: bool, live_only: boo
         "-n", "--namespace", metavar="N", action="append", help="namespace (live)", **unset
     )
     group.add_argument("--read-only", action="store_true", help="forbid every probe", **unset)
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no warnings about the input", **unset
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,7 +196,7 @@ def run_check(args: argparse.Namespace) -> int:
 
         prober = prober_from_args(args, state)
     report = run_ladder(state, source, target, prober=prober, l7=args.l7 or "", path=args.path)
-    _print_warnings(state)
+    _print_warnings(state, args.quiet)
     if source.unreadable and all(
         r.status in (Status.UNKNOWN, Status.SKIPPED) for r in report.layers
     ):
@@ -285,12 +288,20 @@ def _print_check(args: argparse.Namespace, report: Any, what_if: Any) -> None:
         console.print(f"\n{NO_PATCH}", markup=False, style="dim")
 
 
-def _print_warnings(state: ClusterState) -> None:
-    """What the snapshot reader skipped, one line each on stderr (stdout stays parseable)."""
+def _print_warnings(state: ClusterState, quiet: bool) -> None:
+    """What in the input could change a verdict (objects skipped or not evaluated), in one
+    line on stderr (stdout stays parseable); nothing with --quiet."""
     from kexplore.render.sanitize import strip_controls
 
-    for warning in state.warnings:
-        print(f"warning: {strip_controls(warning)}".replace("\n", " "), file=sys.stderr)
+    if quiet or not state.warnings:
+        return
+    shown = "; ".join(strip_controls(w).replace("\n", " ") for w in state.warnings[:2])
+    more = len(state.warnings) - 2
+    tail = f" (+{more} more)" if more > 0 else ""
+    head = "warning: " if len(state.warnings) == 1 else f"warning: {len(state.warnings)} "
+    if len(state.warnings) > 1:
+        head += "problems in the input could change a verdict: "
+    print(f"{head}{shown}{tail} (--quiet hides this)", file=sys.stderr)
 
 
 def run_transcript(args: argparse.Namespace) -> int:
@@ -355,7 +366,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
     session = read_transcript(args.session)
     state = load_state(args)
-    _print_warnings(state)
+    _print_warnings(state, args.quiet)
     results = verify(session, state)
     code = exit_code(results)
     if args.output == "json":
@@ -382,7 +393,7 @@ def run_matrix_cmd(args: argparse.Namespace) -> int:
     from kexplore.render.matrix_out import run_matrix
 
     state = load_state(args)
-    _print_warnings(state)
+    _print_warnings(state, args.quiet)
     return run_matrix(state, list(args.namespaces), args.output, Console(highlight=False))
 
 
@@ -393,7 +404,7 @@ def run_edges_cmd(args: argparse.Namespace) -> int:
     from kexplore.render.edges_out import run_edges
 
     state = load_state(args)
-    _print_warnings(state)
+    _print_warnings(state, args.quiet)
     console = Console(highlight=False)
     return run_edges(state, list(args.namespaces), args.check, args.output, console)
 

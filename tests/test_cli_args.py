@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kexplore.checks.edge import parse_target
@@ -73,3 +75,48 @@ def test_port_flag_conflicting_with_the_target_port_is_refused() -> None:
     with pytest.raises(UsageError, match="--port 9"):
         parse_target("cart:8080", default_port=9)
     assert parse_target("cart:8080", default_port=8080).port == 8080
+
+
+BROKEN = """\
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web, namespace: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: shop}
+spec: {ports: "not a list"}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: shop}
+spec: {ports: 7}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: f, namespace: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx}]}
+"""
+
+
+def test_input_warnings_are_one_line_and_quiet_silences_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "app.yaml").write_text(BROKEN)
+    assert main(["edges", "--snapshot", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("warning: 3 problems in the input")
+    assert "app.yaml:5: Service shop/a skipped" in err and "(+1 more)" in err
+    assert "ServiceAccount" not in err
+    assert main(["edges", "--snapshot", str(tmp_path), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["--quiet", "matrix", "--snapshot", str(tmp_path)]) == 0
+    assert capsys.readouterr().err == ""

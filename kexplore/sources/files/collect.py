@@ -24,6 +24,36 @@ T = TypeVar("T", bound=K8s)
 DEFAULT_NAMESPACE = "default"
 _CLUSTER_SCOPED = frozenset(info.key for info in REGISTRY.values() if not info.namespaced)
 _SHOWN_IGNORED_KINDS = 8
+# Kinds that route, intercept or filter traffic and that kexplore does not evaluate: when a
+# snapshot holds them, a verdict may be wrong, so they are the one ignored-kind warning.
+VERDICT_KINDS = frozenset(
+    {
+        "EnvoyFilter",
+        "WorkloadEntry",
+        "WorkloadGroup",
+        "RequestAuthentication",
+        "ProxyConfig",
+        "HTTPRoute",
+        "GRPCRoute",
+        "TCPRoute",
+        "TLSRoute",
+        "UDPRoute",
+        "Ingress",
+        "IngressRoute",
+        "CiliumEgressGatewayPolicy",
+        "CiliumLocalRedirectPolicy",
+        "CiliumCIDRGroup",
+        "GlobalNetworkSet",
+        "NetworkSet",
+        "HostEndpoint",
+        "Tier",
+        "ClusterGroup",
+        "ServiceImport",
+        "EgressGateway",
+        "EgressIP",
+        "EgressFirewall",
+    }
+)
 
 
 class Collector:
@@ -107,6 +137,17 @@ class Collector:
         tail = f" and {more} more kinds" if more > 0 else ""
         noun = "object" if total == 1 else "objects"
         return f"ignored {total} {noun} of kinds kexplore does not use: {shown}{tail}"
+
+
+def unevaluated_warning(ignored: Counter[str]) -> str:
+    """One line naming the ignored objects that could change a verdict (kinds that route,
+    intercept or filter traffic kexplore does not evaluate), or "" when none were; other
+    ignored kinds (ServiceAccounts, Roles, …) are no warning."""
+    found = Counter({k: n for k, n in ignored.items() if k in VERDICT_KINDS})
+    if not found:
+        return ""
+    shown = ", ".join(f"{k} ({n})" for k, n in sorted(found.items()))
+    return f"not evaluated, could change a verdict: {shown}"
 
 
 def default_namespace(obj: T) -> T:

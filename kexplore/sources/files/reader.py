@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from kexplore.errors import InputError
 from kexplore.model.state import ClusterState, SourceMeta
-from kexplore.sources.files.collect import Collector
+from kexplore.sources.files.collect import Collector, unevaluated_warning
 from kexplore.sources.files.coverage import is_dump_file, kinds_named_by, mark_coverage
 from kexplore.sources.files.dump import LOG_START, read_log_file, split_log_blocks
 from kexplore.sources.files.json_docs import read_json, restore_templates
@@ -124,9 +124,9 @@ def _read_all(paths: list[str | Path], observer: ReadObserver) -> tuple[ClusterS
     restore_templates(collector)
     mark_coverage(state, dump, named, kexplore=collector.kexplore)
     collector.add_all(synthesize_pods(state))
-    summary = collector.ignored_summary()
-    if summary:
-        state.warnings.append(summary)
+    unevaluated = unevaluated_warning(collector.ignored)
+    if unevaluated:
+        state.warnings.append(unevaluated)
     return state, collector.loaded
 
 

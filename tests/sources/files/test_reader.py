@@ -77,10 +77,27 @@ def test_timestamps_stay_strings() -> None:
     assert api.metadata.creation_timestamp == "2024-05-01T09:59:00Z"  # type: ignore[union-attr]
 
 
-def test_unused_kinds_are_counted_in_one_warning_and_other_files_ignored() -> None:
+def test_unused_kinds_are_no_warning_and_other_files_ignored() -> None:
     state = read_snapshot(FIXTURES / "manifests")
-    assert state.warnings == ["ignored 1 object of kinds kexplore does not use: ServiceAccount (1)"]
+    assert state.warnings == []  # a ServiceAccount cannot change a verdict
     assert state.meta.source == f"snapshot {FIXTURES / 'manifests'}"
+
+
+def test_ignored_kinds_that_could_change_a_verdict_are_one_warning(tmp_path: Path) -> None:
+    docs = [
+        {"apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter"},
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute"},
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute"},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role"},
+    ]
+    for i, doc in enumerate(docs):
+        doc["metadata"] = {"name": f"o{i}", "namespace": "shop"}
+    text = "\n---\n".join(json.dumps(d) for d in docs)
+    (tmp_path / "a.yaml").write_text(text + "\n---\n" + json.dumps(_pod("shop", "p")))
+    state = read_snapshot(tmp_path)
+    assert state.warnings == [
+        "not evaluated, could change a verdict: EnvoyFilter (1), HTTPRoute (2)"
+    ]
 
 
 def test_workload_with_pods_gets_no_synthesized_pod() -> None:
@@ -132,7 +149,7 @@ def test_generic_yaml_list_with_mixed_kinds() -> None:
     state = read_snapshot(FIXTURES / "lists" / "objects.yaml")
     assert _keys(state, "Service") == {("shop", "api")}
     assert _keys(state, "Deployment") == {("shop", "api")}
-    assert state.warnings == ["ignored 1 object of kinds kexplore does not use: Role (1)"]
+    assert state.warnings == []
 
 
 def test_kubectl_style_list_mixed_kinds_and_calico_policy_not_mistaken(tmp_path: Path) -> None:
