@@ -184,7 +184,8 @@ def _dangling(ctx: EdgeContext, result: LayerResult) -> None:
                     f"in namespace {ns}, so it applies to nothing",
                 )
             )
-    for pod in pods:
+    distinct = {(p.namespace, tuple(sorted(p.labels.items()))): p for p in pods}
+    for pod in distinct.values():
         for pol, what in nearly_selecting(ctx.state, pod):
             ref = f"networkpolicy {pol.namespace}/{pol.name}"
             result.evidence.append(Evidence(ref, f"near miss: podSelector {what}"))

@@ -55,13 +55,19 @@ def describe_near(diffs: list[tuple[str, str, str]]) -> str:
 
 
 def dangling(state: ClusterState, namespace: str) -> list[NetworkPolicy]:
-    """Policies of a namespace whose podSelector selects none of its pods (none apply)."""
+    """Policies of a namespace whose podSelector selects none of its pods (none apply);
+    cached per namespace, judged once per distinct label set."""
+
+    def build() -> list[NetworkPolicy]:
+        labels = list({tuple(sorted(p.labels.items())): p.labels for p in pods}.values())
+        return [
+            p
+            for p in sorted(state.policies_in(namespace), key=lambda p: p.name)
+            if not any(p.spec.pod_selector.matches(found) for found in labels)
+        ]
+
     pods = state.pods_in(namespace)
-    return [
-        p
-        for p in sorted(state.policies_in(namespace), key=lambda p: p.name)
-        if not any(p.spec.pod_selector.matches(pod.labels) for pod in pods)
-    ]
+    return state._cached(f"netpol_dangling:{namespace}", build)  # type: ignore[no-any-return]
 
 
 def nearly_selecting(state: ClusterState, pod: Pod) -> list[tuple[NetworkPolicy, str]]:
