@@ -6,6 +6,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from kexplore.checks.suggest import did_you_mean, missing_namespace, names_of
 from kexplore.errors import NotFoundError, UsageError
 from kexplore.model.pods import Pod
 from kexplore.model.services import Service
@@ -172,6 +173,7 @@ def resolve_source(state: ClusterState, text: str, default_namespace: str = "") 
     if len(parts) != 2 or not all(parts):
         raise UsageError(f"{arg}: expected NS/POD, NS/KIND/NAME or NS/NAME")
     namespace, name = parts
+    _require_namespace(state, arg, namespace)
     kinds = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet")
     for kind in kinds:
         if state.get(kind, namespace, name) is not None:
@@ -183,15 +185,24 @@ def resolve_source(state: ClusterState, text: str, default_namespace: str = "") 
     gaps = [g for g in (state.meta.gap(k, namespace) for k in kinds) if g]
     if gaps:
         return SourceSpec(namespace, "Pod", name, [], unreadable=gaps[0])
+    hint = did_you_mean(name, names_of(state, kinds, namespace))
     raise NotFoundError(
-        f"{arg}: no pod or workload {name!r} in namespace {namespace!r}",
+        f"{arg}: no pod or workload {name!r} in namespace {namespace!r}{hint}",
         fix=f"list what exists with: kubectl get pods,deploy,sts,ds -n {namespace}",
     )
+
+
+def _require_namespace(state: ClusterState, arg: str, namespace: str) -> None:
+    """A SOURCE in a namespace the data does not have is a typo, not an empty namespace."""
+    missing = missing_namespace(state, namespace)
+    if missing:
+        raise NotFoundError(f"{arg}: {missing}", fix="kubectl get namespaces")
 
 
 def _source_of_kind(
     state: ClusterState, arg: str, namespace: str, kind: str, name: str
 ) -> SourceSpec:
+    _require_namespace(state, arg, namespace)
     obj = state.get(kind, namespace, name)
     if obj is None:
         found = _owned_pods(state, namespace, kind, name)
@@ -200,8 +211,9 @@ def _source_of_kind(
         gap = state.meta.gap(kind, namespace)
         if gap:
             return SourceSpec(namespace, kind, name, [], unreadable=gap)
+        hint = did_you_mean(name, names_of(state, [kind], namespace))
         raise NotFoundError(
-            f"{arg}: no {kind} {name!r} in namespace {namespace!r}",
+            f"{arg}: no {kind} {name!r} in namespace {namespace!r}{hint}",
             fix=f"kubectl get {kind.lower()} -n {namespace}",
         )
     pod_gap = state.meta.gap("Pod", namespace)

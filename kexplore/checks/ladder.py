@@ -32,6 +32,7 @@ from kexplore.checks.result import (
     TargetRef,
     verdict_of,
 )
+from kexplore.checks.suggest import did_you_mean, missing_namespace, names_of
 from kexplore.checks.synthesized import (
     for_workloads,
     hint_for_workloads,
@@ -207,8 +208,10 @@ def require_named_target(state: ClusterState, target: TargetSpec) -> None:
         and state.get(target.kind, target.namespace, target.host) is None
         and not state.meta.gap(target.kind, target.namespace)
     ):
+        missing = missing_namespace(state, target.namespace)
+        hint = did_you_mean(target.host, names_of(state, [target.kind], target.namespace))
+        where = missing or f"no {target.kind} {target.host!r} in namespace {target.namespace!r}"
         raise NotFoundError(
-            f"TARGET {target.dialed!r}: no {target.kind} {target.host!r} in namespace "
-            f"{target.namespace!r}",
+            f"TARGET {target.dialed!r}: {where}{'' if missing else hint}",
             fix=f"kubectl get {target.kind.lower()}s -n {target.namespace}",
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import SystemCommand
 from textual.widgets import Input
 
+from kexplore.checks.suggest import did_you_mean
 from kexplore.graph import node_id, units
 from kexplore.render.sanitize import safe
 from kexplore.render.transcript_out import session_html, session_markdown
@@ -120,7 +121,8 @@ class Commands:
             self.app.open_namespace(name)
             self.app.notify(f"reading namespace {safe(name)} (cluster-wide lists are forbidden)")
         else:
-            self.app.notify(f"no namespace {safe(name)!r}", severity="error")
+            hint = did_you_mean(name, self.app.ex.state.namespace_names())
+            self.app.notify(f"no namespace {safe(name)!r}{safe(hint)}", severity="error")
 
     def execute(self, text: str) -> None:
         """Run one command-mode line (`ns shop`, `check shop/frontend cart:8080`, ...)."""
@@ -179,7 +181,9 @@ class Commands:
                     node_id("Pod", pods[0].namespace, pods[0].name)
                 )
         if found is None:
-            self.app.notify(f"nothing named {name!r}", severity="error")
+            names = [d["name"] for _, d in self.app.ex.view.nodes(data=True)]
+            hint = did_you_mean(name.rsplit("/", 1)[-1], names)
+            self.app.notify(f"nothing named {safe(name)!r}{safe(hint)}", severity="error")
             return
         self.app.go(found)
 

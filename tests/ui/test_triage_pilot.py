@@ -272,3 +272,15 @@ def test_drill_tab_keys_help_titles_and_ctrl_c(demo_app: KexploreApp) -> None:
         assert not app.is_running
 
     run(demo_app, scenario)
+
+
+def test_command_mode_suggests_close_names(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        await command(pilot, "ns shpo")
+        await command(pilot, "deploy frontnd")
+        said = [str(n.message) for n in app._notifications]
+        assert any("'shpo'" in s and "did you mean 'shop'?" in s for s in said)
+        assert any("'frontnd'" in s and "did you mean 'frontend'?" in s for s in said)
+
+    run(demo_app, scenario)
