@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test check bench screenshots lint clean
 
 $(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "kexplore: installing into $(VENV), about a minute the first time"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
