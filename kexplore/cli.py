@@ -12,8 +12,10 @@ from typing import Any, NoReturn
 from kexplore import __version__
 from kexplore.checks.edge import TargetSpec, namespaces_in_play, parse_target, resolve_source
 from kexplore.errors import KexploreError, SourceError, UsageError
+from kexplore.inputs import DEFAULT_MAX_MB, MAX_PAIRS, MIB
 from kexplore.model.state import ClusterState
 from kexplore.probes.strategy import BadTarget, check_path
+from kexplore.shell import kubectl
 
 OUTPUTS_CHECK = ("text", "json", "markdown")
 OUTPUTS_MATRIX = ("text", "json", "connlist")
@@ -39,6 +41,14 @@ def _add_source_flags(parser: argparse.ArgumentParser, sub: bool, live_only: boo
             help="dir, file or .tar.gz (repeat to merge: a dump and the kinds it lacks)",
             **unset,
         )
+        group.add_argument(
+            "--max-input-mb",
+            metavar="MB",
+            type=_positive_int("--max-input-mb"),
+            help=f"refuse a snapshot file, or a tar's files together, over MB (default "
+            f"{DEFAULT_MAX_MB})",
+            **({"default": argparse.SUPPRESS} if sub else {"default": DEFAULT_MAX_MB}),
+        )
     group.add_argument("--context", metavar="C", help="kubeconfig context (live)", **unset)
     group.add_argument("--kubeconfig", metavar="F", help="kubeconfig file (live)", **unset)
     group.add_argument(
@@ -50,6 +60,24 @@ def _add_source_flags(parser: argparse.ArgumentParser, sub: bool, live_only: boo
     )
 
 
+def _positive_int(flag: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) == 0:
+            raise UsageError(f"{flag} {text!r}: expected a positive whole number")
+        return int(text)
+
+    return parse
+
+
+def _count(flag: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.isdigit():
+            raise UsageError(f"{flag} {text!r}: expected a whole number (0: no limit)")
+        return int(text)
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line of DESIGN §1."""
     parser = _Parser(
@@ -57,7 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Keyboard-driven terminal explorer for Kubernetes connectivity triage.",
     )
     parser.add_argument("--version", action="version", version=f"kexplore {__version__}")
-    parser.add_argument("--transcript", metavar="FILE", help="write the session to FILE (JSONL)")
+    parser.add_argument(
+        "--transcript",
+        metavar="FILE",
+        help="record the session in FILE, a new file (JSONL, mode 0600; default: a new file "
+        "under $XDG_STATE_HOME/kexplore, else ~/.local/state/kexplore)",
+    )
     _add_source_flags(parser, sub=False)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -95,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     matrix = sub.add_parser("matrix", help="allowed connections between workloads")
     matrix.add_argument("namespaces", metavar="NAMESPACE", nargs="*")
     matrix.add_argument("-o", "--output", choices=OUTPUTS_MATRIX, default="text")
+    matrix.add_argument(
+        "--max-pairs",
+        metavar="N",
+        type=_count("--max-pairs"),
+        default=MAX_PAIRS,
+        help=f"refuse a matrix of all namespaces listing more than N pairs (default {MAX_PAIRS:,}"
+        "; 0: no limit)",
+    )
     _add_source_flags(matrix, sub=True)
 
     edges = sub.add_parser("edges", help="the inferred talks-to edges (and their ladders)")
@@ -146,7 +187,7 @@ def load_state(args: argparse.Namespace, in_play: Sequence[str] = ()) -> Cluster
     if args.snapshot:
         from kexplore.sources.files.reader import read_snapshot
 
-        return read_snapshot(*args.snapshot)
+        return read_snapshot(*args.snapshot, max_bytes=args.max_input_mb * MIB)
     from kexplore.sources.live.source import load_live
 
     restricted = list(dict.fromkeys([*args.namespace, *in_play])) if args.namespace else []
@@ -203,14 +244,23 @@ def run_check(args: argparse.Namespace) -> int:
         raise SourceError(
             f"nothing about this edge could be read: {source.unreadable}",
             "ask for list on pods and services in the namespaces of SOURCE and TARGET "
-            f"(check: kubectl auth can-i list pods -n {source.namespace})",
+            f"(check: {kubectl('auth', 'can-i', 'list', 'pods', '-n', source.namespace)})",
         )
     what_if = None
     if edits:
         report, what_if, state = _what_if(args, state, edits, target.port)
     _attach_fixes(args, state, report, target.port)
-    _print_check(args, report, what_if)
+    try:
+        _print_check(args, report, what_if)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head -1`: the reader has what it wanted; the verdict stands
+        _silence_stdout()
     return 1 if report.verdict is Status.FAIL else 0
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe: later writes (and the flush at exit) go nowhere, quietly."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _edge_spec(args: argparse.Namespace, state: ClusterState, port: object) -> Any:
@@ -254,12 +304,11 @@ def _attach_fixes(args: argparse.Namespace, state: ClusterState, report: Any, po
 
 
 def _print_check(args: argparse.Namespace, report: Any, what_if: Any) -> None:
-    from rich.console import Console
 
     from kexplore.fixes.propose import CONFIG_LAYERS, NO_PATCH
     from kexplore.render.fixes_out import what_if_json, what_if_lines
     from kexplore.render.markdown import report_markdown
-    from kexplore.render.text import render_text
+    from kexplore.render.text import render_text, stdout_console
 
     no_patch = report.failing_layer is not None and report.failing_layer not in CONFIG_LAYERS
     if args.output == "json":
@@ -276,7 +325,7 @@ def _print_check(args: argparse.Namespace, report: Any, what_if: Any) -> None:
         if no_patch:
             print(f"\n{NO_PATCH}.")
         return
-    console = Console(highlight=False)
+    console = stdout_console()
     for line in lines:
         console.print(
             line, markup=False, soft_wrap=True, style="bold yellow" if line is lines[0] else ""
@@ -306,15 +355,14 @@ def _print_warnings(state: ClusterState, quiet: bool) -> None:
 
 def run_transcript(args: argparse.Namespace) -> int:
     """`kexplore transcript show|export FILE`."""
-    from rich.console import Console
 
-    from kexplore.render.text import render_text
+    from kexplore.render.text import render_text, stdout_console
     from kexplore.render.transcript_out import session_html, session_json, session_markdown
     from kexplore.transcript import read_transcript
 
     session = read_transcript(args.file)
     if args.action == "show":
-        console = Console(highlight=False)
+        console = stdout_console()
         reports = session.reports()
         if not reports:
             console.print(f"{args.file}: no checks in this session", markup=False)
@@ -375,7 +423,8 @@ def run_verify(args: argparse.Namespace) -> int:
     else:
         print("\n".join(verify_lines(results, args.session)))
     if not args.no_append:
-        log = Transcript(args.session, source=state.meta.source, context=state.meta.context)
+        meta = state.meta
+        log = Transcript(args.session, source=meta.source, context=meta.context, append=True)
         log.record(
             "verify",
             summary=summary(results),
@@ -388,25 +437,24 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_matrix_cmd(args: argparse.Namespace) -> int:
     """`kexplore matrix [NAMESPACE ...]`."""
-    from rich.console import Console
-
     from kexplore.render.matrix_out import run_matrix
+    from kexplore.render.text import stdout_console
 
     state = load_state(args)
     _print_warnings(state, args.quiet)
-    return run_matrix(state, list(args.namespaces), args.output, Console(highlight=False))
+    return run_matrix(
+        state, list(args.namespaces), args.output, stdout_console(), max_pairs=args.max_pairs
+    )
 
 
 def run_edges_cmd(args: argparse.Namespace) -> int:
     """`kexplore edges [NAMESPACE ...] [--check]`: exit 1 when a checked edge fails."""
-    from rich.console import Console
-
     from kexplore.render.edges_out import run_edges
+    from kexplore.render.text import stdout_console
 
     state = load_state(args)
     _print_warnings(state, args.quiet)
-    console = Console(highlight=False)
-    return run_edges(state, list(args.namespaces), args.check, args.output, console)
+    return run_edges(state, list(args.namespaces), args.check, args.output, stdout_console())
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
@@ -435,13 +483,20 @@ def run_snapshot(args: argparse.Namespace) -> int:
 def run_tui(args: argparse.Namespace) -> int:
     """The TUI on the chosen source; a live source is watched and can switch context."""
     app, stop = tui_app(args)
+    _run_app(app, stop)
+    if app.loader.error is not None:
+        raise app.loader.error
+    return 0
+
+
+def _run_app(app: Any, stop: Callable[[], None]) -> None:
+    """Run the TUI, naming its session file before and after (the screen is cleared between)."""
+    print(f"kexplore: this session is recorded in {app.transcript.path}", file=sys.stderr)
     try:
         app.run()
     finally:
         stop()
-    if app.loader.error is not None:
-        raise app.loader.error
-    return 0
+        print(f"kexplore: session saved to {app.transcript.path}", file=sys.stderr)
 
 
 def tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
@@ -464,7 +519,10 @@ def _snapshot_tui_app(args: argparse.Namespace) -> Any:
     from kexplore.ui.app import make_app
     from kexplore.ui.loading import Background
 
-    background = Background(lambda first: read_snapshot(*args.snapshot, observer=observer(first)))
+    limit = args.max_input_mb * MIB
+    background = Background(
+        lambda first: read_snapshot(*args.snapshot, observer=observer(first), max_bytes=limit)
+    )
 
     def observer(first: Callable[[ClusterState], None]) -> ReadObserver:
         return ReadObserver(background.progress, first)
@@ -501,7 +559,7 @@ def _live_tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
     background = Background(load, then=lambda _: session.watch(on_change))
 
     def on_error(error: KexploreError) -> None:
-        app.call_from_thread(app.notify, error.one_line(), severity="error")
+        app.call_from_thread(app.tell, error.one_line(), severity="error")
 
     def switch(context: str) -> None:
         session.switch_context(context, on_error=on_error)
@@ -557,19 +615,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(argv)
     except KexploreError as e:
-        print(e.one_line(), file=sys.stderr)
+        _print_error(e.one_line())
         return e.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return 0
     except Exception as e:
         if os.environ.get("KEXPLORE_DEBUG"):
             raise
-        print(
+        _print_error(
             f"kexplore: internal error: {type(e).__name__}: {e} "
-            "(a bug: rerun with KEXPLORE_DEBUG=1 for the traceback and report it)",
-            file=sys.stderr,
+            "(a bug: rerun with KEXPLORE_DEBUG=1 for the traceback and report it)"
         )
         return 70
+
+
+def _print_error(line: str) -> None:
+    """The one line an error prints: names and messages from the data carry no escapes."""
+    from kexplore.shell import strip_controls
+
+    print(strip_controls(line).replace("\n", " ").replace("\t", " "), file=sys.stderr)

@@ -2,51 +2,26 @@
 
 from __future__ import annotations
 
+import errno
 import json
-import re
+import os
+import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
+
 from kexplore.checks.result import (
-    Disagreement,
     EdgeReport,
-    Evidence,
-    Fix,
-    LayerResult,
-    SourceRef,
-    Status,
-    TargetRef,
 )
-from kexplore.errors import InputError
+from kexplore.errors import InputError, UsageError
+from kexplore.inputs import DEFAULT_MAX_MB, MIB, read_regular
+from kexplore.redact import redact
 
 SCHEMA_VERSION = 1
-
-_SECRET_PATTERNS = [
-    re.compile(r"(?i)bearer\s+(?P<secret>[A-Za-z0-9._~+/=-]{8,})"),
-    re.compile(
-        r"(?i)(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*[=:]\s*"
-        r"(?P<secret>\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
-    ),
-    re.compile(r"://[^:/@\s]+:(?P<secret>[^@/\s]+)@"),
-    re.compile(r"(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
-    re.compile(r"(?P<secret>AKIA[0-9A-Z]{16})"),
-]
-
-
-def _mask(match: re.Match[str]) -> str:
-    whole, base = match.group(0), match.start(0)
-    start, end = match.span("secret")
-    return whole[: start - base] + "***" + whole[end - base :]
-
-
-def redact(text: str) -> str:
-    """Replace secret-looking values (tokens, passwords, URL credentials, JWTs) by ***."""
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(_mask, text)
-    return text
 
 
 def _redact_tree(value: Any) -> Any:
@@ -63,13 +38,66 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class Transcript:
-    """Appends session events to a JSON Lines file; safe to call from worker threads."""
+def state_dir() -> Path:
+    """Where session files live: $XDG_STATE_HOME/kexplore, else ~/.local/state/kexplore."""
+    base = os.environ.get("XDG_STATE_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "state"
+    return root / "kexplore"
 
-    def __init__(self, path: str | Path, *, source: str, context: str = "") -> None:
-        self.path = Path(path)
+
+def new_session_path() -> Path:
+    """A fresh, unguessable session file name in the state directory (made 0700)."""
+    folder = state_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return folder / f"session-{stamp}-{os.getpid()}-{secrets.token_hex(4)}.jsonl"
+
+
+NEW, REPLACE, APPEND = os.O_CREAT | os.O_EXCL, os.O_CREAT | os.O_TRUNC, os.O_APPEND
+
+
+def open_private(path: Path, how: int) -> IO[str]:
+    """A file only its owner can read (0600), never opened through a symlink: NEW creates it
+    (never an existing one), REPLACE creates or truncates it, APPEND adds to an existing one."""
+    fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC | how, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a" if how == APPEND else "w", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write an export: 0600, refusing a symlink at the path (ELOOP names it)."""
+    try:
+        out = open_private(path, REPLACE)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise OSError(e.errno, "a symbolic link: refusing to write through it") from e
+        raise
+    with out:
+        out.write(text)
+
+
+class Transcript:
+    """Appends session events to a private JSON Lines file; safe to call from worker threads."""
+
+    def __init__(
+        self, path: str | Path | None, *, source: str, context: str = "", append: bool = False
+    ) -> None:
+        """A new session file at `path` (a fresh one in the state directory when None), or,
+        with `append`, more events at the end of an existing one (`kexplore verify`)."""
+        self.path = Path(path) if path is not None else new_session_path()
+        try:
+            self._file: IO[str] = open_private(self.path, APPEND if append else NEW)
+        except OSError as e:
+            what = "a session file to append to" if append else "a new file"
+            raise UsageError(
+                f"{'' if append else '--transcript '}{self.path}: {e.strerror or e}",
+                fix=f"name {what}: a session is never written through a symlink",
+            ) from e
         self._lock = threading.Lock()
-        self._file: IO[str] = self.path.open("a", encoding="utf-8")
         self.record("session-start", source=source, context=context)
 
     def record(self, event_type: str, **fields: Any) -> None:
@@ -103,69 +131,49 @@ class Session:
         return [report_from_json(e["report"]) for e in self.events if e.get("type") == "check"]
 
 
-def read_transcript(path: str | Path) -> Session:
-    """Read a JSON Lines transcript; a bad line is an InputError naming file:line."""
+class _EventHead(msgspec.Struct):
+    """The fields every transcript event has (the rest depend on its type)."""
+
+    type: str
+    ts: str = ""
+    v: int = SCHEMA_VERSION
+
+
+def read_transcript(path: str | Path, limit: int = DEFAULT_MAX_MB * MIB) -> Session:
+    """Read a JSON Lines transcript, each event checked against its schema; a bad line is an
+    InputError naming file:line."""
     session = Session(Path(path))
     try:
-        lines = session.path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise InputError(f"{path}: {e.strerror or e}", fix="check the path") from e
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            event = json.loads(line)
-            if not isinstance(event, dict) or "type" not in event:
-                raise ValueError("not a transcript event")
-            if event.get("type") == "check":
-                report_from_json(event["report"])
-        except (ValueError, KeyError, TypeError) as e:
-            raise InputError(f"{path}:{number}: {e}", fix="is this a kexplore transcript?") from e
-        session.events.append(event)
+        text = read_regular(session.path, limit).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text: {e.reason}", fix=_NOT_A_TRANSCRIPT) from e
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            session.events.append(_event(line, f"{path}:{number}"))
     return session
 
 
-def report_from_json(data: dict[str, Any]) -> EdgeReport:
-    """An EdgeReport from its JSON form (DESIGN §2)."""
-    src, tgt = data["source"], data["target"]
-    layers = [
-        LayerResult(
-            id=r["id"],
-            status=Status(r["status"]),
-            summary=r["summary"],
-            basis=r.get("basis", "static"),
-            evidence=[
-                Evidence(e["ref"], e.get("detail", ""), e.get("kind", ""))
-                for e in r.get("evidence", [])
-            ],
-            commands=list(r.get("commands", [])),
-            hint=r.get("hint"),
-            explained_by=r.get("explained_by"),
-            fix=[Fix(**f) for f in r.get("fix", [])],
-        )
-        for r in data["layers"]
-    ]
-    return EdgeReport(
-        source=SourceRef(src["namespace"], src["kind"], src["name"], list(src.get("pods", []))),
-        target=TargetRef(
-            tgt["namespace"],
-            tgt["kind"],
-            tgt["name"],
-            tgt.get("port"),
-            tgt.get("protocol", "TCP"),
-            tgt["dialed"],
-        ),
-        layers=layers,
-        verdict=Status(data["verdict"]),
-        failing_layer=data.get("failing_layer"),
-        disagreements=[
-            Disagreement(
-                d["layer"],
-                d["predicted"],
-                d["observed"],
-                tuple(d.get("explanations", ())),
-                d.get("evidence", ""),
-            )
-            for d in data.get("disagreements", [])
-        ],
-    )
+_NOT_A_TRANSCRIPT = "is this a kexplore transcript?"
+
+
+def _event(line: str, where: str) -> dict[str, Any]:
+    """One event of a transcript, its head and (for a check) its report validated."""
+    try:
+        event = msgspec.json.decode(line)
+        if not isinstance(event, dict):
+            raise msgspec.ValidationError("an event is a JSON object")
+        msgspec.convert(event, _EventHead)
+        if event["type"] == "check":
+            report_from_json(event.get("report"))
+    except RecursionError as e:
+        raise InputError(f"{where}: nested too deeply", fix=_NOT_A_TRANSCRIPT) from e
+    except msgspec.MsgspecError as e:
+        raise InputError(f"{where}: {e}", fix=_NOT_A_TRANSCRIPT) from e
+    return event
+
+
+def report_from_json(data: Any) -> EdgeReport:
+    """An EdgeReport from its JSON form (DESIGN §2), every field checked against its type
+    (msgspec.ValidationError names the field that is not)."""
+    report: EdgeReport = msgspec.convert(data, EdgeReport)
+    return report

@@ -120,3 +120,21 @@ def test_input_warnings_are_one_line_and_quiet_silences_them(
     assert capsys.readouterr().err == ""
     assert main(["--quiet", "matrix", "--snapshot", str(tmp_path)]) == 0
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        # a TARGET naming a missing object, echoed in the error line
+        ["check", "--demo", "shop/deploy/frontend", "shop/svc/x\x1b]0;owned\x07\x1b[2J:80"],
+        # a file name in the snapshot path
+        ["check", "--snapshot", "/nonexistent/\x1b[31mred\x1b[0m\u202e.yaml", "a/b", "c:1"],
+    ],
+)
+def test_the_error_line_carries_no_terminal_escapes(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kexplore: ") and err.count("\n") == 1
+    assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -10,8 +12,9 @@ import pytest
 from kexplore.checks.result import EdgeReport, Evidence, LayerResult, SourceRef, Status, TargetRef
 from kexplore.cli import main
 from kexplore.errors import InputError
+from kexplore.redact import redact
 from kexplore.render.transcript_out import session_html, session_markdown
-from kexplore.transcript import Transcript, read_transcript, redact
+from kexplore.transcript import Transcript, read_transcript
 
 
 def _report() -> EdgeReport:
@@ -89,3 +92,46 @@ def test_cli_show_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr().out.startswith("<!doctype html>")
     assert main(["transcript", "show", str(tmp_path / "missing.jsonl")]) == 2
     assert "missing.jsonl" in capsys.readouterr().err
+
+
+def _check_event(**report_changes: object) -> dict[str, object]:
+    report = _report().to_json()
+    report.update(report_changes)
+    return {"v": 1, "ts": "2026-01-01T00:00:00Z", "type": "check", "report": report}
+
+
+@pytest.mark.parametrize(
+    ("event", "named"),
+    [
+        ({"type": 7}, "Expected `str`, got `int` - at `$.type`"),
+        ({"type": "check", "report": []}, "Expected `object`, got `array`"),
+        (_check_event(layers="x"), "at `$.layers`"),
+        (_check_event(verdict="maybe"), "Invalid enum value 'maybe' - at `$.verdict`"),
+        (_check_event(source={"namespace": 1}), "at `$.source.namespace`"),
+        (_check_event(layers=[{"id": "dns", "status": "pass", "summary": None}]), "summary"),
+        (
+            _check_event(layers=[{"id": "dns", "status": "pass", "summary": "", "evidence": [3]}]),
+            "evidence[0]",
+        ),
+        ({"type": "x", "ts": ["not", "a", "time"]}, "at `$.ts`"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_a_transcript_with_wrong_types_is_bad_input_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], event: object, named: str
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    line = event if isinstance(event, str) else json.dumps(event)
+    path.write_text('{"v": 1, "type": "session-start"}\n' + line + "\n")
+    with pytest.raises(InputError, match=re.escape("bad.jsonl:2: ")) as caught:
+        read_transcript(path)
+    assert named in caught.value.message
+    for argv in (["show", str(path)], ["export", str(path), "-o", "html"]):
+        assert main(["transcript", *argv]) == 2
+        assert capsys.readouterr().err.startswith("kexplore: bad input: ")
+
+
+def test_a_transcript_that_is_a_fifo_is_refused_unread(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    with pytest.raises(InputError, match="a FIFO, not a file"):
+        read_transcript(tmp_path / "pipe.jsonl")

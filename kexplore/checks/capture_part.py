@@ -3,14 +3,13 @@ capture in the source pod's network namespace says what the packets did."""
 
 from __future__ import annotations
 
-import shlex
-
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.probing import probe_ref, run_all
 from kexplore.checks.result import Evidence, LayerResult
 from kexplore.probes.base import ProbeRequest, ProbeResult
 from kexplore.probes.capture import parse_capture, summarise
 from kexplore.probes.commands import capture_command
+from kexplore.shell import pasteable
 
 RAW_SHOWN = 6
 
@@ -30,7 +29,7 @@ def add(ctx: EdgeContext, base: LayerResult, results: list[ProbeResult]) -> Laye
     if request is None:
         return base
     for result in run_all(ctx, [request]):
-        base.commands.append(shlex.join(capture_command(request)))
+        base.commands.append(pasteable(capture_command(request)))
         if result.mechanism_failed:
             lines = result.output.strip().splitlines()
             why = lines[-1] if lines else result.result

@@ -12,6 +12,7 @@ from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.cluster import Node
 from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
+from kexplore.shell import kubectl
 
 LAYER = "cluster"
 CNI_AGENTS = (
@@ -68,7 +69,10 @@ def check(ctx: EdgeContext) -> LayerResult:
 
 def node_part(state: ClusterState, names: list[str], pods: list[Pod] | None = None) -> PartialCheck:
     """The nodes of the pods involved are Ready and have their network configured."""
-    commands = ["kubectl get nodes -o wide", *(f"kubectl describe node {n}" for n in names)]
+    commands = [
+        kubectl("get", "nodes", "-o", "wide"),
+        *(kubectl("describe", "node", n) for n in names),
+    ]
     lost = unreadable(state, "Node")
     if lost:
         return PartialCheck(
@@ -99,7 +103,7 @@ def node_part(state: ClusterState, names: list[str], pods: list[Pod] | None = No
             f"nodes not judged: {why}",
             [Evidence(f"node {n}", "not in the data") for n in missing],
             commands,
-            "include nodes in the snapshot (kubectl get nodes -o yaml)",
+            f"include nodes in the snapshot ({kubectl('get', 'nodes', '-o', 'yaml')})",
         )
     judged = [_judge_node(known[n]) for n in names]
     for part, name in zip(judged, names, strict=True):
@@ -119,7 +123,7 @@ def _judge_node(node: Node) -> PartialCheck:
             Status.FAIL,
             f"{ref} is not Ready ({why})",
             [Evidence(ref, f"Ready={ready.status if ready else '?'} {why}")],
-            hint=f"fix the node's kubelet (kubectl describe node {node.name}); "
+            hint=f"fix the node's kubelet ({kubectl('describe', 'node', node.name)}); "
             "pods there are unreachable",
         )
     net = node.condition("NetworkUnavailable")
@@ -130,7 +134,7 @@ def _judge_node(node: Node) -> PartialCheck:
             [Evidence(ref, f"NetworkUnavailable=True {net.reason} {net.message}".strip())],
             hint=f"the CNI has not configured routes on {node.name}: fix its CNI agent pod "
             f"there (see the evidence), or cordon and drain {node.name} so the pods move "
-            f"(kubectl drain {node.name} --ignore-daemonsets)",
+            f"({kubectl('drain', node.name, '--ignore-daemonsets')})",
         )
     return PartialCheck(Status.PASS, f"{ref} Ready", [Evidence(ref, "Ready, network available")])
 
@@ -202,7 +206,10 @@ def cni_part(state: ClusterState, nodes: list[str]) -> PartialCheck:
             )
         for agent in here:
             judged.append(_judge_agent(agent, "CNI agent"))
-    commands = [f"kubectl get pods -A -o wide --field-selector spec.nodeName={n}" for n in nodes]
+    commands = [
+        kubectl("get", "pods", "-A", "-o", "wide", "--field-selector", f"spec.nodeName={n}")
+        for n in nodes
+    ]
     return _merge(judged, commands, f"CNI agent ({', '.join(kinds)}) Ready on each")
 
 
@@ -226,7 +233,7 @@ def _judge_agent(agent: Pod, what: str) -> PartialCheck:
         Status.FAIL,
         f"{what} {ref} on node {agent.spec.node_name} is not Ready",
         [Evidence(ref, f"{what} not Ready on {agent.spec.node_name}")],
-        [f"kubectl logs -n {agent.namespace} {agent.name} --all-containers --tail=50"],
+        [kubectl("logs", "-n", agent.namespace, agent.name, "--all-containers", "--tail=50")],
         f"pod networking on {agent.spec.node_name} depends on it: read its log and restart it",
     )
 
@@ -254,7 +261,7 @@ def kube_proxy_part(state: ClusterState, node: str) -> PartialCheck:
             Status.WARN,
             f"no kube-proxy pod on the source's node {node}",
             [Evidence(f"node {node}", "no kube-proxy pod scheduled here")],
-            ["kubectl get pods -n kube-system -l k8s-app=kube-proxy -o wide"],
+            [kubectl("get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-proxy", "-o", "wide")],
             "service IPs are not translated on a node without kube-proxy: check its DaemonSet",
         )
     return _merge([_judge_agent(p, "kube-proxy") for p in here], [], "kube-proxy Ready")
@@ -303,7 +310,7 @@ def duplicate_ip_part(state: ClusterState, pods: list[Pod]) -> PartialCheck:
         Status.FAIL,
         f"duplicate pod IP {found[0].ref.split()[-1]}: {found[0].detail}",
         found,
-        ["kubectl get pods -A -o wide"],
+        [kubectl("get", "pods", "-A", "-o", "wide")],
         "the CNI's IPAM handed out an IP twice: delete the newer pod and check the IPAM state",
     )
 

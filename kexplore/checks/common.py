@@ -13,8 +13,10 @@ from kexplore.model.kinds import resource_of
 from kexplore.model.pods import Pod
 from kexplore.model.services import Service, ServicePort
 from kexplore.model.state import LIVE, ClusterState
+from kexplore.shell import kubectl, pasteable
 
 RECENT = timedelta(hours=1)
+COREDNS_LOGS = kubectl("logs", "-n", "kube-system", "-l", "k8s-app=kube-dns")
 
 
 def pod_ref(pod: Pod, container: str = "") -> str:
@@ -34,22 +36,26 @@ def service_ref(service: Service, port: ServicePort | None = None) -> str:
 
 def describe_pod(pod: Pod) -> str:
     """kubectl describe of a pod."""
-    return f"kubectl describe pod -n {pod.namespace} {pod.name}"
+    return kubectl("describe", "pod", "-n", pod.namespace, pod.name)
 
 
 def pod_events(namespace: str, name: str) -> str:
     """kubectl get events about one object."""
-    return (
-        f"kubectl get events -n {namespace} --field-selector involvedObject.name={name} "
-        "--sort-by=.lastTimestamp"
+    return kubectl(
+        "get",
+        "events",
+        "-n",
+        namespace,
+        "--field-selector",
+        f"involvedObject.name={name}",
+        "--sort-by=.lastTimestamp",
     )
 
 
 def slices_cmd(namespace: str, service: str) -> str:
     """kubectl get of a service's EndpointSlices."""
-    return (
-        f"kubectl get endpointslices -n {namespace} -l kubernetes.io/service-name={service} -o wide"
-    )
+    label = f"kubernetes.io/service-name={service}"
+    return kubectl("get", "endpointslices", "-n", namespace, "-l", label, "-o", "wide")
 
 
 def parse_time(text: str) -> datetime | None:
@@ -162,17 +168,15 @@ def how_to_add(state: ClusterState, missing: str) -> str:
     """How to get a kind (`Kind` or `Kind in namespace N`) into the data, per source."""
     kind, _, namespace = missing.partition(" in namespace ")
     resource = resource_of(kind)
+    where = ["-n", namespace] if namespace else ["-A"]
     if state.meta.origin == LIVE:
-        where = f"-n {namespace}" if namespace else "-A"
         scope = f"in namespace {namespace}" if namespace else "in all namespaces"
-        return (
-            f"ask for list on {resource} {scope} "
-            f"(check: kubectl auth can-i list {resource} {where})"
-        )
-    scope = f"-n {namespace}" if namespace else "-A"
+        can_i = kubectl("auth", "can-i", "list", resource, *where)
+        return f"ask for list on {resource} {scope} (check: {can_i})"
+    saved = pasteable([f"{resource}.yaml"])
     return (
-        f"kubectl get {resource} {scope} -o yaml > {resource}.yaml, then pass both "
-        f"(--snapshot DATA --snapshot {resource}.yaml)"
+        f"{kubectl('get', resource, *where, '-o', 'yaml')} > {saved}, then pass both "
+        f"(--snapshot DATA --snapshot {saved})"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kexplore.analysis import dns as resolver
 from kexplore.analysis.services import Backend, resolve_backends
 from kexplore.checks.common import (
+    COREDNS_LOGS,
     how_to_add,
     slices_cmd,
     system_gap,
@@ -17,6 +18,7 @@ from kexplore.checks.probe_parts import dns_lookup, merge
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.pods import Pod
 from kexplore.model.services import Service
+from kexplore.shell import kubectl
 
 LAYER = "dns"
 LOOKUP_HINT = (
@@ -116,8 +118,8 @@ def _lookup_commands(ctx: EdgeContext, src: Pod | None, query: str) -> list[str]
     if src is None or src.synthesized:
         return []
     return [
-        f"kubectl exec -n {src.namespace} {src.name} -- cat /etc/resolv.conf",
-        f"kubectl exec -n {src.namespace} {src.name} -- nslookup {query}",
+        kubectl("exec", "-n", src.namespace, src.name, "--", "cat", "/etc/resolv.conf"),
+        kubectl("exec", "-n", src.namespace, src.name, "--", "nslookup", query),
     ]
 
 
@@ -143,7 +145,7 @@ def _nxdomain(ctx: EdgeContext, evidence: list[Evidence], commands: list[str]) -
         Status.FAIL,
         f"{res.query} does not resolve from namespace {ctx.source.namespace} (NXDOMAIN)",
         evidence,
-        [*commands, f"kubectl get services -A --field-selector metadata.name={short}"],
+        [*commands, kubectl("get", "services", "-A", "--field-selector", f"metadata.name={short}")],
         hint,
     )
 
@@ -176,8 +178,8 @@ def server_part(ctx: EdgeContext) -> tuple[PartialCheck, list[Backend]]:
     """The cluster DNS service and its pods (CoreDNS/kube-dns) are up and have endpoints."""
     services = resolver.dns_services(ctx.state)
     commands = [
-        "kubectl get pods -n kube-system -l k8s-app=kube-dns -o wide",
-        "kubectl get service -n kube-system kube-dns",
+        kubectl("get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns", "-o", "wide"),
+        kubectl("get", "service", "-n", "kube-system", "kube-dns"),
     ]
     if not services:
         lost = unreadable(ctx.state, "Service", namespaces=("kube-system",))
@@ -190,7 +192,7 @@ def server_part(ctx: EdgeContext) -> tuple[PartialCheck, list[Backend]]:
             [Evidence("service kube-system/kube-dns", why)],
             commands,
             "include kube-system in the snapshot "
-            "(kubectl get svc,pods,endpointslices -n kube-system -o yaml)",
+            f"({kubectl('get', 'svc,pods,endpointslices', '-n', 'kube-system', '-o', 'yaml')})",
         ), []
     svc = services[0]
     commands.append(slices_cmd(svc.namespace, svc.name))
@@ -219,7 +221,7 @@ def server_part(ctx: EdgeContext) -> tuple[PartialCheck, list[Backend]]:
             f"cluster DNS outage: {text}",
             evidence,
             commands,
-            "fix the CoreDNS pods (kubectl logs -n kube-system -l k8s-app=kube-dns)",
+            f"fix the CoreDNS pods ({COREDNS_LOGS})",
         ), backends
     status = Status.WARN if len(ready) < len(pods) else Status.PASS
     return PartialCheck(status, f"cluster DNS: {text}", evidence, commands), backends

@@ -12,6 +12,7 @@ from kexplore.model.pods import Pod
 from kexplore.model.services import Service
 from kexplore.model.state import ClusterState
 from kexplore.model.workloads import Workload
+from kexplore.shell import kubectl
 
 KIND_ALIASES = {
     "pod": "Pod",
@@ -188,7 +189,7 @@ def resolve_source(state: ClusterState, text: str, default_namespace: str = "") 
     hint = did_you_mean(name, names_of(state, kinds, namespace))
     raise NotFoundError(
         f"{arg}: no pod or workload {name!r} in namespace {namespace!r}{hint}",
-        fix=f"list what exists with: kubectl get pods,deploy,sts,ds -n {namespace}",
+        fix=f"list what exists with: {kubectl('get', 'pods,deploy,sts,ds', '-n', namespace)}",
     )
 
 
@@ -214,7 +215,7 @@ def _source_of_kind(
         hint = did_you_mean(name, names_of(state, [kind], namespace))
         raise NotFoundError(
             f"{arg}: no {kind} {name!r} in namespace {namespace!r}{hint}",
-            fix=f"kubectl get {kind.lower()} -n {namespace}",
+            fix=kubectl("get", kind.lower(), "-n", namespace),
         )
     pod_gap = state.meta.gap("Pod", namespace)
     if isinstance(obj, Pod):

@@ -4,14 +4,13 @@ networkpolicy verdict — or which source would have told, and how to enable it.
 
 from __future__ import annotations
 
-import shlex
-
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.probing import probe_ref, run_all
 from kexplore.checks.result import Disagreement, Evidence, LayerResult, Status
 from kexplore.model.pods import Pod
 from kexplore.probes.base import L7Spec, ProbeRequest, ProbeResult
 from kexplore.probes.flows import Flow, parse_hubble, policy_denied, verdicts
+from kexplore.shell import pasteable
 
 CILIUM_AGENT = "cilium-agent"
 RAW_SHOWN = 4
@@ -63,7 +62,7 @@ def add(ctx: EdgeContext, base: LayerResult, results: list[ProbeResult]) -> Laye
         base.evidence.append(Evidence(f"flows on node {backend.node or '?'}", note, "flows"))
         return base
     for result in run_all(ctx, [request]):
-        base.commands.append(shlex.join(result.command))
+        base.commands.append(pasteable(result.command))
         _judge(ctx, base, result)
     return base
 

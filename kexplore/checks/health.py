@@ -26,6 +26,7 @@ from kexplore.checks.ports import serving_container
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.cluster import Event
 from kexplore.model.pods import Container, Pod
+from kexplore.shell import kubectl
 
 LAYER = "health"
 PROBE_EVENTS = ("Unhealthy", "BackOff", "ProbeWarning")
@@ -99,7 +100,7 @@ def _judge(ctx: EdgeContext, pod: Pod, container: Container, events: list[Event]
     mine = [e for e in events if _event_container(e) in ("", container.name)]
     probe_events = [e for e in mine if e.reason in PROBE_EVENTS]
     if waiting is not None and waiting.reason == "CrashLoopBackOff":
-        logs = f"kubectl logs -n {pod.namespace} {pod.name} -c {container.name} --previous"
+        logs = kubectl("logs", "-n", pod.namespace, pod.name, "-c", container.name, "--previous")
         out.add(Status.FAIL, "CrashLoopBackOff", f"read why it exits: {logs}")
     elif not status.ready:
         why = event_text(probe_events[-1]) if probe_events else "not Ready"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kexplore.analysis.dns import EXTERNAL, HEADLESS_POD, IP, NXDOMAIN
@@ -42,6 +43,8 @@ from kexplore.checks.synthesized import (
 from kexplore.errors import NotFoundError
 from kexplore.model.state import ClusterState
 from kexplore.probes.recorded import RecordedProber
+from kexplore.redact import redact
+from kexplore.shell import kubectl
 
 if TYPE_CHECKING:
     from kexplore.probes.base import Prober
@@ -129,10 +132,13 @@ def _run_order(pair: tuple[str, LayerCheck]) -> tuple[bool, int]:
 
 
 def _run_layer(layer_id: str, check: LayerCheck, ctx: EdgeContext) -> LayerResult:
-    """One layer; a crash in it is reported as `unknown`, never as a pass."""
+    """One layer; a crash in it is reported as `unknown`, never as a pass. Its evidence (log
+    lines, probe output) is redacted: a terminal's scrollback is shared too."""
     try:
         result = check(ctx)
         result.commands = list(dict.fromkeys(_shell_safe(c) for c in result.commands))
+        result.summary = redact(result.summary)
+        result.evidence = [replace(e, detail=redact(e.detail)) for e in result.evidence]
         return result
     except Exception as e:  # a bug in one layer must not hide the others
         return LayerResult(
@@ -213,5 +219,5 @@ def require_named_target(state: ClusterState, target: TargetSpec) -> None:
         where = missing or f"no {target.kind} {target.host!r} in namespace {target.namespace!r}"
         raise NotFoundError(
             f"TARGET {target.dialed!r}: {where}{'' if missing else hint}",
-            fix=f"kubectl get {target.kind.lower()}s -n {target.namespace}",
+            fix=kubectl("get", f"{target.kind.lower()}s", "-n", target.namespace),
         )

@@ -20,6 +20,7 @@ from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.istio import ISTIO_KINDS
 from kexplore.model.pods import Pod
+from kexplore.shell import istioctl, kubectl
 
 LAYER = "mesh"
 # The Istio kinds the judgement reads (Gateways only route ingress/egress gateway traffic).
@@ -188,18 +189,22 @@ def _commands(ctx: EdgeContext, verdict: MeshVerdict) -> list[str]:
     server = verdict.targets[0] if verdict.targets else None
     client = verdict.sources[0] if verdict.sources else None
     ns = server.pod.namespace if server else ctx.source.namespace
-    cmds.append(f"kubectl get peerauthentication,authorizationpolicy -n {ns}")
-    cmds.append(f"kubectl get peerauthentication -n {verdict.settings.root_namespace}")
-    cmds.append("kubectl get destinationrule,virtualservice,sidecar -A")
+    cmds.append(kubectl("get", "peerauthentication,authorizationpolicy", "-n", ns))
+    cmds.append(kubectl("get", "peerauthentication", "-n", verdict.settings.root_namespace))
+    cmds.append(kubectl("get", "destinationrule,virtualservice,sidecar", "-A"))
     if server is not None:
-        cmds.append(f"istioctl x describe pod {server.pod.name} -n {ns}")
+        cmds.append(istioctl("x", "describe", "pod", server.pod.name, "-n", ns))
         if server.mode == SIDECAR:
-            cmds.append(f"istioctl proxy-config listener {server.pod.name} -n {ns} --port 15006")
+            cmds.append(
+                istioctl("proxy-config", "listener", server.pod.name, "-n", ns, "--port", "15006")
+            )
     if client is not None and client.mode == SIDECAR and ctx.service is not None:
         fqdn, pod = service_fqdn(ctx.service), client.pod
-        cmds.append(f"istioctl proxy-config cluster {pod.name} -n {pod.namespace} --fqdn {fqdn}")
-        cmds.append(f"istioctl proxy-config route {pod.name} -n {pod.namespace}")
+        cmds.append(
+            istioctl("proxy-config", "cluster", pod.name, "-n", pod.namespace, "--fqdn", fqdn)
+        )
+        cmds.append(istioctl("proxy-config", "route", pod.name, "-n", pod.namespace))
     if any(p.mode == AMBIENT for p in (*verdict.sources, *verdict.targets)):
-        cmds.append("istioctl ztunnel-config workloads")
-    cmds.append(f"istioctl analyze -n {ns}")
+        cmds.append(istioctl("ztunnel-config", "workloads"))
+    cmds.append(istioctl("analyze", "-n", ns))
     return cmds

@@ -31,6 +31,7 @@ from kexplore.checks.context import EdgeContext, PartialCheck
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
+from kexplore.shell import kubectl
 
 LAYER = "networkpolicy"
 MAX_EVIDENCE = 12
@@ -152,7 +153,7 @@ def _external_name(ctx: EdgeContext) -> LayerResult:
                 LAYER,
                 Status.PASS,
                 "source pods are not isolated for egress: external traffic is not restricted",
-                commands=[f"kubectl get networkpolicy -n {ctx.source.namespace}"],
+                commands=[kubectl("get", "networkpolicy", "-n", ctx.source.namespace)],
             ),
         )
     return LayerResult(
@@ -160,7 +161,7 @@ def _external_name(ctx: EdgeContext) -> LayerResult:
         Status.UNKNOWN,
         f"egress of {', '.join(isolated[:3])} is restricted and {ctx.target.host} "
         "has no address in the data to match against ipBlock rules",
-        commands=[f"kubectl get networkpolicy -n {ctx.source.namespace} -o yaml"],
+        commands=[kubectl("get", "networkpolicy", "-n", ctx.source.namespace, "-o", "yaml")],
         hint=f"check the egress ipBlock rules against the addresses {ctx.target.host} resolves to",
     )
 
@@ -270,11 +271,13 @@ def _subject(v: Verdict, side: DirectionVerdict) -> str:
 
 def _commands(state: ClusterState, verdicts: list[Verdict]) -> list[str]:
     names = sorted({s for v in verdicts for d in (v.egress, v.ingress) for s in d.selecting})
-    cmds = [f"kubectl describe networkpolicy -n {n.split('/')[0]} {n.split('/')[1]}" for n in names]
+    cmds = [kubectl("describe", "networkpolicy", "-n", *n.split("/", 1)) for n in names]
     spaces = sorted({v.source.split("/")[0] for v in verdicts} | {_ns(v.target) for v in verdicts})
-    cmds.extend(f"kubectl get networkpolicy -n {ns}" for ns in spaces if ns)
+    cmds.extend(kubectl("get", "networkpolicy", "-n", ns) for ns in spaces if ns)
     if state.cni_policies():
-        cmds.append("kubectl get ciliumnetworkpolicies,networkpolicies.crd.projectcalico.org -A")
+        cmds.append(
+            kubectl("get", "ciliumnetworkpolicies,networkpolicies.crd.projectcalico.org", "-A")
+        )
     return cmds[:8]
 
 

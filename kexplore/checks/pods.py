@@ -26,6 +26,7 @@ from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.pods import ContainerStatus, Pod, StateDetail
 from kexplore.model.state import ClusterState
 from kexplore.model.workloads import Workload
+from kexplore.shell import kubectl
 
 LAYER = "pods"
 BAD_WAITING = {
@@ -125,7 +126,7 @@ def _judge_container(
     waiting = status.state.waiting
     last = status.last_state.terminated
     if waiting is not None and waiting.reason in BAD_WAITING:
-        logs = f"kubectl logs -n {pod.namespace} {pod.name} -c {status.name} --previous"
+        logs = kubectl("logs", "-n", pod.namespace, pod.name, "-c", status.name, "--previous")
         hint = BAD_WAITING[waiting.reason]
         detail = f"waiting: {waiting.reason}" + (
             f": {one_line(waiting.message)}" if waiting.message else ""
@@ -246,11 +247,9 @@ def _no_source_pods(ctx: EdgeContext, result: LayerResult) -> None:
         )
         if spec.replicas == 0:
             result.summary += " (scaled to 0)"
-            result.hint = (
-                f"it is scaled to 0: kubectl scale {kind} {src.name} -n {src.namespace} "
-                "--replicas=1 (or as many as it needs)"
-            )
-    result.commands.insert(0, f"kubectl describe {kind} -n {src.namespace} {src.name}")
+            scale = kubectl("scale", kind, src.name, "-n", src.namespace, "--replicas=1")
+            result.hint = f"it is scaled to 0: {scale} (or as many as it needs)"
+    result.commands.insert(0, kubectl("describe", kind, "-n", src.namespace, src.name))
 
 
 def _side_of(judgement: PodJudgement, source: list[PodJudgement]) -> str:
@@ -268,7 +267,7 @@ def _healthy_summary(ctx: EdgeContext, src: list[PodJudgement], tgt: list[PodJud
 
 def _commands(ctx: EdgeContext, judged: list[PodJudgement]) -> list[str]:
     namespaces = sorted({j.pod.namespace for j in judged} or {ctx.source.namespace})
-    commands = [f"kubectl get pods -n {ns} -o wide" for ns in namespaces]
+    commands = [kubectl("get", "pods", "-n", ns, "-o", "wide") for ns in namespaces]
     for j in judged:
         if j.status is not Status.PASS and not j.pod.synthesized:
             commands += [describe_pod(j.pod), pod_events(j.pod.namespace, j.pod.name)]

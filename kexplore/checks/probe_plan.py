@@ -13,7 +13,7 @@ from kexplore.checks.edge import SourceSpec, TargetSpec
 from kexplore.checks.probing import run_all
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import TOOL_PROBES, ProbeRequest, ProbeResult
-from kexplore.probes.commands import kubectl_exec, planned_command
+from kexplore.probes.commands import kubectl_exec, possible_commands
 from kexplore.probes.strategy import DETECT_COMMAND
 
 if TYPE_CHECKING:
@@ -59,9 +59,9 @@ def planned_requests(ctx: EdgeContext) -> list[ProbeRequest]:
 
 
 def plan_probes(ctx: EdgeContext, prober: LiveProber | None = None) -> list[list[str]]:
-    """The argv that would run, as `kubectl exec …`/`kubectl port-forward …` commands: the
-    tool detection once per container, then each probe with the best tool known so far (a
-    missing tool falls back to the next: nc, bash /dev/tcp, python, curl, wget)."""
+    """Every argv that may run, as `kubectl exec …`/`kubectl port-forward …` commands: the
+    tool detection once per container, then each probe with every tool it may fall back to
+    (nc, bash /dev/tcp, python, curl, wget; the detected ones when known), best first."""
     out: list[list[str]] = []
     detected: set[tuple[str, str, str]] = set()
     for request in planned_requests(ctx):
@@ -74,10 +74,10 @@ def plan_probes(ctx: EdgeContext, prober: LiveProber | None = None) -> list[list
             detected.add(key)
             out.append(kubectl_exec(request.namespace, request.pod, container, DETECT_COMMAND))
         if prober is not None:
-            out.append(prober.planned_command(request, container))
+            out.extend(prober.possible_commands(request, container))
         else:
-            out.append(planned_command(request, container, None, 5.0))
-    return out
+            out.extend(possible_commands(request, container, None, 5.0))
+    return list({tuple(argv): argv for argv in out}.values())
 
 
 def plan_edge(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shlex
-
 from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Disagreement, Evidence, LayerResult, Status
 from kexplore.probes.base import ProbeRequest, ProbeResult
 from kexplore.probes.commands import kubectl_exec
+from kexplore.shell import pasteable
 
 # Config layers that can explain a failing probe, in display order.
 CONFIG_LAYERS = ("pods", "service", "dns", "mesh", "networkpolicy", "ports", "health", "cluster")
@@ -93,7 +92,7 @@ def reproduce(result: ProbeResult) -> str:
     if argv[:1] != ["kubectl"]:
         req = result.request
         argv = kubectl_exec(req.namespace, req.pod, req.container, argv)
-    return shlex.join(argv)
+    return pasteable(argv)
 
 
 def judge(

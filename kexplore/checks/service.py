@@ -15,6 +15,7 @@ from kexplore.checks.context import EdgeContext
 from kexplore.checks.result import Evidence, LayerResult, Status
 from kexplore.model.pods import Pod
 from kexplore.model.services import Service, ServicePort
+from kexplore.shell import kubectl
 
 LAYER = "service"
 MAX_BACKENDS_SHOWN = 20
@@ -76,12 +77,14 @@ def _port_text(port: ServicePort) -> str:
 
 def _commands(svc: Service) -> list[str]:
     cmds = [
-        f"kubectl get service -n {svc.namespace} {svc.name} -o yaml",
+        kubectl("get", "service", "-n", svc.namespace, svc.name, "-o", "yaml"),
         slices_cmd(svc.namespace, svc.name),
     ]
     if svc.spec.selector:
         labels = ",".join(f"{k}={v}" for k, v in sorted(svc.spec.selector.items()))
-        cmds.append(f"kubectl get pods -n {svc.namespace} -l {labels} --show-labels -o wide")
+        cmds.append(
+            kubectl("get", "pods", "-n", svc.namespace, "-l", labels, "--show-labels", "-o", "wide")
+        )
     return cmds
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from kexplore.checks.result import PROBE_LAYERS, LayerResult, Status
 from kexplore.model.pods import Pod
 from kexplore.model.state import ClusterState
+from kexplore.shell import kubectl, pasteable
 
 NOT_DEPLOYED = "no config layer fails; pods not deployed yet"
 
@@ -63,10 +64,8 @@ def _pod_words(words: list[str]) -> list[str]:
 def _rewrite(words: list[str], stand: Stand) -> str:
     if "describe" in words and "pod" in words and words[0] == "istioctl":
         if not stand.selector:
-            return shlex.join(
-                ["kubectl", "describe", stand.kind, "-n", stand.namespace, stand.name]
-            )
-        return shlex.join(["kubectl", "get", "pods", "-n", stand.namespace, "-l", stand.selector])
+            return kubectl("describe", stand.kind, "-n", stand.namespace, stand.name)
+        return kubectl("get", "pods", "-n", stand.namespace, "-l", stand.selector)
     out: list[str] = []
     for i, word in enumerate(words):
         if word == "pod" and i + 1 < len(words) and stand.pod in words[i + 1 :]:
@@ -77,7 +76,7 @@ def _rewrite(words: list[str], stand: Stand) -> str:
             out.append(f"involvedObject.name={stand.name}")
         else:
             out.append(word)
-    return shlex.join(out)
+    return pasteable(out)
 
 
 def hint_for_workloads(hint: str | None, stands: dict[str, Stand]) -> str | None:

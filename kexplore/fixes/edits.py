@@ -7,7 +7,6 @@ import copy
 import difflib
 import json
 import re
-import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from kexplore.errors import InputError
 from kexplore.model.base import K8s
 from kexplore.model.kinds import DecodeProblem, convert_object
 from kexplore.model.state import ClusterState, meta_of, store_key
+from kexplore.shell import pasteable
 
 PATCH = "json-patch"
 MANIFEST = "manifest"
@@ -85,7 +85,7 @@ class Edit:
             argv = ["kubectl", "apply", "-f", path or "FILE"]
         else:
             argv = ["kubectl", "delete", resource, key.name, *ns]
-        return shlex.join(argv)
+        return pasteable(argv)
 
 
 def edit_of(target: str, mode: str, patch_text: str) -> Edit:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import shlex
 import threading
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from kexplore.shell import pasteable
 
 PROBE_KINDS = (
     "dns",
@@ -98,7 +99,7 @@ class ProbeResult:
 
     def describe(self) -> str:
         """`$ nc -zv -w 3 10.96.0.10 8080 → refused (exit 1, 12 ms)`."""
-        cmd = shlex.join(self.command)
+        cmd = pasteable(self.command)
         return f"$ {cmd} → {self.result} (exit {self.exit_code}, {self.duration_ms:.0f} ms)"
 
 

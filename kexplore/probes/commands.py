@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from kexplore.probes.base import ProbeRequest
+from kexplore.probes.base import TOOL_PROBES, ProbeRequest
 from kexplore.probes.capture import CAPTURE_IMAGE, capture_argv
 from kexplore.probes.envoy import CLUSTERS_COMMAND, LOG_BYTES, LOG_WINDOW
 from kexplore.probes.flows import hubble_argv
-from kexplore.probes.strategy import Strategy, first_attempt, split_address
+from kexplore.probes.strategy import Strategy, first_attempt, possible_argvs, split_address
 
 
 def kubectl_exec(namespace: str, pod: str, container: str, argv: list[str]) -> list[str]:
@@ -82,3 +82,13 @@ def planned_command(
         return capture_command(request)
     attempt = first_attempt(request.probe, request.target, strategy, timeout, request.l7)
     return kubectl_exec(request.namespace, request.pod, container, attempt.argv)
+
+
+def possible_commands(
+    request: ProbeRequest, container: str, strategy: Strategy | None, timeout: float
+) -> list[list[str]]:
+    """Every command a probe may run, in the order it tries them (fallbacks included)."""
+    if request.probe not in TOOL_PROBES:  # one command: a port-forward, a reader, a capture
+        return [planned_command(request, container, strategy, timeout)]
+    argvs = possible_argvs(request.probe, request.target, strategy, timeout, request.l7)
+    return [kubectl_exec(request.namespace, request.pod, container, argv) for argv in argvs]

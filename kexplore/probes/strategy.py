@@ -60,6 +60,8 @@ PY_LOOKUP = (
 # A name any cluster DNS answers for (NXDOMAIN counts: the server replied).
 DNS_TEST_NAME = "kubernetes.default.svc.cluster.local"
 SOCKET_TABLES = ["/proc/net/tcp", "/proc/net/tcp6"]
+RESOLV_CONF = "/etc/resolv.conf"
+RESOLV_CONF_COMMAND = ["cat", RESOLV_CONF]  # read after a lookup: the resolver it used
 
 LOOKUP_TOOLS = ("getent", "nslookup", "dig", "python3", "python")
 CONNECT_TOOLS = ("nc", "bash", "python3", "python", "curl", "wget")
@@ -147,6 +149,24 @@ def first_attempt(
     """The argv a probe would run first (for plans shown before consent)."""
     found = attempts(kind, target, strategy or Strategy(None), timeout, l7)
     return found[0] if found else attempts(kind, target, Strategy(None), timeout, l7)[0]
+
+
+def possible_argvs(
+    kind: str, target: str, strategy: Strategy | None, timeout: float, l7: L7Spec | None = None
+) -> list[list[str]]:
+    """Every argv a probe may run, fallbacks included, for the consent that lists them: with
+    the tools detected, or (not detected yet) with any tool, `timeout`-bounded or not; a DNS
+    lookup also reads /etc/resolv.conf."""
+    if strategy is not None:
+        variants = [strategy]
+    else:
+        everything = frozenset(TOOLS)
+        variants = [Strategy(everything), Strategy(everything - {"timeout"})]
+    tries = zip(*(attempts(kind, target, s, timeout, l7) for s in variants), strict=True)
+    out = [attempt.argv for same_tool in tries for attempt in same_tool]
+    if kind == "dns" and any(s.has("cat") for s in variants):
+        out.append(RESOLV_CONF_COMMAND)
+    return list({tuple(argv): argv for argv in out}.values())
 
 
 def _bounded(argv: list[str], strategy: Strategy, seconds: float) -> list[str]:

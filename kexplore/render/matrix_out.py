@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from rich.console import Console
@@ -13,12 +15,14 @@ from rich.text import Text
 from kexplore.analysis.netpol.cilium import cilium_signs
 from kexplore.analysis.netpol.matrix import Matrix
 from kexplore.analysis.netpol.matrix_keys import direction_ranges
-from kexplore.analysis.netpol.matrix_workloads import Connection, connlist, workload_groups
+from kexplore.analysis.netpol.matrix_workloads import Connection, Flows, workload_groups
 from kexplore.analysis.netpol.peers import EGRESS, INGRESS
 from kexplore.checks.common import how_to_add, unreadable
 from kexplore.errors import NotFoundError, SourceError, UsageError
+from kexplore.inputs import MAX_PAIRS
 from kexplore.model.state import ClusterState
 from kexplore.render.sanitize import strip_controls
+from kexplore.shell import kubectl
 
 OUTPUTS = ("text", "json", "connlist")
 POLICY_KINDS = (
@@ -32,19 +36,34 @@ POLICY_KINDS = (
 MAX_GRID = 30
 
 
-def run_matrix(state: ClusterState, namespaces: list[str], output: str, console: Console) -> int:
-    """Print the allowed connections between the workloads of `namespaces` (all when empty)."""
+def run_matrix(
+    state: ClusterState,
+    namespaces: list[str],
+    output: str,
+    console: Console,
+    max_pairs: int = MAX_PAIRS,
+) -> int:
+    """Print the allowed connections between the workloads of `namespaces` (all when empty),
+    streamed; a whole-cluster matrix of more than `max_pairs` pairs is refused before the work."""
     if output not in OUTPUTS:
         raise UsageError(f"--output {output!r}: expected one of {', '.join(OUTPUTS)}")
     check_inputs(state, namespaces)
     matrix = Matrix(state, list(namespaces) or None)
-    conns = connlist(state, matrix=matrix)
+    flows = Flows(state, matrix)
+    estimate = flows.estimate()
+    if not namespaces and max_pairs and estimate > max_pairs:
+        raise UsageError(
+            f"the matrix of all {len(state.namespace_names())} namespaces would list up to "
+            f"{estimate:,} workload pairs ({len(flows.classes_of):,} workloads and ranges)",
+            fix="name the namespaces to show (kexplore matrix NS [NS...]), or raise "
+            "--max-pairs (0: no limit)",
+        )
     if output == "connlist":
-        _write_lines(console, conns)
+        _write_lines(console, flows.connections())
     elif output == "json":
-        console.file.write(json.dumps(matrix_json(state, matrix, conns), indent=2) + "\n")
+        _write_json(console, state, matrix, flows)
     else:
-        render_grid(state, matrix, conns, console)
+        render_grid(state, matrix, flows, console)
     return 0
 
 
@@ -63,16 +82,16 @@ def check_inputs(state: ClusterState, namespaces: list[str]) -> None:
     if missing:
         raise NotFoundError(
             f"NAMESPACE {missing[0]!r}: no such namespace in the data",
-            fix="list them with: kubectl get namespaces",
+            fix=f"list them with: {kubectl('get', 'namespaces')}",
         )
 
 
-def _write_lines(console: Console, conns: list[Connection]) -> None:
-    """One plain line per pair, straight to the console's file: a big cluster has millions of
-    pairs, and rich's per-print rendering (about 0.1 ms each) would take minutes."""
+def _write_lines(console: Console, conns: Iterable[Connection]) -> None:
+    """One plain line per pair, straight to the console's file as they come: a big cluster has
+    millions of pairs, and rich's per-print rendering (about 0.1 ms each) would take minutes."""
     out = console.file
-    for start in range(0, len(conns), 10_000):
-        out.write("".join(strip_controls(c.line()) + "\n" for c in conns[start : start + 10_000]))
+    for chunk in _batched(conns, 10_000):
+        out.write("".join(strip_controls(c.line()) + "\n" for c in chunk))
     out.flush()
 
 
@@ -95,38 +114,51 @@ def warnings(state: ClusterState) -> list[str]:
     return out
 
 
-def matrix_json(state: ClusterState, matrix: Matrix, conns: list[Connection]) -> dict[str, Any]:
-    """np-guard's connlist JSON (src, dst, conn) plus port ranges, classes and warnings."""
+def _write_json(console: Console, state: ClusterState, matrix: Matrix, flows: Flows) -> None:
+    """np-guard's connlist JSON (src, dst, conn) plus port ranges, classes and warnings, the
+    connections written as they come."""
+    out = console.file
     namespaces = sorted({p.namespace for p in matrix.peers if not p.external})
     classes = [
         {"class": p.label(), "pods": [f"{q.namespace}/{q.name}" for q in p.pods]}
         for p in matrix.peers
         if not p.external
     ]
-    return {
-        "namespaces": namespaces,
-        "connections": [
-            {"src": c.source, "dst": c.target, "conn": c.conn.describe(), "ports": c.conn.to_json()}
-            for c in conns
-        ],
-        "classes": classes,
-        "warnings": warnings(state),
-    }
+    out.write('{\n  "namespaces": ' + json.dumps(namespaces) + ',\n  "connections": [')
+    for index, chunk in enumerate(_batched(flows.connections(), 10_000)):
+        items = (json.dumps(_connection_json(c)) for c in chunk)
+        out.write(("," if index else "") + "\n    " + ",\n    ".join(items))
+    out.write('\n  ],\n  "classes": ' + json.dumps(classes))
+    out.write(',\n  "warnings": ' + json.dumps(warnings(state)) + "\n}\n")
+    out.flush()
 
 
-def render_grid(
-    state: ClusterState, matrix: Matrix, conns: list[Connection], console: Console
-) -> None:
+def _batched(items: Iterable[Connection], size: int) -> Iterator[list[Connection]]:
+    """Lists of `size` items (the last shorter) as the iterable yields them."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _connection_json(c: Connection) -> dict[str, Any]:
+    return {"src": c.source, "dst": c.target, "conn": c.conn.describe(), "ports": c.conn.to_json()}
+
+
+def render_grid(state: ClusterState, matrix: Matrix, flows: Flows, console: Console) -> None:
     """A truth table: rows are sources, columns destinations, cells the allowed traffic."""
     for warning in warnings(state):
         console.print(Text(f"warning: {strip_controls(warning)}", style="yellow"))
-    peers = grid_peers(state, matrix, conns)
-    if len(peers) > MAX_GRID:
+    if len(flows.classes_of) > MAX_GRID:
         console.print(
-            Text(f"{len(peers)} workloads and ranges: too many for a grid; the allowed pairs:")
+            Text(
+                f"{len(flows.classes_of)} workloads and ranges: too many for a grid; "
+                "the allowed pairs:"
+            )
         )
-        _write_lines(console, conns)
+        _write_lines(console, flows.connections())
         return
+    conns = list(flows.connections())
+    peers = grid_peers(state, matrix, conns)
     cells = {(c.source, c.target): c.conn for c in conns}
     table = Table(title="allowed connections (row → column)", show_lines=False)
     table.add_column("from \\ to", no_wrap=True)

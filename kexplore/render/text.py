@@ -12,6 +12,20 @@ from kexplore.render.sanitize import strip_controls
 from kexplore.render.style import STYLE, badge
 
 
+class _StdoutConsole(Console):
+    """rich's Console, but a closed pipe raises BrokenPipeError (rich exits with status 1,
+    which would read as a failing check)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+def stdout_console() -> Console:
+    """The console headless commands print to."""
+    return _StdoutConsole(highlight=False)
+
+
 def _plain(text: str, style: str = "") -> Text:
     """Untrusted text as a Text (never parsed as markup), controls stripped."""
     return Text(strip_controls(text), style=style)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,12 +14,14 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static, Tabs
 
 from kexplore.checks.result import Status
 from kexplore.model.state import ClusterState
+from kexplore.shell import strip_controls
 from kexplore.transcript import Transcript
 from kexplore.ui.building import GraphBuilder
 from kexplore.ui.checking import EdgeChecks
@@ -116,8 +117,8 @@ class KexploreApp(App[None]):
         self.focus_node: str | None = None
         self.radius = 1
         self.marked_source: str | None = None
-        path = transcript_path or Path(tempfile.gettempdir()) / f"kexplore-{int(time.time())}.jsonl"
-        self.transcript = Transcript(path, source=state.meta.source, context=state.meta.context)
+        meta = state.meta
+        self.transcript = Transcript(transcript_path, source=meta.source, context=meta.context)
         self.session = SessionLog(self.transcript)
         self.scenes = Scenes(self)
         self.builder = GraphBuilder(self)
@@ -224,6 +225,17 @@ class KexploreApp(App[None]):
 
     def forget_scenes(self) -> None:
         self.scenes.forget()
+
+    def tell(
+        self,
+        text: str,
+        severity: SeverityLevel = "information",
+        title: str = "",
+        timeout: float | None = None,
+    ) -> None:
+        """A notification of plain text: names, commands and errors are never read as markup."""
+        plain = strip_controls(text)
+        self.notify(plain, title=title, severity=severity, timeout=timeout, markup=False)
 
     def action_command_line(self) -> None:
         self.commands.command_line()
@@ -403,12 +415,12 @@ class KexploreApp(App[None]):
         edge = self.graph_view.selected_edge()
         texts = self.ex.edge_texts(edge.ident) if edge is not None else None
         if edge is None or texts is None:
-            self.notify("select an edge between a source and a target to probe it")
+            self.tell("select an edge between a source and a target to probe it")
             return
         refusal = self.probing.refusal()
         if refusal:
             self.drill.open("probes")
-            self.notify(refusal, severity="warning", markup=False)
+            self.tell(refusal, severity="warning")
             return
         self.probing.ask(edge.ident, *texts)
 

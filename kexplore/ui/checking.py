@@ -195,7 +195,7 @@ class EdgeChecks:
     def failed(self, message: CheckFailed) -> None:
         if message.key == self.current:
             self.app.ladder.message(plain("check could not run", "bold"), message.text)
-        self.app.notify(message.text, severity="error", markup=False)
+        self.app.tell(message.text, severity="error")
 
     def finish(self, title: Text, report: EdgeReport) -> None:
         """The current edge's ladder: shown, and recorded as looked at (the sweep's checks
@@ -215,7 +215,7 @@ class EdgeChecks:
         """`]`/`[`: the next/previous edge whose check failed."""
         failing = self.app.ex.failing()
         if not failing:
-            self.app.notify("no failing edge checked yet")
+            self.app.tell("no failing edge checked yet")
             return
         edge = self.app.graph_view.selected_edge()
         here = edge.ident if edge is not None else None
@@ -234,25 +234,25 @@ class EdgeChecks:
         node = app.graph_view.selected_node()
         text = app.ex.source_text(node.id) if node else None
         if node is None or text is None:
-            app.notify("select a workload, pod or service to mark it as the source")
+            app.tell("select a workload, pod or service to mark it as the source")
             return
         app.marked_source = node.id
         app.graph_view.marked = {node.id}
         app.graph_view.redraw()
         app.update_top()
-        app.notify(f"source: {text} — now select a target and press t", markup=False)
+        app.tell(f"source: {text} — now select a target and press t")
 
     def mark_target(self) -> None:
         """`t`: check the marked source against the selected node."""
         app = self.app
         node = app.graph_view.selected_node()
         if app.marked_source is None or node is None:
-            app.notify("mark a source with s first, then select a target node and press t")
+            app.tell("mark a source with s first, then select a target node and press t")
             return
         source = app.ex.source_text(app.marked_source)
         target = app.ex.target_text(node.id)
         if source is None or target is None:
-            app.notify("that node has no port to dial; try a service or a pod")
+            app.tell("that node has no port to dial; try a service or a pod")
             return
         app.marked_source = None
         app.graph_view.marked = set()

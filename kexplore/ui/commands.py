@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -14,9 +15,9 @@ from textual.widgets import Input
 
 from kexplore.checks.suggest import did_you_mean
 from kexplore.graph import node_id, units
-from kexplore.render.sanitize import safe
 from kexplore.render.transcript_out import session_html, session_markdown
-from kexplore.transcript import read_transcript
+from kexplore.shell import pasteable
+from kexplore.transcript import read_transcript, write_private
 from kexplore.ui.matrix import ConnectivityScreen
 from kexplore.ui.navigator import Navigator
 from kexplore.ui.screens import ContextScreen, EdgesScreen, HelpScreen
@@ -119,17 +120,17 @@ class Commands:
             self.app.go(node_id("Namespace", "", name))
         elif meta.read_in and self.app.open_namespace is not None:
             self.app.open_namespace(name)
-            self.app.notify(f"reading namespace {safe(name)} (cluster-wide lists are forbidden)")
+            self.app.tell(f"reading namespace {name} (cluster-wide lists are forbidden)")
         else:
             hint = did_you_mean(name, self.app.ex.state.namespace_names())
-            self.app.notify(f"no namespace {safe(name)!r}{safe(hint)}", severity="error")
+            self.app.tell(f"no namespace {name!r}{hint}", severity="error")
 
     def execute(self, text: str) -> None:
         """Run one command-mode line (`ns shop`, `check shop/frontend cart:8080`, ...)."""
         try:
             words = shlex.split(text.strip().lstrip(":"))
         except ValueError as e:
-            self.app.notify(f"{text}: {e}", severity="error")
+            self.app.tell(f"{text}: {e}", severity="error")
             return
         if not words:
             return
@@ -158,7 +159,7 @@ class Commands:
             if verb in simple and (len(args) == 0 or verb == "export"):
                 simple[verb]()
             else:
-                self.app.notify(
+                self.app.tell(
                     f"unknown command {text!r}: try :pods :svc :deploy :ns :netpol, :ns NAME, "
                     ":pod NAME, :check SOURCE TARGET, :matrix [NS...], :edges, :export, :ctx",
                     severity="error",
@@ -183,7 +184,7 @@ class Commands:
         if found is None:
             names = [d["name"] for _, d in self.app.ex.view.nodes(data=True)]
             hint = did_you_mean(name.rsplit("/", 1)[-1], names)
-            self.app.notify(f"nothing named {safe(name)!r}{safe(hint)}", severity="error")
+            self.app.tell(f"nothing named {name!r}{hint}", severity="error")
             return
         self.app.go(found)
 
@@ -195,9 +196,9 @@ class Commands:
         if not command:
             edge = self.app.graph_view.selected_edge()
             texts = self.app.ex.edge_texts(edge.ident) if edge else None
-            command = f"kexplore check {texts[0]} {texts[1]}" if texts else ""
+            command = pasteable(["kexplore", "check", *texts]) if texts else ""
         if not command:
-            self.app.notify("nothing to copy here")
+            self.app.tell("nothing to copy here")
             return
         for tool in CLIPBOARD_TOOLS:
             if shutil.which(tool[0]):
@@ -209,7 +210,7 @@ class Commands:
         else:
             self.app.copy_to_clipboard(command)  # OSC 52: works over ssh in most terminals
         self.app.transcript.record("copy", command=command)
-        self.app.notify(f"copied: {command}")
+        self.app.tell(f"copied: {command}")
 
     def ladder_command(self) -> str:
         """The first command of the highlighted layer, else of the failing layer."""
@@ -224,15 +225,15 @@ class Commands:
         """Write the session transcript as Markdown and HTML beside it (or at PATH)."""
         session = read_transcript(self.app.transcript.path)
         base = Path(target) if target else self.app.transcript.path.with_suffix("")
-        md, html = base.with_suffix(".md"), base.with_suffix(".html")
+        md, html = (Path(os.path.abspath(base.with_suffix(s))) for s in (".md", ".html"))
         try:
-            md.write_text(session_markdown(session), encoding="utf-8")
-            html.write_text(session_html(session), encoding="utf-8")
+            write_private(md, session_markdown(session))
+            write_private(html, session_html(session))
         except OSError as e:
-            self.app.notify(f"export failed: {md}: {e.strerror or e}", severity="error")
+            self.app.tell(f"export failed: {md}: {e.strerror or e}", severity="error")
             return
         self.app.transcript.record("export", markdown=str(md), html=str(html))
-        self.app.notify(f"exported {md} and {html}")
+        self.app.tell(f"exported {md} and {html}")
 
     def help(self) -> None:
         """`?`: the keys of the focused pane, then the app's, titled by the pane."""
@@ -279,8 +280,8 @@ class Commands:
     def contexts(self) -> None:
         if self.app.contexts is None:
             meta = self.app.ex.state.meta
-            self.app.notify(
-                f"this session reads {meta.source or 'one source'}; contexts need the live source"
+            self.app.tell(
+                f"this session reads {meta.source or 'one source'}; contexts need the live source",
             )
             return
         self.app.push_screen(

@@ -65,7 +65,7 @@ class Fixing:
         edge = self.app.graph_view.selected_edge()
         texts = self.app.ex.edge_texts(edge.ident) if edge is not None else None
         if texts is None:
-            self.app.notify("select an edge between a source and a target first")
+            self.app.tell("select an edge between a source and a target first")
         return texts
 
     def show(self) -> None:
@@ -104,7 +104,7 @@ class Fixing:
     def _apply(self, state: ClusterState, source: str, target: str, option: int) -> None:
         proposals = self._proposals(state, source, target)
         if len(proposals) < option:
-            self.app.call_from_thread(self.app.notify, NO_PATCH, severity="warning")
+            self.app.call_from_thread(self.app.tell, NO_PATCH, severity="warning")
             return
         proposal = proposals[option - 1]
         edge = canonical(state, EdgeSpec(source, target))
@@ -118,7 +118,7 @@ class Fixing:
             self.real = real
         self.app.session.hypothetical(effect)
         self.app.builder.rebuild(scratch)
-        self.app.notify(effect, title="what-if", markup=False, timeout=10)
+        self.app.tell(effect, title="what-if", timeout=10)
 
     def newer(self, state: ClusterState) -> bool:
         """Live data arrived: during a what-if it is kept for esc (True), else not taken."""

@@ -3,7 +3,6 @@ session, and the debug-container confirm asked from the probe worker's thread.""
 
 from __future__ import annotations
 
-import shlex
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.probe_plan import plan_edge
 from kexplore.errors import KexploreError
 from kexplore.probes.base import Prober, ProbeResult
+from kexplore.shell import pasteable
 from kexplore.ui.checking import ladder_ids
 from kexplore.ui.messages import CheckKey, ProbeDone
 from kexplore.ui.style import plain
@@ -65,7 +65,7 @@ class YesNoScreen(ModalScreen[bool]):
 
 def probe_screen(source: str, target: str, commands: list[list[str]]) -> YesNoScreen:
     """The consent for one edge's probes: every command exactly as it would run."""
-    lines = [plain(f"$ {shlex.join(argv)}") for argv in commands]
+    lines = [plain(f"$ {pasteable(argv)}") for argv in commands]
     if not commands:
         lines = [Text("this edge asks for no probe (nothing to dial from a running pod)")]
     return YesNoScreen(
@@ -125,7 +125,7 @@ class Probing:
         try:
             commands = self.plan(source, target)
         except KexploreError as e:
-            self.app.notify(e.one_line(), severity="error")
+            self.app.tell(e.one_line(), severity="error")
             return
         self.app.transcript.record("probe-plan", source=source, target=target, commands=commands)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import tracemalloc
 
 import pytest
 from netpol_builders import namespace, netpol, pod, state_of
 from rich.console import Console
 
-from kexplore.errors import NotFoundError, SourceError
+from kexplore.errors import NotFoundError, SourceError, UsageError
 from kexplore.model.state import LIVE, ClusterState
 from kexplore.render.matrix_out import run_matrix
 
@@ -153,3 +154,49 @@ def test_ipblock_admits_a_pod_by_its_ip_with_the_cilium_caveat() -> None:
     assert any(
         w.startswith("Cilium is detected (agent pod kube-system/cilium-8sd2x)") for w in warned
     )
+
+
+def _bare_pods(count: int, namespaces: int = 2) -> ClusterState:
+    """Bare pods sharing one label set: one class, `count` workloads, no policy."""
+    objects = [namespace(f"ns{n}") for n in range(namespaces)]
+    objects += [
+        pod(f"ns{i % namespaces}", f"p{i}", {"app": "x"}, f"10.1.{i // 250}.{i % 250}")
+        for i in range(count)
+    ]
+    return state_of(*objects)
+
+
+@pytest.mark.parametrize("output", ["connlist", "json"])
+def test_a_big_pair_list_is_streamed_not_held(output: str) -> None:
+    """400 bare pods of one class make 160,000 pairs: written as they are made, the output
+    never holds them all (the old list of pairs peaked at tens of MB)."""
+    state = _bare_pods(400)
+
+    class Counting(io.StringIO):
+        lines = 0
+
+        def write(self, text: str) -> int:
+            self.lines += text.count("\n")
+            return len(text)
+
+    out = Counting()
+    tracemalloc.start()
+    try:
+        assert run_matrix(state, [], output, Console(file=out, color_system=None)) == 0
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out.lines >= 400 * 399
+    assert peak < 12 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_a_huge_whole_cluster_matrix_is_refused_before_the_work() -> None:
+    state = _bare_pods(40)
+    buf = io.StringIO()
+    console = Console(file=buf, color_system=None)
+    with pytest.raises(UsageError, match=r"up to 1,680 workload pairs \(41 workloads") as err:
+        run_matrix(state, [], "connlist", console, max_pairs=1000)
+    assert "kexplore matrix NS" in err.value.fix and "--max-pairs" in err.value.fix
+    assert buf.getvalue() == ""
+    assert run_matrix(state, ["ns0"], "connlist", console, max_pairs=1000) == 0
+    assert run_matrix(state, [], "connlist", console, max_pairs=0) == 0

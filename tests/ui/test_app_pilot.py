@@ -467,3 +467,17 @@ def test_a_static_vs_observed_disagreement_is_a_row_of_the_ladder(demo_app: Kexp
         assert "static-vs-observed" in text and "10.244.171.99" in text
 
     run(demo_app, scenario)
+
+
+def test_export_refuses_to_write_through_a_symlink(demo_app: KexploreApp, tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("keep\n")
+    (tmp_path / "out.md").symlink_to(victim)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await command(pilot, f"export {tmp_path / 'out'}")
+
+    run(demo_app, scenario)
+    assert victim.read_text() == "keep\n"
+    events = [json.loads(line) for line in (tmp_path / "session.jsonl").read_text().splitlines()]
+    assert "export" not in {e["type"] for e in events}

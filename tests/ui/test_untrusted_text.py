@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.widgets import Log, OptionList, Static
+from textual.widgets._toast import Toast
 
 from kexplore.graph import node_id
 from kexplore.model.base import K8s
@@ -83,3 +84,47 @@ def test_markup_pod_name_and_escape_sequences_render_as_plain_text(tmp_path: Pat
             assert "[bold red]x[/]" in svg.replace("&#160;", " ")
 
     asyncio.run(scenario())
+
+
+PASTE_POD = "web[/]$(touch${IFS}x)"
+
+
+async def _command(pilot: Any, text: str) -> None:
+    await pilot.press("colon", *text, "enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_hostile_commands_and_copied_names_neither_crash_the_app_nor_run(tmp_path: Path) -> None:
+    state = hostile_state()
+    state.add(
+        _obj(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": PASTE_POD, "namespace": "lab"},
+                "spec": {"containers": [{"name": "app"}]},
+                "status": {"phase": "Running", "podIP": "10.0.0.10"},
+            }
+        )
+    )
+    app = make_app(state, transcript_path=tmp_path / "session.jsonl", check_delay=0)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await pilot.pause()
+            shown: list[str] = []
+            for text in ("ns [/]", "pod [bold", "[/]", 'ns "[link=x]"'):
+                await _command(pilot, text)
+                shown += [str(t.render()) for t in app.screen.query(Toast)]
+            app.go(node_id("Pod", "lab", PASTE_POD))
+            await pilot.pause()
+            await pilot.press("y")
+            await pilot.pause()
+            assert app.clipboard == "kubectl describe pod -n lab 'web[/]$(touch${IFS}x)'"
+            shown += [str(t.render()) for t in app.screen.query(Toast)]
+            assert "no namespace '[/]'" in shown
+            assert f"copied: {app.clipboard}" in shown
+
+    asyncio.run(scenario())
+    assert app.return_code in (None, 0)

@@ -58,6 +58,7 @@ from kexplore.model.istio import VirtualService
 from kexplore.model.pods import Pod
 from kexplore.model.services import Service, ServicePort
 from kexplore.model.state import ClusterState
+from kexplore.shell import kubectl
 
 HTTP_PROTOCOLS = frozenset({"http", "http2", "grpc", "grpc-web", "http_proxy"})
 
@@ -221,11 +222,12 @@ def _distinct_targets(
 def _missing_proxy(plane: Dataplane) -> MeshIssue:
     title = f"{plane.label()} runs without istio-proxy although injection applies"
     pod = plane.pod
-    hint = f"restart it to inject istio-proxy: kubectl delete pod -n {pod.namespace} {pod.name}"
+    restart = kubectl("delete", "pod", "-n", pod.namespace, pod.name)
     kind, _, name = plane.workload.partition(" ")
     if kind in ("deployment", "statefulset", "daemonset"):
-        restart = f"kubectl rollout restart -n {pod.namespace} {kind}/{name.split('/', 1)[1]}"
-        hint = f"restart it to inject istio-proxy: {restart}"
+        workload = f"{kind}/{name.split('/', 1)[1]}"
+        restart = kubectl("rollout", "restart", "-n", pod.namespace, workload)
+    hint = f"restart it to inject istio-proxy: {restart}"
     return MeshIssue(
         WARN,
         title,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kexplore.analysis.netpol.matrix import Matrix
@@ -49,26 +50,50 @@ def workload_groups(state: ClusterState, matrix: Matrix) -> dict[str, set[int]]:
     return dict(groups)
 
 
+class Flows:
+    """The allowed class pairs, and the workloads (or external ranges) of each class: the
+    pairs of workloads are produced from them one source at a time, never all held at once."""
+
+    def __init__(self, state: ClusterState, matrix: Matrix) -> None:
+        names: dict[int, set[str]] = defaultdict(set)
+        for peer in matrix.peers:
+            if peer.external:
+                names[peer.index].add(peer.label())
+            for pod in peer.pods:
+                names[peer.index].add(workload_of(state, pod))
+        self.names = {index: sorted(found) for index, found in names.items()}
+        self.classes_of: dict[str, list[int]] = defaultdict(list)
+        for index, found in self.names.items():
+            for name in found:
+                self.classes_of[name].append(index)
+        self.rows: dict[int, dict[int, PortSet]] = defaultdict(dict)
+        for s, d, conn in matrix.pairs():
+            self.rows[s][d] = conn
+
+    def estimate(self) -> int:
+        """How many workload pairs the output would list at most (cheap: class sizes only)."""
+        size = {index: len(found) for index, found in self.names.items()}
+        return sum(size.get(s, 0) * size.get(d, 0) for s, row in self.rows.items() for d in row)
+
+    def connections(self) -> Iterator[Connection]:
+        """Every ordered pair of workloads with some allowed traffic, sorted, one source's
+        row at a time: the union over their pods' classes; pairs within one workload are
+        not listed."""
+        for src in sorted(self.classes_of):
+            merged: dict[str, PortSet] = {}
+            for s in self.classes_of[src]:
+                for d, conn in self.rows.get(s, {}).items():
+                    for dst in self.names.get(d, ()):
+                        known = merged.get(dst)
+                        merged[dst] = conn if known is None else known | conn
+            merged.pop(src, None)
+            for dst in sorted(merged):
+                yield Connection(src, dst, merged[dst])
+
+
 def connlist(
     state: ClusterState, namespaces: list[str] | None = None, *, matrix: Matrix | None = None
 ) -> list[Connection]:
-    """Every ordered pair of workloads (and external ranges) with some allowed traffic.
-
-    Traffic between workloads is the union over their pods' classes; pairs within one
-    workload, and a pod to itself, are not listed. Work follows the allowed class pairs.
-    """
-    matrix = matrix or Matrix(state, namespaces)
-    names: dict[int, set[str]] = defaultdict(set)
-    for peer in matrix.peers:
-        if peer.external:
-            names[peer.index].add(peer.label())
-        for pod in peer.pods:
-            names[peer.index].add(workload_of(state, pod))
-    found: dict[tuple[str, str], PortSet] = {}
-    for s, d, conn in matrix.pairs():
-        for src in names[s]:
-            for dst in names[d]:
-                if src != dst:
-                    known = found.get((src, dst))
-                    found[(src, dst)] = conn if known is None else known | conn
-    return [Connection(src, dst, conn) for (src, dst), conn in sorted(found.items())]
+    """Every ordered pair of workloads (and external ranges) with some allowed traffic (see
+    Flows.connections; a small matrix's list, for the TUI's grid and tests)."""
+    return list(Flows(state, matrix or Matrix(state, namespaces)).connections())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import secrets
-import shlex
 import time
 from typing import Any
 
+from kexplore.shell import pasteable
 from kexplore.sources.live.client import Connection, get_bytes, k8s
 
 DEFAULT_IMAGE = "busybox:1.36"
@@ -23,10 +23,10 @@ class DebugContainerError(Exception):
 
 def consent_message(namespace: str, pod: str, image: str, runs: list[str] | None = None) -> str:
     """What the user agrees to before a debug container is added (and what it will run)."""
-    then = f" It will run: {shlex.join(runs)}." if runs else ""
+    then = f" It will run: {pasteable(runs)}." if runs else ""
     return (
         f"Add an ephemeral debug container (image {image}, command "
-        f"{shlex.join(DEBUG_COMMAND)}) to pod {namespace}/{pod}? It shares the pod's network, "
+        f"{pasteable(DEBUG_COMMAND)}) to pod {namespace}/{pod}? It shares the pod's network, "
         f"so probes from it see what the pod sees.{then} Ephemeral containers cannot be "
         "removed: it stays in the pod spec until the pod is deleted."
     )

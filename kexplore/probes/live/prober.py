@@ -16,7 +16,12 @@ from kexplore.model.recorded import RecordedProbe
 from kexplore.model.state import ClusterState
 from kexplore.probes.base import ProbeRequest, ProbeResult
 from kexplore.probes.capture import CAPTURE_IMAGE, capture_argv, summarise
-from kexplore.probes.commands import forward_command, planned_command, reader_command
+from kexplore.probes.commands import (
+    forward_command,
+    planned_command,
+    possible_commands,
+    reader_command,
+)
 from kexplore.probes.envoy import CLUSTERS_COMMAND, LOG_BYTES, LOG_WINDOW, cluster_lines, edge_log
 from kexplore.probes.flows import hubble_argv
 from kexplore.probes.live.debug import (
@@ -44,6 +49,8 @@ from kexplore.probes.parse import (
 )
 from kexplore.probes.strategy import (
     DETECT_COMMAND,
+    RESOLV_CONF,
+    RESOLV_CONF_COMMAND,
     Attempt,
     BadTarget,
     Strategy,
@@ -58,7 +65,6 @@ MESH_PROXIES = frozenset({"istio-proxy", "linkerd-proxy"})
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 MAX_OUTPUT = 1 << 20  # bytes read from one exec
 KEPT_OUTPUT = 16 << 10  # bytes of raw output kept in a result
-RESOLV_CONF = "/etc/resolv.conf"
 READERS = frozenset({"envoy-log", "envoy-clusters", "flows"})
 
 
@@ -237,7 +243,7 @@ class LiveProber:
 
     def _resolv_conf(self, where: _Where, cancel: threading.Event | None) -> str:
         """The resolver setup the lookup used (search path, nameserver, ndots), one line."""
-        outcome = self._exec(where, ["cat", RESOLV_CONF], cancel)
+        outcome = self._exec(where, RESOLV_CONF_COMMAND, cancel)
         lines = [ln.strip() for ln in outcome.stdout.splitlines()]
         kept = [ln for ln in lines if ln and not ln.startswith(("#", ";"))]
         if outcome.failure or outcome.exit_code != 0 or not kept:
@@ -407,6 +413,11 @@ class LiveProber:
         the best tool known for that container, or `kubectl port-forward`)."""
         strategy = self.strategy_of(request.namespace, request.pod, container)
         return planned_command(request, container, strategy, self.settings.timeout)
+
+    def possible_commands(self, request: ProbeRequest, container: str = "") -> list[list[str]]:
+        """Every command the probe may run there, fallbacks included (see possible_commands)."""
+        strategy = self.strategy_of(request.namespace, request.pod, container)
+        return possible_commands(request, container, strategy, self.settings.timeout)
 
     def _failed(
         self, request: ProbeRequest, result: str, message: str, where: _Where | None = None

@@ -36,6 +36,8 @@ T = TypeVar("T")
 _BYTE_OFFSET = re.compile(r"\s*\(byte (\d+)\)")
 _NON_SPACE = re.compile(rb"\S")
 _TRAILING = "trailing characters"
+_NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+MAX_DEPTH = 500  # far below what decoding survives, far above any real object
 # Structs that kinds.py post-processes after decoding: never decoded in one pass here.
 _NEEDS_FINISH: tuple[type[K8s], ...] = (EventsV1, OpaqueObject)
 
@@ -77,9 +79,28 @@ def read_json(data: bytes, where: str, collector: Collector) -> None:
     """A JSON file: one object, a List, an array of objects, or a stream of them with logs."""
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
-        _read_document(data, where, 1, collector)
-    except _StreamFound:
-        _read_stream(data, where, collector)
+        try:
+            _read_document(data, where, 1, collector)
+        except _StreamFound:
+            _read_stream(data, where, collector)
+    except RecursionError as e:
+        raise too_deep(where, data) from e
+
+
+def too_deep(where: str, data: bytes) -> InputError:
+    """An InputError naming the line where the nesting passes MAX_DEPTH levels."""
+    depth, offset = 0, 0
+    for match in _NESTING.finditer(data):
+        token = match.group()
+        depth += 1 if token in (b"[", b"{") else -1 if token in (b"]", b"}") else 0
+        if depth > MAX_DEPTH:
+            offset = match.start()
+            break
+    line = data.count(b"\n", 0, offset) + 1
+    return InputError(
+        f"{where}:{line}: nested more than {MAX_DEPTH} levels deep",
+        "no Kubernetes object nests this deep: is the file damaged?",
+    )
 
 
 def _read_document(data: bytes, where: str, line: int, collector: Collector) -> None:

@@ -10,8 +10,19 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from kexplore.errors import InputError
+from kexplore.inputs import (
+    DEFAULT_MAX_MB,
+    LIMIT_FIX,
+    MIB,
+    TooLargeError,
+    open_regular,
+    read_limited,
+    read_regular,
+    size_text,
+)
 from kexplore.model.state import ClusterState, SourceMeta
 from kexplore.sources.files.collect import Collector, unevaluated_warning
 from kexplore.sources.files.coverage import is_dump_file, kinds_named_by, mark_coverage
@@ -58,19 +69,23 @@ class ReadObserver:
 
 
 def read_snapshot(
-    path: str | Path, *more: str | Path, observer: ReadObserver | None = None
+    path: str | Path,
+    *more: str | Path,
+    observer: ReadObserver | None = None,
+    max_bytes: int = DEFAULT_MAX_MB * MIB,
 ) -> ClusterState:
     """Every Kubernetes object under `path` and `more` (directories, files, tar archives),
     merged into one state (a dump and the kinds it lacks, say).
 
     Raises InputError (naming file:line) for a missing or unreadable path, bad YAML/JSON
-    syntax, or data without any Kubernetes object. Malformed objects are skipped and
-    listed in `state.warnings`. Nothing is ever written to the input.
+    syntax, data without any Kubernetes object, or a file (or a tar archive's members
+    together) over `max_bytes`. Malformed objects, FIFOs and devices inside a directory are
+    skipped and listed in `state.warnings`. Nothing is ever written to the input.
     """
     gc_was_enabled = gc.isenabled()
     gc.disable()  # decoding allocates millions of acyclic containers: GC passes only cost
     try:
-        state, loaded = _read_all([path, *more], observer or ReadObserver())
+        state, loaded = _read_all([path, *more], observer or ReadObserver(), max_bytes)
         if loaded >= FREEZE_AT:
             # They live as long as the session: a full collection would walk them all
             # (about a second at 20k pods), so move them out of the cyclic GC's sight.
@@ -81,27 +96,33 @@ def read_snapshot(
     return state
 
 
-def _read_all(paths: list[str | Path], observer: ReadObserver) -> tuple[ClusterState, int]:
+def _read_all(
+    paths: list[str | Path], observer: ReadObserver, limit: int
+) -> tuple[ClusterState, int]:
     path = ", ".join(str(p) for p in paths)
     state = ClusterState(SourceMeta(source=f"snapshot {path}"))
     collector = Collector(state)
     dump, named = False, set()
-    for where, read, explicit, file in (item for p in paths for item in _iter_inputs(Path(p))):
+    for where, read, explicit, file in (
+        item for p in paths for item in _iter_inputs(Path(p), limit)
+    ):
         before = sum(len(objs) for objs in state.objects.values())
         named |= kinds_named_by(where)
-        if file is not None and _streamed(file, where, collector, observer.progress):
+        if file is not None and _streamed(file, where, collector, observer.progress, limit):
             dump = dump or is_dump_file(where, b"")
             observer.file_done(where, file.stat().st_size, state, before)
             continue
         try:
             data = read()
+        except TooLargeError:
+            raise
         except InputError as e:
             if explicit:
                 raise
-            state.warnings.append(f"{e.message}: skipped")  # e.g. a broken symlink
+            state.warnings.append(f"{e.message}: skipped")  # a broken symlink, a FIFO
             continue
         dump = dump or is_dump_file(where, data)
-        read_file(where, data, collector, explicit=explicit)
+        read_file(where, data, collector, explicit=explicit, limit=limit)
         observer.file_done(where, len(data), state, before)
     if collector.loaded == 0 and collector.ignored:
         raise InputError(
@@ -130,12 +151,18 @@ def _read_all(paths: list[str | Path], observer: ReadObserver) -> tuple[ClusterS
     return state, collector.loaded
 
 
-def _streamed(file: Path, where: str, collector: Collector, progress: LoadProgress) -> bool:
-    """A big JSON List file read item by item (its bytes never held whole)."""
-    if not file.name.lower().endswith(JSON_SUFFIXES):
+def _streamed(
+    file: Path, where: str, collector: Collector, progress: LoadProgress, limit: int
+) -> bool:
+    """A big JSON List file read item by item (its bytes never held whole); a FIFO or device
+    is left to the whole-file path, which refuses it unread."""
+    if not file.name.lower().endswith(JSON_SUFFIXES) or not file.is_file():
         return False
     name = where.rsplit("/", 1)[-1]
     total = file.stat().st_size
+    if total > limit:
+        size = f"{size_text(total)}, over the {size_text(limit)} limit for one input file"
+        raise TooLargeError(f"{where}: {size}", LIMIT_FIX)
 
     def report(items: int, size: int) -> None:
         progress.update(name, items, size, total)
@@ -143,13 +170,20 @@ def _streamed(file: Path, where: str, collector: Collector, progress: LoadProgre
     return stream_list_file(file, collector, report)
 
 
-def read_file(where: str, data: bytes, collector: Collector, *, explicit: bool = False) -> None:
+def read_file(
+    where: str,
+    data: bytes,
+    collector: Collector,
+    *,
+    explicit: bool = False,
+    limit: int = DEFAULT_MAX_MB * MIB,
+) -> None:
     """Read one file's bytes by its name (sniffing the content when the name says nothing)."""
     name = PurePosixPath(where.rsplit("!", 1)[-1]).name
     lower = name.lower()
     if lower.endswith(TAR_SUFFIXES):
-        for inner, read, _, _ in _iter_tar(where, io.BytesIO(data)):
-            read_file(inner, read(), collector)
+        for inner, read, _, _ in _iter_tar(where, io.BytesIO(data), limit):
+            read_file(inner, read(), collector, limit=limit)
     elif name in KEXPLORE_FILES:
         read_kexplore_file(name, data, where, collector)
     elif lower == LOG_FILE:
@@ -175,15 +209,15 @@ def _looks_like_json(data: bytes) -> bool:
     return head.startswith((b"{", b"[", LOG_START))
 
 
-def _iter_inputs(root: Path) -> Iterator[Input]:
+def _iter_inputs(root: Path, limit: int) -> Iterator[Input]:
     """(display name, reader, named explicitly) for every file to read under `root`."""
     if root.is_dir():
-        yield from _iter_directory(root)
+        yield from _iter_directory(root, limit)
     elif root.exists():
         if root.name.lower().endswith(TAR_SUFFIXES):
-            yield from _iter_tar_file(root)
+            yield from _iter_tar_file(root, limit)
         else:
-            yield str(root), _file_reader(root), True, root
+            yield str(root), _file_reader(root, limit), True, root
     else:
         raise InputError(
             f"{root}: no such file or directory",
@@ -191,7 +225,7 @@ def _iter_inputs(root: Path) -> Iterator[Input]:
         )
 
 
-def _iter_directory(root: Path) -> Iterator[Input]:
+def _iter_directory(root: Path, limit: int) -> Iterator[Input]:
     """Files under a directory in a stable order, hidden entries and unknown suffixes skipped."""
     for directory, dirs, files in os.walk(root, onerror=_walk_error):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -202,9 +236,9 @@ def _iter_directory(root: Path) -> Iterator[Input]:
             if name.startswith(".") or not _is_snapshot_file(lower):
                 continue
             if lower.endswith(TAR_SUFFIXES):
-                yield from _iter_tar_file(path)
+                yield from _iter_tar_file(path, limit)
             else:
-                yield str(path), _file_reader(path), False, path
+                yield str(path), _file_reader(path, limit), False, path
 
 
 def _is_snapshot_file(lower: str) -> bool:
@@ -216,27 +250,19 @@ def _walk_error(error: OSError) -> None:
     raise InputError(f"{error.filename}: cannot read: {error.strerror}", _READ_FIX) from error
 
 
-def _file_reader(path: Path) -> Reader:
-    def read() -> bytes:
-        try:
-            return path.read_bytes()
-        except OSError as e:
-            raise InputError(f"{path}: cannot read: {e.strerror or e}", _READ_FIX) from e
-
-    return read
+def _file_reader(path: Path, limit: int) -> Reader:
+    return lambda: read_regular(path, limit)
 
 
-def _iter_tar_file(path: Path) -> Iterator[Input]:
-    try:
-        handle = path.open("rb")
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror or e}", _READ_FIX) from e
-    with handle:
-        yield from _iter_tar(str(path), handle)
+def _iter_tar_file(path: Path, limit: int) -> Iterator[Input]:
+    with open_regular(path, limit) as handle:  # streamed: its members are limited as read
+        yield from _iter_tar(str(path), handle, limit)
 
 
-def _iter_tar(where: str, fileobj: io.BufferedIOBase | io.BytesIO) -> Iterator[Input]:
-    """Regular files of a (gzipped) tar archive, read in memory and never extracted."""
+def _iter_tar(where: str, fileobj: IO[bytes], limit: int) -> Iterator[Input]:
+    """Regular files of a (gzipped) tar archive, read in memory and never extracted; the
+    members read add up to at most `limit` bytes (a small archive can expand to gigabytes)."""
+    budget = limit
     try:
         with tarfile.open(fileobj=fileobj, mode="r:*") as archive:
             for member in archive:
@@ -245,8 +271,10 @@ def _iter_tar(where: str, fileobj: io.BufferedIOBase | io.BytesIO) -> Iterator[I
                     continue
                 if not _is_snapshot_file(parts[-1].lower()):
                     continue
-                data = _member_bytes(archive, member)
-                yield f"{where}!{member.name}", _bytes_reader(data), False, None
+                inner = f"{where}!{member.name}"
+                data = _member_bytes(archive, member, inner, budget, limit)
+                budget -= len(data)
+                yield inner, _bytes_reader(data), False, None
     except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
         reason = (str(e).splitlines() or [type(e).__name__])[0].rstrip(":")
         raise InputError(f"{where}: not a readable tar archive: {reason}", _TAR_FIX) from e
@@ -256,6 +284,15 @@ def _bytes_reader(data: bytes) -> Reader:
     return lambda: data
 
 
-def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+def _member_bytes(
+    archive: tarfile.TarFile, member: tarfile.TarInfo, where: str, budget: int, limit: int
+) -> bytes:
+    """A member's bytes, refused by its declared size or as soon as more than that arrives."""
+    if member.size > budget:
+        raise TooLargeError(
+            f"{where}: {size_text(member.size)} unpacked, over the {size_text(limit)} limit "
+            "for an archive's files together",
+            LIMIT_FIX,
+        )
     handle = archive.extractfile(member)
-    return b"" if handle is None else handle.read()
+    return b"" if handle is None else read_limited(handle, budget, where)

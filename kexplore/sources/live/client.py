@@ -8,7 +8,9 @@ import logging
 import os
 import random
 import socket
+import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,7 @@ from kexplore.errors import (
     SourceError,
     UsageError,
 )
+from kexplore.inputs import MIB, read_regular
 
 SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 Query = Sequence[tuple[str, str | int]]
@@ -42,6 +45,7 @@ class Timeouts:
     connect: float = 5.0
     read: float = 30.0
     watch: int = 240
+    exec_plugin: float = 60.0  # a credential plugin (a login may open a browser)
 
 
 @dataclass(frozen=True)
@@ -129,18 +133,25 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str]:
 
 
 def _check_yaml(path: Path) -> None:
-    """A kubeconfig that is not YAML is bad input: name the file and line."""
+    """A kubeconfig that is not a YAML mapping is bad input: name the file (and line)."""
     try:
-        yaml.safe_load(path.read_text())
+        doc = yaml.safe_load(read_regular(path, KUBECONFIG_MAX))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problem = getattr(e, "problem", None) or "not valid YAML"
         raise InputError(f"kubeconfig {where}: {problem}", _KUBECONFIG_FIX) from e
-    except OSError as e:
-        raise InputError(f"kubeconfig {path}: {e.strerror}", _KUBECONFIG_FIX) from e
+    except InputError as e:
+        raise InputError(f"kubeconfig {e.message}", _KUBECONFIG_FIX) from e
+    if doc is not None and not isinstance(doc, dict):
+        raise InputError(
+            f"kubeconfig {path}: a YAML {type(doc).__name__}, not a kubeconfig "
+            "(a mapping with clusters, users and contexts)",
+            _KUBECONFIG_FIX,
+        )
 
 
+KUBECONFIG_MAX = 64 * MIB  # far above any real kubeconfig
 _KUBECONFIG_FIX = "check the file with `kubectl config view`, or pass --kubeconfig"
 
 
@@ -157,7 +168,8 @@ def connect(
     cfg = k8s("client").Configuration()
     if not paths:
         if kubeconfig:
-            raise UsageError(f"kubeconfig {kubeconfig} does not exist", "pass an existing file")
+            what = "is a directory" if Path(kubeconfig).is_dir() else "does not exist"
+            raise UsageError(f"kubeconfig {kubeconfig} {what}", "pass an existing file")
         return _in_cluster(cfg, namespace, timeouts)
     names, current = list_contexts(kubeconfig)
     chosen = context or current
@@ -172,12 +184,22 @@ def connect(
     fix = "check the user entry (token, certificate, exec plugin) with `kubectl config view`"
     try:
         with _logged_errors() as logged:
-            config.load_kube_config(
-                config_file=os.pathsep.join(map(str, paths)),
-                context=chosen,
-                client_configuration=cfg,
-                persist_config=False,
+            _within(
+                timeouts.exec_plugin,
+                lambda: config.load_kube_config(
+                    config_file=os.pathsep.join(map(str, paths)),
+                    context=chosen,
+                    client_configuration=cfg,
+                    persist_config=False,
+                ),
             )
+    except TimeoutError as e:
+        plugin = _exec_plugin(paths, chosen) or "the credential plugin"
+        raise CredentialsError(
+            f"context {chosen!r}: credential plugin {plugin!r} did not answer in "
+            f"{timeouts.exec_plugin:g} s",
+            "run it by hand to see what it waits for (a login prompt, a browser, the network)",
+        ) from e
     except (config.ConfigException, OSError, ValueError) as e:
         raise CredentialsError(f"context {chosen!r}: {_one_line(e)}", fix) from e
     exec_failures = [m for m in logged if m.startswith("exec:")]
@@ -187,8 +209,46 @@ def connect(
             "log in again with your provider's CLI, then retry",
         )
     cfg.retries = False  # kexplore retries itself, with backoff it can report
+    if not cfg.verify_ssl:  # said once, by the loader, instead of urllib3's warning per request
+        import urllib3
+
+        warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
     ctx_namespace = _context_namespace(paths, chosen)
     return Connection(cfg, chosen, namespace or ctx_namespace or "default", cfg.host, timeouts)
+
+
+def _within(seconds: float, work: Callable[[], object]) -> None:
+    """Run `work` (which may run a credential plugin that never returns) for at most
+    `seconds`; TimeoutError after that (the stuck thread is left to die with the process)."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:  # handed to the caller's thread
+            failure.append(e)
+
+    worker = threading.Thread(target=run, name="kubeconfig", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeoutError
+    if failure:
+        raise failure[0]
+
+
+def _exec_plugin(paths: list[Path], context: str) -> str:
+    """The command of the context's exec credential plugin, as the kubeconfig names it."""
+    docs = [yaml.safe_load(p.read_text()) or {} for p in paths]
+    contexts = {
+        c.get("name"): c.get("context") or {} for d in docs for c in d.get("contexts") or []
+    }
+    user = contexts.get(context, {}).get("user")
+    for d in docs:
+        for entry in d.get("users") or []:
+            if entry.get("name") == user:
+                return str(((entry.get("user") or {}).get("exec") or {}).get("command", ""))
+    return ""
 
 
 @contextlib.contextmanager

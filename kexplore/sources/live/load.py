@@ -509,6 +509,11 @@ def load_state(
     state.warnings += disc.problems
     if not namespaces:
         state.warnings += partial_reads(results)
+    if not conn.configuration.verify_ssl:
+        state.warnings.append(
+            f"context {conn.context!r} skips TLS verification (insecure-skip-tls-verify): "
+            "the API server's identity is not checked"
+        )
     listed: list[Listed] = []
     for r in results:
         state.add_all(r.objects)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 
 from rich.console import Group, RenderableType
@@ -22,6 +21,7 @@ from kexplore.model.services import Service
 from kexplore.probes.base import ProbeResult
 from kexplore.probes.commands import kubectl_exec
 from kexplore.render.sanitize import strip_controls
+from kexplore.shell import kubectl, pasteable
 from kexplore.ui.drill.describe import (
     Decision,
     deciding_rules,
@@ -150,7 +150,7 @@ class DrillPane(Vertical):
         kind, _, rest = node.partition(":")
         ns, _, name = rest.partition("/")
         res = {"Deployment": "deploy", "NetworkPolicy": "networkpolicy"}.get(kind, kind.lower())
-        where = f" -n {ns}" if ns and kind != "Namespace" else ""
+        where = ["-n", ns] if ns and kind != "Namespace" else []
         if kind == "Namespace":
             name = rest
         if obj is None:
@@ -158,9 +158,9 @@ class DrillPane(Vertical):
             self._set("yaml", Text(""))
         else:
             self._set(
-                "describe", plain(describe(ex.state, obj)), f"kubectl describe {res}{where} {name}"
+                "describe", plain(describe(ex.state, obj)), kubectl("describe", res, *where, name)
             )
-            self._set("yaml", plain(to_yaml(obj)), f"kubectl get {res}{where} {name} -o yaml")
+            self._set("yaml", plain(to_yaml(obj)), kubectl("get", res, *where, name, "-o", "yaml"))
         pods = ex.pods_of(node)
         self._show_logs(ex.state.logs, {(p.namespace, p.name) for p in pods}, ns)
         events = ex.state.events_for(kind, ns, name) if kind != "Namespace" else []
@@ -173,7 +173,7 @@ class DrillPane(Vertical):
                 if events
                 else f"no events in the data for {kind} {rest} or its pods"
             ),
-            f"kubectl get events{where} --field-selector involvedObject.name={name}",
+            kubectl("get", "events", *where, "--field-selector", f"involvedObject.name={name}"),
         )
         keys = {(p.namespace, p.name) for p in pods}
         self._show_probes(
@@ -298,7 +298,7 @@ class DrillPane(Vertical):
                     plain(("▶ " if hot else "  ") + line + "\n", "reverse" if hot else "")
                 )
         first = policies[0][0]
-        cmd = f"kubectl get networkpolicy -n {first.namespace} {first.name} -o yaml"
+        cmd = kubectl("get", "networkpolicy", "-n", first.namespace, first.name, "-o", "yaml")
         self._set("policy", text, cmd)
 
     def _show_logs(self, logs: list[RecordedLog], pods: set[tuple[str, str]], ns: str) -> None:
@@ -316,7 +316,7 @@ class DrillPane(Vertical):
             empty = f"<no logs in the data for {len(pods)} pod(s) here>"
         self.query_one(LogView).set_lines(lines, empty)
         self.commands["logs"] = (
-            f"kubectl logs -n {first.namespace} {first.pod} -c {first.container} --tail=200"
+            kubectl("logs", "-n", first.namespace, first.pod, "-c", first.container, "--tail=200")
             if first
             else ""
         )
@@ -357,7 +357,7 @@ class DrillPane(Vertical):
             for p in others:
                 parts += _probe_parts(p, "other edge: recorded")
         first = (shown or others)[0]
-        self._set("probes", Group(*parts), shlex.join(_kubectl_form(first)) if shown else "")
+        self._set("probes", Group(*parts), pasteable(_kubectl_form(first)) if shown else "")
 
 
 def target_addresses(ex: Explorer, report: EdgeReport) -> set[str]:
@@ -375,7 +375,7 @@ def _probe_parts(p: RecordedProbe, basis: str) -> list[RenderableType]:
     head = f"{basis} {p.probe} from {p.namespace}/{p.pod} → {p.target}: {p.result}"
     return [
         plain(head, "bold"),
-        plain("$ " + shlex.join(_kubectl_form(p)), "italic"),
+        plain("$ " + pasteable(_kubectl_form(p)), "italic"),
         Text(f"exit {p.exit_code}, {p.duration_ms:.0f} ms", "dim"),
         plain(p.output or "<no output>"),
     ]

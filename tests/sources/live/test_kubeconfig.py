@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
+import urllib3
 import yaml
 from fakeapi import FakeApiServer, FakeCluster, admin
 from fakeapi import objects as o
 
 from kexplore.errors import CredentialsError, InputError, UsageError
-from kexplore.sources.live.client import list_contexts
-from kexplore.sources.live.source import LiveSource
+from kexplore.sources.live.client import Timeouts, connect, list_contexts
+from kexplore.sources.live.source import LiveSource, load_live
 
 
 def write(path: Path, doc: dict[str, Any]) -> Path:
@@ -98,3 +100,41 @@ def test_broken_kubeconfig_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         LiveSource(kubeconfig=str(path))
     assert f"kubeconfig {path}:" in err.value.message and err.value.exit_code == 2
+
+
+def test_a_kubeconfig_that_is_a_list_or_a_directory_is_bad_input(tmp_path: Path) -> None:
+    listed = tmp_path / "kc"
+    listed.write_text("- a\n- b\n")
+    with pytest.raises(InputError, match="a YAML list, not a kubeconfig") as err:
+        LiveSource(kubeconfig=str(listed))
+    assert err.value.exit_code == 2
+    with pytest.raises(UsageError, match="is a directory"):
+        LiveSource(kubeconfig=str(tmp_path))
+
+
+def test_an_exec_plugin_that_never_answers_is_timed_out_by_name(tmp_path: Path) -> None:
+    plugin = tmp_path / "hanging-login"
+    plugin.write_text("#!/bin/sh\nexec sleep 600\n")
+    plugin.chmod(0o755)
+    with FakeApiServer() as api:
+        doc = api.kubeconfig()
+        doc["users"][0]["user"] = {
+            "exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin)}
+        }
+        path = write(tmp_path / "kc", doc)
+        with pytest.raises(CredentialsError) as err:
+            connect(kubeconfig=str(path), timeouts=Timeouts(exec_plugin=0.5))
+    assert f"credential plugin {str(plugin)!r} did not answer in 0.5 s" in err.value.message
+
+
+def test_insecure_skip_tls_verify_is_one_warning_of_ours(tmp_path: Path) -> None:
+    with FakeApiServer(FakeCluster()) as api:
+        doc = api.kubeconfig()
+        doc["clusters"][0]["cluster"]["insecure-skip-tls-verify"] = True
+        path = write(tmp_path / "kc", doc)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            state = load_live(kubeconfig=str(path))
+            warnings.warn(urllib3.exceptions.InsecureRequestWarning("per request"), stacklevel=1)
+    assert [w for w in caught if issubclass(w.category, urllib3.exceptions.HTTPWarning)] == []
+    assert any("skips TLS verification (insecure-skip-tls-verify)" in w for w in state.warnings)
