@@ -408,11 +408,17 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """`kexplore verify SESSION.jsonl`: exit 0 when nothing regressed, 1 otherwise."""
+    from kexplore.errors import InputError
     from kexplore.fixes.verify import exit_code, summary, verify
     from kexplore.render.proof_out import verify_lines
     from kexplore.transcript import Transcript, read_transcript
 
     session = read_transcript(args.session)
+    if not session.reports():
+        raise InputError(
+            f"{args.session}: no checks in this session, nothing to verify",
+            "verify a transcript of a session that checked edges (the TUI's --transcript)",
+        )
     state = load_state(args)
     _print_warnings(state, args.quiet)
     results = verify(session, state)

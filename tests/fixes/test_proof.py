@@ -177,3 +177,14 @@ def test_check_shows_the_fixes_in_every_output(
     suffix = {"text": "txt", "markdown": "md", "json": "json"}[output]
     _compare(GOLDEN / f"check-cart-redis-fix.{suffix}", part)
     assert "kubernetes.io/metadata.name" in part and "6379" in part
+
+
+def test_verify_of_a_session_without_checks_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.jsonl"
+    Transcript(empty, source="demo").close()
+    assert main(["verify", str(empty), "--demo"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no checks in this session" in err
+    assert [e["type"] for e in read_transcript(empty).events] == ["session-start", "session-end"]
