@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_flags(edges, sub=True)
 
     snap = sub.add_parser("snapshot", help="save the live cluster for offline triage")
-    snap.add_argument("out_dir", metavar="OUT_DIR")
+    snap.add_argument("out_dir", metavar="OUT", help="a new or empty directory, or a new .tar.gz")
     _add_source_flags(snap, sub=True, live_only=True)
 
     diff = sub.add_parser("diff", help="edges whose verdict changed between two states, and why")
@@ -464,14 +464,19 @@ def run_edges_cmd(args: argparse.Namespace) -> int:
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
-    """`kexplore snapshot OUT_DIR`: save the cluster in the format --snapshot reads."""
-    from kexplore.sources.record import check_out_dir, write_snapshot
+    """`kexplore snapshot OUT`: save the cluster in the format --snapshot reads (OUT: a new
+    or empty directory, or a new .tar.gz). A live cluster is written kind by kind as each
+    is read, so the whole cluster is never held at once."""
+    from kexplore.sources.record import SnapshotWriter
 
-    check_out_dir(args.out_dir)  # before anything is downloaded
-    state = load_state(args)
-    out = write_snapshot(state, args.out_dir)
-    count = sum(len(objs) for objs in state.objects.values())
-    print(f"saved {count} objects to {out}")
+    writer = SnapshotWriter(args.out_dir)  # refuses a non-empty OUT before any download
+    try:
+        state = _read_for_snapshot(args, writer)
+        out = writer.close(state)
+    except BaseException:
+        writer.abandon()
+        raise
+    print(f"saved {sum(writer.counts.values())} objects to {out}")
     for kind, reason in sorted(state.meta.unreadable.items()):
         print(f"not saved: {kind}: {reason}", file=sys.stderr)
     for kind, read in sorted(state.meta.read_in.items()):
@@ -484,6 +489,25 @@ def run_snapshot(args: argparse.Namespace) -> int:
         for ns, reason in sorted(per_ns.items()):
             print(f"not saved: {kind} in namespace {ns}: {reason}", file=sys.stderr)
     return 0
+
+
+def _read_for_snapshot(args: argparse.Namespace, writer: Any) -> ClusterState:
+    """The state to save; a live cluster's kinds go to `writer` as they are read (and
+    are not kept)."""
+    if args.demo or args.snapshot:
+        state = load_state(args)
+        for key in sorted(state.objects):
+            writer.kind(key, state.objects[key].values())
+        return state
+    from kexplore.sources.live.load import KindResult, LoadObserver
+    from kexplore.sources.live.source import LiveSource
+
+    def on_kind(result: KindResult) -> None:
+        writer.kind(result.target.key, result.objects)
+        result.objects = []
+
+    source = LiveSource(args.context, None, args.kubeconfig, args.namespace or ())
+    return source.load(LoadObserver(on_kind=on_kind))
 
 
 def run_tui(args: argparse.Namespace) -> int:

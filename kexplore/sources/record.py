@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+import tarfile
+import threading
+import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +23,7 @@ from kexplore.sources.files.recorded import MANIFEST, RECORDED_LOGS, RECORDED_PR
 
 # Annotations never saved: kubectl's copy of the applied object can hold a Secret's data.
 DROPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 _TYPE_OF_KEY = {info.key: (group, kind) for (group, kind), info in reversed(REGISTRY.items())}
 
 
@@ -57,24 +64,26 @@ def _file_name(key: str) -> str:
     return f"{key.lower()}.json"
 
 
-def _write_json(path: Path, doc: Any) -> None:
-    path.write_bytes(msgspec.json.format(msgspec.json.encode(doc), indent=1) + b"\n")
+def _json(doc: Any) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(doc), indent=1) + b"\n"
+
+
+def is_archive(out: str | Path) -> bool:
+    """Whether OUT names one .tar.gz (or .tgz) rather than a directory."""
+    return str(out).lower().endswith(ARCHIVE_SUFFIXES)
 
 
 def check_out_dir(out_dir: str | Path) -> Path:
     """Refuse an output that exists and is not an empty directory (checked before any
     download: a refusal after loading a big cluster wastes the user's minutes)."""
     out = Path(out_dir)
+    if is_archive(out) and out.exists():
+        raise UsageError(f"{out} exists", "pass a new .tar.gz name (it is never overwritten)")
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a directory", "pass a new directory")
     if out.is_dir() and any(out.iterdir()):
         raise UsageError(f"{out} is not empty", "pass a new or empty directory")
     return out
-
-
-def _prepare(out_dir: Path) -> None:
-    check_out_dir(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
 
 
 def manifest(state: ClusterState, files: dict[str, int]) -> dict[str, Any]:
@@ -94,24 +103,71 @@ def manifest(state: ClusterState, files: dict[str, int]) -> dict[str, Any]:
     }
 
 
+class SnapshotWriter:
+    """Writes a snapshot kind by kind as each is read (a directory, or one .tar.gz); the
+    output is made at the first write, so a load that fails early leaves nothing."""
+
+    def __init__(self, out: str | Path) -> None:
+        self.out = check_out_dir(out)
+        self.counts: dict[str, int] = {}
+        self._lock = threading.Lock()  # kinds arrive from the loading threads
+        self._tar: tarfile.TarFile | None = None
+        self._made = False
+
+    def kind(self, key: str, objs: Iterable[K8s]) -> None:
+        """One kind's objects as a JSON List (sorted by namespace and name)."""
+        ordered = sorted(objs, key=lambda o: (meta_of(o).namespace, meta_of(o).name))
+        if not ordered:
+            return
+        items = [object_json(key, obj) for obj in ordered]
+        self._put(_file_name(key), _json({"apiVersion": "v1", "kind": "List", "items": items}))
+        self.counts[key] = len(items)
+
+    def close(self, state: ClusterState) -> Path:
+        """Recorded probes and logs of `state`, and the manifest; returns OUT."""
+        if state.recorded_probes:
+            self._put(
+                RECORDED_PROBES, _json([msgspec.to_builtins(p) for p in state.recorded_probes])
+            )
+        if state.logs:
+            self._put(RECORDED_LOGS, _json([msgspec.to_builtins(log) for log in state.logs]))
+        text = json.dumps(manifest(state, dict(sorted(self.counts.items()))), indent=1) + "\n"
+        self._put(MANIFEST, text.encode())
+        if self._tar is not None:
+            self._tar.close()
+        return self.out
+
+    def abandon(self) -> None:
+        """The load failed: remove what was written (OUT was new or empty)."""
+        if self._tar is not None:
+            self._tar.close()
+        if self._made:
+            if self.out.is_dir():
+                shutil.rmtree(self.out)
+            else:
+                self.out.unlink(missing_ok=True)
+
+    def _put(self, name: str, data: bytes) -> None:
+        with self._lock:
+            if not self._made:
+                self._made = True
+                if is_archive(self.out):
+                    self.out.parent.mkdir(parents=True, exist_ok=True)
+                    self._tar = tarfile.open(self.out, "w:gz")  # noqa: SIM115 (closed by close/abandon)
+                else:
+                    self.out.mkdir(parents=True, exist_ok=True)
+            if self._tar is None:
+                (self.out / name).write_bytes(data)
+                return
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), int(time.time())
+            self._tar.addfile(info, io.BytesIO(data))
+
+
 def write_snapshot(state: ClusterState, out_dir: str | Path) -> Path:
-    """Save `state` in `out_dir` (new or empty): one JSON List per kind, recorded probes
-    and logs, and the manifest. Returns the directory."""
-    out = Path(out_dir)
-    _prepare(out)
-    counts: dict[str, int] = {}
+    """Save `state` in `out_dir` (new or empty; or a new .tar.gz): one JSON List per kind,
+    recorded probes and logs, and the manifest. Returns OUT."""
+    writer = SnapshotWriter(out_dir)
     for key in sorted(state.objects):
-        objs = sorted(
-            state.objects[key].values(), key=lambda o: (meta_of(o).namespace, meta_of(o).name)
-        )
-        if not objs:
-            continue
-        items = [object_json(key, obj) for obj in objs]
-        _write_json(out / _file_name(key), {"apiVersion": "v1", "kind": "List", "items": items})
-        counts[key] = len(items)
-    if state.recorded_probes:
-        _write_json(out / RECORDED_PROBES, [msgspec.to_builtins(p) for p in state.recorded_probes])
-    if state.logs:
-        _write_json(out / RECORDED_LOGS, [msgspec.to_builtins(log) for log in state.logs])
-    (out / MANIFEST).write_text(json.dumps(manifest(state, counts), indent=1) + "\n")
-    return out
+        writer.kind(key, state.objects[key].values())
+    return writer.close(state)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,44 @@ def test_diff_of_a_snapshot_against_the_live_cluster_names_what_changed(
     ]
     (edge,) = out["edges"]
     assert (edge["source"], edge["target"]) == ("shop/web", "cart:80")
+
+
+def test_snapshot_writes_each_kind_as_it_is_read(tmp_path: Path) -> None:
+    cluster = FakeCluster()
+    cluster.add(o.namespace("shop"), o.pod("shop", "a"))
+    out = tmp_path / "out"
+    with FakeApiServer(cluster) as api:
+        held = api.hold("get /api/v1/pods")
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+        codes: list[int] = []
+        run = threading.Thread(
+            target=lambda: codes.append(
+                main(["snapshot", str(out), "--kubeconfig", str(kubeconfig)])
+            )
+        )
+        run.start()
+        try:
+            for _ in range(600):
+                if (out / "namespace.json").exists():
+                    break
+                time.sleep(0.05)
+            written_meanwhile = sorted(p.name for p in out.iterdir())
+        finally:
+            held.set()
+            run.join(60)
+    assert "namespace.json" in written_meanwhile and "pod.json" not in written_meanwhile
+    assert codes == [0] and (out / "pod.json").exists()
+
+
+def test_snapshot_into_one_tar_gz_reads_back_like_a_directory(tmp_path: Path) -> None:
+    cluster = FakeCluster()
+    cluster.add(o.namespace("shop"), o.pod("shop", "a"), o.service("shop", "web", {"app": "web"}))
+    with FakeApiServer(cluster) as api:
+        kubeconfig = str(api.write_kubeconfig(tmp_path / "kc"))
+        assert main(["snapshot", str(tmp_path / "snap.tar.gz"), "--kubeconfig", kubeconfig]) == 0
+        assert main(["snapshot", str(tmp_path / "dir"), "--kubeconfig", kubeconfig]) == 0
+        again = main(["snapshot", str(tmp_path / "snap.tar.gz"), "--kubeconfig", kubeconfig])
+    archived, directory = read_snapshot(tmp_path / "snap.tar.gz"), read_snapshot(tmp_path / "dir")
+    assert dict(archived.objects) == dict(directory.objects)
+    assert [p.metadata.name for p in archived.pods] == ["a"]
+    assert again == 2  # an existing archive is never overwritten
