@@ -24,7 +24,7 @@ import yaml
 from bench.common import Measure, Metric, Skip, best_of, race
 from bench.floor import FLOOR_TYPES, list_decoder
 from bench.live_replay import SERVED, Served
-from bench.measure_start import session, tui_metrics
+from bench.measure_start import run_child, session, tui_metrics
 
 WORKLOAD = "W2"
 LATENCY_MS = 20
@@ -144,12 +144,27 @@ def live_metrics() -> list[Metric]:
             if kubectl is not None:  # minutes per run at W2: timed once
                 best["kubectl"] = best_of(kubectl, repeat=1)
             child = session(["--kubeconfig", str(replay.kubeconfig)])
+            saved = snapshot_command(replay.kubeconfig, Path(tmp) / "snap")
         finally:
             replay.close()
-    return [
-        *_metrics(best, replay.sizes),
-        *tui_metrics(f"start_live_{WORKLOAD}", child, best["floor"]),
-    ]
+    tui = tui_metrics(f"start_live_{WORKLOAD}", child, best["floor"])
+    return [*_metrics(best, replay.sizes), *tui, saved]
+
+
+def snapshot_command(kubeconfig: Path, out: Path) -> Metric:
+    """`kexplore snapshot OUT` of the replay in its own process: whole-process peak RSS."""
+    child = run_child(["kexplore", "snapshot", str(out), "--kubeconfig", str(kubeconfig)])
+    if child.code != 0:
+        raise RuntimeError(f"snapshot failed (exit {child.code}): {child.stderr.strip()[-300:]}")
+    size = sum(f.stat().st_size for f in out.iterdir()) / 1e6
+    return Metric(
+        f"snapshot_live_{WORKLOAD}_peak_rss_MB",
+        child.peak_rss / (1 << 20),
+        200,
+        "lower",
+        " MB",
+        [f"{size:.0f} MB written in {child.seconds:.1f} s; kinds are written as they are read"],
+    )
 
 
 def _metrics(best: dict[str, float], sizes: dict[str, int]) -> list[Metric]:
