@@ -5,7 +5,6 @@ whole-process peak RSS; `check --snapshot` peak and time beside them."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -37,28 +36,31 @@ class Child:
 
 
 def run_child(argv: list[str], timeout: float = TIMEOUT) -> Child:
-    """`python -m ARGV...` measured alone: os.wait4 gives this child's own peak RSS
-    (RUSAGE_CHILDREN would mix in every other child, e.g. the replay server)."""
-    t0 = time.time()
-    cmd = [sys.executable, "-m", argv[0], *([str(t0)] if argv[0] == "bench.session" else [])]
-    with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([*cmd, *argv[1:]], stdout=subprocess.PIPE, stderr=err, text=True)
+    """`python -m ARGV...` measured alone, started by bench/peak.py (a small launcher: a
+    child of this big process would inherit its RSS high-water mark), which reports the
+    command's own peak RSS (RUSAGE_CHILDREN would mix in every child, e.g. the replay)."""
+    with tempfile.TemporaryDirectory(prefix="kx-peak-") as tmp, tempfile.TemporaryFile("w+") as err:
+        peak_file = Path(tmp) / "peak"
+        t0 = time.time()
+        session_t0 = [str(t0)] if argv[0] == "bench.session" else []
+        cmd = [sys.executable, "-m", "bench.peak", str(peak_file), sys.executable, "-m", argv[0]]
+        proc = subprocess.Popen(
+            [*cmd, *session_t0, *argv[1:]], stdout=subprocess.PIPE, stderr=err, text=True
+        )
         killer = threading.Timer(timeout, proc.kill)
         killer.start()
-        assert proc.stdout is not None
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
+        out, _ = proc.communicate()
         killer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.time() - t0
         err.seek(0)
         stderr = err.read()
+        peak = int(peak_file.read_text() or 0) if peak_file.exists() else 0
     lines = out.strip().splitlines()
     try:
         result = json.loads(lines[-1]) if lines else {}
     except json.JSONDecodeError:
         result = {}
-    return Child(result, proc.returncode, seconds, usage.ru_maxrss * 1024, stderr)
+    return Child(result, proc.returncode, seconds, peak, stderr)
 
 
 def session(args: list[str]) -> Child:
@@ -103,7 +105,7 @@ def tui_metrics(prefix: str, child: Child, floor: float | None = None) -> list[M
             1200 if "W3" in prefix else 250,
             "lower",
             " MB",
-            ["whole process (os.wait4 ru_maxrss), through the load, the graph and every key"],
+            ["whole process (bench/peak.py: its own os.wait4 ru_maxrss), through the load, the graph and every key"],
         ),
         Metric(
             f"{prefix}_nav_key_final_p95_ms",
