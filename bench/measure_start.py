@@ -105,7 +105,7 @@ def tui_metrics(prefix: str, child: Child, floor: float | None = None) -> list[M
             1200 if "W3" in prefix else 250,
             "lower",
             " MB",
-            ["whole process (bench/peak.py: its own os.wait4 ru_maxrss), through the load, the graph and every key"],
+            ["whole process (its own ru_maxrss, see bench/peak.py): load, graph and every key"],
         ),
         Metric(
             f"{prefix}_nav_key_final_p95_ms",
