@@ -17,7 +17,7 @@ import unicodedata
 from typing import Any
 
 SIZE = (120, 36)
-LIMIT = 120.0  # seconds: give up waiting for the screen
+LIMIT = 600.0  # seconds: give up waiting for the screen (W3 loads take minutes on a busy machine)
 KEY_GAP = 0.05  # seconds between keys
 FILTER = "web"
 NAV_KEYS = ["1", *["down"] * 15, "up", "up"]
