@@ -119,9 +119,11 @@ class SnapshotWriter:
         ordered = sorted(objs, key=lambda o: (meta_of(o).namespace, meta_of(o).name))
         if not ordered:
             return
-        items = [object_json(key, obj) for obj in ordered]
-        self._put(_file_name(key), _json({"apiVersion": "v1", "kind": "List", "items": items}))
-        self.counts[key] = len(items)
+        # Each object becomes JSON on its own: never all of a kind's dicts at once.
+        items = b",\n".join(msgspec.json.encode(object_json(key, obj)) for obj in ordered)
+        head = b'{"apiVersion": "v1", "kind": "List", "items": [\n'
+        self._put(_file_name(key), head + items + b"\n]}\n")
+        self.counts[key] = len(ordered)
 
     def close(self, state: ClusterState) -> Path:
         """Recorded probes and logs of `state`, and the manifest; returns OUT."""
