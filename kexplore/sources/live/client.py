@@ -7,6 +7,7 @@ import importlib
 import logging
 import os
 import random
+import shutil
 import socket
 import threading
 import time
@@ -202,10 +203,15 @@ def connect(
         ) from e
     except (config.ConfigException, OSError, ValueError) as e:
         raise CredentialsError(f"context {chosen!r}: {_one_line(e)}", fix) from e
-    exec_failures = [m for m in logged if m.startswith("exec:")]
-    if exec_failures:  # the client logs a failed exec plugin and goes on without a token
+    plugin = _exec_plugin(paths, chosen)
+    if plugin and logged:  # the client logs a failed exec plugin and goes on without a token
+        if shutil.which(plugin) is None:
+            raise CredentialsError(
+                f"context {chosen!r}: credential plugin {plugin!r} not found",
+                "install it, or fix users[].user.exec.command in the kubeconfig",
+            )
         raise CredentialsError(
-            f"context {chosen!r}: credential plugin failed: {_one_line(exec_failures[0])}",
+            f"context {chosen!r}: credential plugin {plugin!r} failed: {_one_line(logged[0])}",
             "log in again with your provider's CLI, then retry",
         )
     cfg.retries = False  # kexplore retries itself, with backoff it can report

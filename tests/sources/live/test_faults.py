@@ -160,3 +160,17 @@ def test_failing_exec_plugin_is_a_credentials_error(tmp_path: Path) -> None:
         live(exec_kubeconfig(api, tmp_path, script))
     assert "context 'fake'" in err.value.message
     assert_one_line(err.value)
+    assert f"credential plugin {sys.executable!r} failed" in err.value.message
+
+
+def test_a_missing_exec_plugin_is_named_not_a_refused_connection(tmp_path: Path) -> None:
+    with FakeApiServer() as api:
+        path = exec_kubeconfig(api, tmp_path, "")
+        doc = yaml.safe_load(path.read_text())
+        doc["users"][0]["user"]["exec"]["command"] = str(tmp_path / "no-such-login")
+        path.write_text(yaml.safe_dump(doc))
+        with pytest.raises(CredentialsError) as err:
+            live(path)
+    assert f"credential plugin {str(tmp_path / 'no-such-login')!r} not found" in err.value.message
+    assert "refused" not in err.value.message
+    assert_one_line(err.value)
