@@ -18,12 +18,12 @@ import msgspec
 
 from kexplore.analysis.netpol.admin import tiered_policies
 from kexplore.analysis.netpol.engine import allowed_connections, rule_ports
-from kexplore.analysis.netpol.ipblocks import IPRange, atoms
+from kexplore.analysis.netpol.ipblocks import IPRange, atoms, cidr_range
 from kexplore.analysis.netpol.matrix_keys import class_key, direction_ranges, referenced
 from kexplore.analysis.netpol.peers import EGRESS, INGRESS, Endpoint, policy_index, rules_of
 from kexplore.analysis.netpol.ports import ALL, NONE, PortSet
 from kexplore.model.pods import Pod
-from kexplore.model.policies import NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort
+from kexplore.model.policies import IPBlock, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort
 from kexplore.model.state import ClusterState
 
 SideMap = dict[int, PortSet] | None  # None: not isolated (everything allowed)
@@ -179,6 +179,7 @@ class SparseSides:
         self._endpoints = [p.endpoint() for p in peers]
         self._elements: dict[tuple[str, str, bytes], list[int]] = {}
         self._fixed: dict[tuple[int, int], PortSet] = {}
+        self._by_address: dict[str, tuple[list[tuple[int, int]], list[tuple[IPRange, int]]]] = {}
 
     def isolated(self) -> set[int]:
         """Classes isolated for ingress."""
@@ -312,18 +313,50 @@ class SparseSides:
         key = (direction, scope, _ENCODE(element))
         got = self._elements.get(key)
         if got is None:
-            candidates = self._candidates(element, policy_ns, self._externals[direction])
-            endpoints = self._endpoints
-            match = self.index.peer_matches
-            got = [k for k in candidates if match(element, policy_ns, endpoints[k])]
+            if element.ip_block is not None:
+                got = self._in_block(element.ip_block, direction)
+            else:
+                candidates = self._candidates(element, policy_ns)
+                endpoints = self._endpoints
+                match = self.index.peer_matches
+                got = [k for k in candidates if match(element, policy_ns, endpoints[k])]
             self._elements[key] = got
         return got
 
-    def _candidates(
-        self, element: NetworkPolicyPeer, policy_ns: str, externals: list[int]
-    ) -> list[int]:
-        if element.ip_block is not None:
-            return externals + self._classes  # ipBlocks match pod IPs too (DESIGN §3)
+    def _in_block(self, block: IPBlock, direction: str) -> list[int]:
+        """The peers an ipBlock matches (a range or a pod address wholly inside the CIDR and
+        outside its excepts), found by bisection over the sorted addresses: the work follows
+        the addresses inside the CIDR, not every peer for every ipBlock."""
+        keys, entries = self._addresses(direction)
+        outer = cidr_range(block.cidr)
+        if outer is None:
+            return []
+        excepts = [r for text in block.except_ if (r := cidr_range(text)) is not None]
+        start = bisect.bisect_left(keys, (outer.version, outer.lo))
+        end = bisect.bisect_right(keys, (outer.version, outer.hi))
+        found = {
+            owner
+            for addr, owner in entries[start:end]
+            if addr.within(outer) and not any(r.overlaps(addr) for r in excepts)
+        }
+        return sorted(found)
+
+    def _addresses(self, direction: str) -> tuple[list[tuple[int, int]], list[tuple[IPRange, int]]]:
+        """Every address ipBlocks are matched against (external ranges of the direction, the
+        classes' pod IPs) with its peer, sorted by where it starts."""
+        got = self._by_address.get(direction)
+        if got is None:
+            peers = self._externals[direction] + self._classes
+            entries = sorted(
+                ((addr, k) for k in peers for addr in self._endpoints[k].block_addresses()),
+                key=lambda item: (item[0].version, item[0].lo),
+            )
+            keys = [(addr.version, addr.lo) for addr, _ in entries]
+            got = self._by_address[direction] = (keys, entries)
+        return got
+
+    def _candidates(self, element: NetworkPolicyPeer, policy_ns: str) -> list[int]:
+        """The classes a selector element can match (ipBlocks go through _in_block)."""
         if element.namespace_selector is None:
             return self.by_ns.get(policy_ns, [])
         sel = element.namespace_selector
