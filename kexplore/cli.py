@@ -105,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--debug-image", metavar="IMAGE", help="image of a debug container")
     check.add_argument(
+        "--capture-image",
+        metavar="IMAGE",
+        help="image with tcpdump for a packet capture after a failed probe (nicolaka/netshoot)",
+    )
+    check.add_argument(
         "--yes", action="store_true", help="agree to add a debug container to a pod without tools"
     )
     check.add_argument(

@@ -29,7 +29,8 @@ def add(ctx: EdgeContext, base: LayerResult, results: list[ProbeResult]) -> Laye
     if request is None:
         return base
     for result in run_all(ctx, [request]):
-        base.commands.append(pasteable(capture_command(request)))
+        ran = result.command if result.command[:2] == ["kubectl", "debug"] else []
+        base.commands.append(pasteable(ran or capture_command(request)))
         if result.mechanism_failed:
             lines = result.output.strip().splitlines()
             why = lines[-1] if lines else result.result

@@ -162,3 +162,21 @@ def test_l7_and_path_choose_the_application_probe(
     capsys.readouterr()
     assert main(["check", "--demo", "a/b", "c:80", "--path", "no slash"]) == 2
     assert "--path" in capsys.readouterr().err
+
+
+def test_a_failed_connect_captures_packets_with_the_image_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cluster, script = scripted((f"nc: {CART_IP} ({CART_IP}:8080): Connection timed out\n", 1))
+    script.on(lambda argv: "tcpdump" in argv, "0 packets captured\n", exit_code=124)
+    image = "mirror.example/netshoot:v0.13"
+    with FakeApiServer(cluster) as api:
+        code = main(check(api, tmp_path, "-o", "json", "--yes", "--capture-image", image))
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    reach = next(layer for layer in report["layers"] if layer["id"] == "reachability")
+    capture = [e for e in reach["evidence"] if e.get("kind") == "capture"]
+    assert capture and "no packet to or from" in capture[0]["detail"]
+    assert any(c.startswith("kubectl debug pod/web-1") and image in c for c in reach["commands"])
+    pod = cluster.get(cluster.type_of("v1", "Pod"), "shop", "web-1") or {}
+    assert [c["image"] for c in pod["spec"]["ephemeralContainers"]] == [image]

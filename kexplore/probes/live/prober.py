@@ -17,6 +17,7 @@ from kexplore.model.state import ClusterState
 from kexplore.probes.base import ProbeRequest, ProbeResult
 from kexplore.probes.capture import CAPTURE_IMAGE, capture_argv, summarise
 from kexplore.probes.commands import (
+    capture_command,
     forward_command,
     planned_command,
     possible_commands,
@@ -360,7 +361,7 @@ class LiveProber:
         ran_in = replace(request, container=debug.container)
         return ProbeResult(
             ran_in,
-            argv,
+            capture_command(request, image),
             _kept(done.output),
             kind,
             done.exit_code,
@@ -466,6 +467,8 @@ def prober_from_args(args: argparse.Namespace, state: ClusterState) -> LiveProbe
     settings = ProbeSettings(timeout=args.probe_timeout, confirm=confirm)
     if args.debug_image:
         settings.debug_image = args.debug_image
+    if getattr(args, "capture_image", None):
+        settings.capture_image = args.capture_image
     return LiveProber(connect(args.context, None, args.kubeconfig), state, settings)
 
 

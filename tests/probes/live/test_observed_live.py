@@ -125,8 +125,10 @@ def test_a_capture_runs_in_a_consented_debug_container_while_the_connect_repeats
         live, _ = prober(api, tmp_path, confirm=consent, capture_warmup=0.0)
         result = live.run(ProbeRequest("capture", "shop", "web-1", f"{CART_SVC_IP}:80"))
     assert result is not None and result.result == "dropped"
-    assert result.command[2:4] == ["tcpdump", "-nn"] and result.request.container.startswith(
-        DEBUG_PREFIX
+    assert (
+        result.command[:2] == ["kubectl", "debug"]
+        and "tcpdump" in result.command
+        and result.request.container.startswith(DEBUG_PREFIX)
     )
     (message,) = asked
     assert "nicolaka/netshoot" in message and "cannot be removed" in message
