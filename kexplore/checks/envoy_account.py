@@ -12,7 +12,13 @@ from kexplore.checks.context import EdgeContext
 from kexplore.checks.probing import MAX_SOURCE_PODS, reproduce, run_all
 from kexplore.checks.result import Disagreement, Evidence, LayerResult, Status
 from kexplore.probes.base import L7Spec, ProbeRequest, ProbeResult
-from kexplore.probes.envoy import AccessLine, lines_for, parse_access_log, parse_clusters
+from kexplore.probes.envoy import (
+    AccessLine,
+    destination_tls,
+    lines_for,
+    parse_access_log,
+    parse_clusters,
+)
 
 MAX_TARGET_PODS = 3
 RAW_SHOWN = 3
@@ -31,7 +37,8 @@ def requests(ctx: EdgeContext) -> list[ProbeRequest]:
     if clients and ctx.service is not None and ctx.service_port is not None:
         where = f"{service_fqdn(ctx.service)}:{ctx.service_port.port}"
         pod = clients[0]
-        out.append(ProbeRequest("envoy-clusters", pod.namespace, pod.name, where, PROXY_CONTAINER))
+        for kind in ("envoy-clusters", "envoy-tls"):
+            out.append(ProbeRequest(kind, pod.namespace, pod.name, where, PROXY_CONTAINER))
     src_ips = tuple(ip for pod in ctx.source.pods for ip in pod.ips())
     servers = [b for b in ctx.backends if b.ip and b.port is not None and proxy_container(b.pod)]
     for backend in servers[:MAX_TARGET_PODS]:
@@ -147,13 +154,18 @@ def _contradicted(ctx: EdgeContext, static: LayerResult, account: _Account, basi
 def _evidence(ctx: EdgeContext, result: ProbeResult, account: _Account) -> Evidence:
     req = result.request
     who = f"pod {req.namespace}/{req.pod}"
-    kind = "access log" if req.probe == "envoy-log" else "clusters"
+    kind = {"envoy-log": "access log", "envoy-tls": "cluster TLS"}.get(req.probe, "clusters")
     ref = f"{result.basis} envoy {kind} of {who} ({req.container or PROXY_CONTAINER})"
     if result.mechanism_failed:
         lines = result.output.strip().splitlines()
         return Evidence(ref, f"could not read: {lines[-1] if lines else result.result}", "envoy")
     if req.probe == "envoy-clusters":
         return Evidence(ref, _clusters_detail(ctx, result, account), "envoy")
+    if req.probe == "envoy-tls":
+        fqdn, _, port = req.target.rpartition(":")
+        modes = destination_tls(result.output, fqdn, int(port))
+        shown = [f"{name}: {mode}" for name, mode in modes.items()]
+        return Evidence(ref, "; ".join(shown) or f"no cluster for {req.target}", "envoy")
     spec = req.l7
     entries = lines_for(parse_access_log(result.output), set(spec.peers), spec.host, spec.inbound)
     failing = [e for e in entries if e.failed]

@@ -18,6 +18,7 @@ PROBE_KINDS = (
     "grpc",
     "envoy-log",
     "envoy-clusters",
+    "envoy-tls",
     "capture",
     "flows",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kexplore.probes.base import TOOL_PROBES, ProbeRequest
 from kexplore.probes.capture import CAPTURE_IMAGE, capture_argv
-from kexplore.probes.envoy import CLUSTERS_COMMAND, LOG_BYTES, LOG_WINDOW
+from kexplore.probes.envoy import CLUSTERS_COMMAND, CONFIG_COMMAND, LOG_BYTES, LOG_WINDOW
 from kexplore.probes.flows import hubble_argv
 from kexplore.probes.strategy import Strategy, first_attempt, possible_argvs, split_address
 
@@ -43,15 +43,19 @@ def logs_command(request: ProbeRequest) -> list[str]:
     ]
 
 
+def reader_argv(request: ProbeRequest) -> list[str]:
+    """What a reader runs in its container: the proxy's clusters or TLS view, Hubble."""
+    if request.probe == "flows":
+        return hubble_argv(request.target, request.l7.peers)
+    return CONFIG_COMMAND if request.probe == "envoy-tls" else CLUSTERS_COMMAND
+
+
 def reader_command(request: ProbeRequest) -> list[str]:
-    """The command of a reader probe (a proxy's access log or its cluster view, Hubble's
-    flows)."""
+    """The command of a reader probe (a proxy's access log, cluster view or cluster TLS,
+    Hubble's flows)."""
     if request.probe == "envoy-log":
         return logs_command(request)
-    argv = CLUSTERS_COMMAND
-    if request.probe == "flows":
-        argv = hubble_argv(request.target, request.l7.peers)
-    return kubectl_exec(request.namespace, request.pod, request.container, argv)
+    return kubectl_exec(request.namespace, request.pod, request.container, reader_argv(request))
 
 
 def capture_command(request: ProbeRequest, image: str = CAPTURE_IMAGE) -> list[str]:
@@ -76,7 +80,7 @@ def planned_command(
     """The command a probe runs with the best tool known for the container (any, if unknown)."""
     if request.probe == "port-forward":
         return forward_command(request)
-    if request.probe in ("envoy-log", "envoy-clusters", "flows"):
+    if request.probe in ("envoy-log", "envoy-clusters", "envoy-tls", "flows"):
         return reader_command(request)
     if request.probe == "capture":
         return capture_command(request)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 LOG_WINDOW = 300  # seconds of a proxy's log read for an edge
 LOG_BYTES = 512 << 10  # at most this much of it
@@ -248,3 +249,64 @@ def cluster_lines(text: str, fqdn: str, port: int) -> str:
         if line.startswith(prefix) and line.split("::")[0].endswith(f"|{fqdn}")
     ]
     return "\n".join(keep) + ("\n" if keep else "")
+
+
+# --- the cluster's TLS (config_dump) -------------------------------------------------------
+CONFIG_COMMAND = ["pilot-agent", "request", "GET", "config_dump?resource=dynamic_active_clusters"]
+
+
+def _clusters_in(text: str) -> list[dict[str, Any]]:
+    """Clusters of a config_dump (`{"configs": [{"cluster": …}]}`) or one JSON cluster a line."""
+    try:
+        docs: list[Any] = [json.loads(text)]
+    except ValueError:
+        docs = [json.loads(ln) for ln in text.splitlines() if ln.startswith("{") and _json(ln)]
+    out = []
+    for doc in docs:
+        configs = doc.get("configs", [doc]) if isinstance(doc, dict) else []
+        out += [c.get("cluster", c) for c in configs if isinstance(c, dict)]
+    return [c for c in out if isinstance(c, dict) and "name" in c]
+
+
+def _json(line: str) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def tls_mode(cluster: dict[str, Any]) -> str:
+    """What the proxy sends on this cluster: auto mTLS, Istio mTLS, TLS, or plaintext."""
+    matches = [m.get("name", "") for m in cluster.get("transport_socket_matches") or []]
+    if "tlsMode-istio" in matches:
+        return "auto mTLS (Istio mTLS to pods with a sidecar, plaintext to others)"
+    socket = cluster.get("transport_socket") or {}
+    if "tls" not in str(socket.get("name", "")):
+        return "plaintext (no TLS transport socket)"
+    if "istio" in json.dumps(socket):
+        return "ISTIO_MUTUAL (Istio certificates)"
+    return "TLS originated by the proxy (DestinationRule SIMPLE/MUTUAL)"
+
+
+def destination_tls(text: str, fqdn: str, port: int) -> dict[str, str]:
+    """Cluster name → TLS mode, for FQDN:PORT's clusters (every subset)."""
+    prefix = f"outbound|{port}|"
+    return {
+        c["name"]: tls_mode(c)
+        for c in _clusters_in(text)
+        if c["name"].startswith(prefix) and c["name"].endswith(f"|{fqdn}")
+    }
+
+
+def tls_lines(text: str, fqdn: str, port: int) -> str:
+    """The destination's clusters from a config_dump, one JSON line each, only the fields
+    that decide TLS (the rest of the dump is not kept)."""
+    prefix = f"outbound|{port}|"
+    keep = ("name", "transport_socket", "transport_socket_matches")
+    lines = [
+        json.dumps({k: c[k] for k in keep if k in c}, sort_keys=True)
+        for c in _clusters_in(text)
+        if c["name"].startswith(prefix) and c["name"].endswith(f"|{fqdn}")
+    ]
+    return "\n".join(lines) + ("\n" if lines else "")

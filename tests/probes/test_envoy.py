@@ -7,12 +7,14 @@ import json
 
 from kexplore.probes.envoy import (
     cluster_lines,
+    destination_tls,
     edge_log,
     lines_for,
     parse_access_log,
     parse_clusters,
     parse_json_line,
     parse_text_line,
+    tls_lines,
 )
 
 # Istio's documentation example (default format, Istio 1.9+: with CONNECTION_TERMINATION_DETAILS).
@@ -144,3 +146,36 @@ def test_the_cluster_view_of_one_destination() -> None:
     kept = cluster_lines(CLUSTERS, "web.mesh-demo.svc.cluster.local", 8080)
     assert len(kept.splitlines()) == 5 and "webhook" not in kept and "9090" not in kept
     assert parse_clusters(CLUSTERS, "ledger.mesh-demo.svc.cluster.local", 8080) == []
+
+
+TLS_SOCKET = {
+    "name": "envoy.transport_sockets.tls",
+    "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+        "sni": "outbound_.8080_._.ledger.mesh-demo.svc.cluster.local",
+        "common_tls_context": {"alpn_protocols": ["istio-peer-exchange", "istio"]},
+    },
+}
+SIMPLE_SOCKET = {
+    "name": "envoy.transport_sockets.tls",
+    "typed_config": {"sni": "api.example.com", "common_tls_context": {}},
+}
+AUTO = [{"name": "tlsMode-istio", "transport_socket": TLS_SOCKET}, {"name": "tlsMode-disabled"}]
+
+
+def test_the_tls_mode_of_a_destinations_clusters_from_a_config_dump() -> None:
+    ledger = "ledger.mesh-demo.svc.cluster.local"
+    dump = {
+        "configs": [
+            {"@type": "x.DynamicCluster", "cluster": {"name": f"outbound|8080||{ledger}"}},
+            {"cluster": {"name": f"outbound|8080|v1|{ledger}", "transport_socket": TLS_SOCKET}},
+            {"cluster": {"name": f"outbound|8080|auto|{ledger}", "transport_socket_matches": AUTO}},
+            {"cluster": {"name": f"outbound|8080|ext|{ledger}", "transport_socket": SIMPLE_SOCKET}},
+            {"cluster": {"name": "outbound|8080||web.mesh-demo.svc.cluster.local"}},
+        ]
+    }
+    modes = destination_tls(json.dumps(dump), ledger, 8080)
+    assert [m.split(" ")[0] for m in modes.values()] == ["plaintext", "ISTIO_MUTUAL", "auto", "TLS"]
+    kept = tls_lines(json.dumps(dump), ledger, 8080)
+    assert len(kept.splitlines()) == 4 and "web.mesh-demo" not in kept
+    assert destination_tls(kept, ledger, 8080) == modes  # the kept lines read the same

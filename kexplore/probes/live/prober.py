@@ -21,10 +21,10 @@ from kexplore.probes.commands import (
     forward_command,
     planned_command,
     possible_commands,
+    reader_argv,
     reader_command,
 )
-from kexplore.probes.envoy import CLUSTERS_COMMAND, LOG_BYTES, LOG_WINDOW, cluster_lines, edge_log
-from kexplore.probes.flows import hubble_argv
+from kexplore.probes.envoy import LOG_BYTES, LOG_WINDOW, cluster_lines, edge_log, tls_lines
 from kexplore.probes.live.debug import (
     DEFAULT_IMAGE,
     DebugContainerError,
@@ -66,7 +66,7 @@ MESH_PROXIES = frozenset({"istio-proxy", "linkerd-proxy"})
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 MAX_OUTPUT = 1 << 20  # bytes read from one exec
 KEPT_OUTPUT = 16 << 10  # bytes of raw output kept in a result
-READERS = frozenset({"envoy-log", "envoy-clusters", "flows"})
+READERS = frozenset({"envoy-log", "envoy-clusters", "envoy-tls", "flows"})
 
 
 @dataclass
@@ -287,16 +287,15 @@ class LiveProber:
         where = self.container_for(request)
         if where.failure:
             return self._failed(request, where.failure, where.message)
-        flows = request.probe == "flows"
-        argv = hubble_argv(request.target, request.l7.peers) if flows else CLUSTERS_COMMAND
-        outcome = self._exec(where, argv, cancel)
+        outcome = self._exec(where, reader_argv(request), cancel)
         if outcome.failure or outcome.exit_code != 0:
             failure = outcome.failure or "error"
             return self._failed(request, failure, outcome.output.strip() or "no output", where)
-        if flows:
+        if request.probe == "flows":
             return self._read_result(request, outcome.stdout, outcome.duration_ms)
         fqdn, _, port = request.target.rpartition(":")
-        kept = cluster_lines(outcome.stdout, fqdn, int(port))
+        keep = tls_lines if request.probe == "envoy-tls" else cluster_lines
+        kept = keep(outcome.stdout, fqdn, int(port))
         total = len(outcome.stdout.splitlines())
         note = f"[kexplore kept the lines for {request.target} of {total} lines]\n"
         return self._read_result(request, kept + note, outcome.duration_ms)

@@ -172,3 +172,27 @@ def test_hubble_flows_are_read_by_exec_in_the_cilium_agent(tmp_path: Path) -> No
     (call,) = script.calls
     assert call.argv[-6:] == ["--from-ip", "10.0.0.2", "--to-ip", CART_IP, "--to-port", "8080"]
     assert result.command[:2] == ["kubectl", "exec"] and "hubble" in result.command
+
+
+def test_the_clusters_tls_is_read_from_the_config_dump_and_only_its_fields_kept(
+    tmp_path: Path,
+) -> None:
+    cluster = with_proxy()
+    script = exec_script(cluster)
+    dump = {
+        "configs": [
+            {"cluster": {"name": "outbound|80||cart.shop.svc.cluster.local", "lb_policy": "X"}},
+            {"cluster": {"name": "outbound|80||search.shop.svc.cluster.local"}},
+        ]
+    }
+    script.on(lambda argv: argv[:3] == ["pilot-agent", "request", "GET"], json.dumps(dump))
+    request = ProbeRequest(
+        "envoy-tls", "shop", "web-1", "cart.shop.svc.cluster.local:80", "istio-proxy"
+    )
+    with FakeApiServer(cluster) as api:
+        live, _ = prober(api, tmp_path)
+        result = live.run(request)
+    assert result is not None and result.result == "read"
+    assert result.output.splitlines()[0] == '{"name": "outbound|80||cart.shop.svc.cluster.local"}'
+    (call,) = script.calls
+    assert call.argv[-1] == "config_dump?resource=dynamic_active_clusters"
