@@ -149,6 +149,7 @@ def test_envoy_contradicting_a_passing_mesh_fails_it_on_the_probe_basis() -> Non
     assert asked == {
         ("envoy-log", "web-1", "istio-proxy", False),
         ("envoy-clusters", "web-1", "istio-proxy", False),
+        ("envoy-tls", "web-1", "istio-proxy", False),
         ("envoy-log", "cart-1", "istio-proxy", True),
     }
 
