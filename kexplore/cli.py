@@ -7,11 +7,12 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from kexplore import __version__
 from kexplore.checks.edge import TargetSpec, namespaces_in_play, parse_target, resolve_source
-from kexplore.errors import KexploreError, SourceError, UsageError
+from kexplore.errors import InputError, KexploreError, SourceError, UsageError
 from kexplore.inputs import DEFAULT_MAX_MB, MAX_PAIRS, MIB
 from kexplore.model.state import ClusterState
 from kexplore.probes.strategy import BadTarget, check_path
@@ -172,7 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("transcript", help="show or export a saved session")
     tr.add_argument("action", choices=("show", "export"))
     tr.add_argument("file", metavar="FILE")
-    tr.add_argument("-o", "--output", choices=("markdown", "html", "json"), default="markdown")
+    tr.add_argument("--output", choices=("markdown", "html", "json"), default="markdown")
+    tr.add_argument(
+        "-o", dest="out", metavar="OUT", help="export: write to OUT (and say where), not stdout"
+    )
     return parser
 
 
@@ -279,7 +283,6 @@ def _what_if(
     args: argparse.Namespace, state: ClusterState, edits: list[Any], port: object
 ) -> tuple[Any, Any, ClusterState]:
     """The edge on the scratch copy (the report shown), the what-if, and the scratch state."""
-    from kexplore.errors import InputError
     from kexplore.fixes.edits import PatchError
     from kexplore.fixes.whatif import what_if
 
@@ -360,10 +363,10 @@ def _print_warnings(state: ClusterState, quiet: bool) -> None:
 
 def run_transcript(args: argparse.Namespace) -> int:
     """`kexplore transcript show|export FILE`."""
-
+    from kexplore.render.session_html import session_html
     from kexplore.render.text import render_text, stdout_console
-    from kexplore.render.transcript_out import session_html, session_json, session_markdown
-    from kexplore.transcript import read_transcript
+    from kexplore.render.transcript_out import session_json, session_markdown
+    from kexplore.transcript import read_transcript, write_private
 
     session = read_transcript(args.file)
     if args.action == "show":
@@ -376,7 +379,15 @@ def run_transcript(args: argparse.Namespace) -> int:
             console.print()
         return 0
     exporters = {"markdown": session_markdown, "html": session_html, "json": session_json}
-    sys.stdout.write(exporters[args.output](session))
+    text = exporters[args.output](session)
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_private(Path(args.out), text)
+    except OSError as e:
+        raise InputError(f"-o {args.out}: {e.strerror or e}", fix="choose a writable path") from e
+    print(f"wrote {args.output} export of {args.file} to {Path(args.out).resolve()}")
     return 0
 
 

@@ -13,7 +13,8 @@ from kexplore.checks.result import EdgeReport, Evidence, LayerResult, SourceRef,
 from kexplore.cli import main
 from kexplore.errors import InputError
 from kexplore.redact import redact
-from kexplore.render.transcript_out import session_html, session_markdown
+from kexplore.render.session_html import session_html
+from kexplore.render.transcript_out import session_markdown
 from kexplore.transcript import Transcript, read_transcript
 
 
@@ -71,7 +72,7 @@ def test_round_trip_and_exports(tmp_path: Path) -> None:
     md = session_markdown(session)
     assert "```mermaid" in md and "networkpolicy" in md and "kubectl get networkpolicy" in md
     page = session_html(session)
-    assert "<b>" not in page and "&lt;b\\&gt;" in page
+    assert "pg-0 <b>" not in page and "pg-0 &lt;b&gt;" in page
 
 
 def test_bad_line_names_file_and_line(tmp_path: Path) -> None:

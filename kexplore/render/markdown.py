@@ -37,9 +37,10 @@ def code_block(lines: list[str], info: str = "") -> list[str]:
     return [fence + info, *lines, fence]
 
 
-def layer_markdown(layer: LayerResult) -> list[str]:
-    """The details section of one layer."""
-    lines = [f"### {layer.id}: {badge(layer.status)}", "", md_escape(layer.summary), ""]
+def layer_markdown(layer: LayerResult, level: int = 3) -> list[str]:
+    """The details section of one layer (a heading at `level`, under its edge's)."""
+    head = "#" * level
+    lines = [f"{head} {layer.id}: {badge(layer.status)}", "", md_escape(layer.summary), ""]
     if layer.explained_by:
         lines += [f"Explained by `{layer.explained_by}`.", ""]
     for ev in layer.evidence:
@@ -53,15 +54,15 @@ def layer_markdown(layer: LayerResult) -> list[str]:
         lines += [f"**Hint:** {md_escape(layer.hint)}", ""]
     if layer.commands:
         lines += [*code_block([strip_controls(c) for c in layer.commands], "sh"), ""]
-    return lines + fixes_markdown(layer.fix)
+    return lines + fixes_markdown(layer.fix, level + 1)
 
 
-def fixes_markdown(fixes: list[Fix]) -> list[str]:
+def fixes_markdown(fixes: list[Fix], level: int = 4) -> list[str]:
     """The fix options as Markdown sections with diff and shell blocks."""
     lines: list[str] = []
     for entries in options(fixes):
         first = entries[0]
-        lines += [f"#### Fix {first.option}: {md_escape(first.title)}", ""]
+        lines += [f"{'#' * level} Fix {first.option}: {md_escape(first.title)}", ""]
         lines += [f"**Effect:** {md_escape(first.effect)}", ""]
         for fix in entries:
             lines += [*code_block(strip_controls(fix.diff).splitlines(), "diff"), ""]
@@ -72,9 +73,9 @@ def fixes_markdown(fixes: list[Fix]) -> list[str]:
     return lines
 
 
-def disagreements_markdown(items: list[Disagreement]) -> list[str]:
+def disagreements_markdown(items: list[Disagreement], level: int = 3) -> list[str]:
     """Static vs observed: each contradiction as a finding of its own."""
-    lines = ["### Static vs observed", ""]
+    lines = [f"{'#' * level} Static vs observed", ""]
     for item in items:
         lines.append(f"- **{md_escape(item.layer)}** predicted {md_escape(item.predicted)}; ")
         lines[-1] += f"observed {md_escape(item.observed)}"
@@ -97,7 +98,7 @@ def report_markdown(report: EdgeReport, level: int = 2) -> str:
     lines += [f"| {badge(r.status)} | {r.id} | {md_escape(r.summary)} |" for r in report.layers]
     lines.append("")
     if report.disagreements:
-        lines += disagreements_markdown(report.disagreements)
+        lines += disagreements_markdown(report.disagreements, level + 1)
     for layer in report.layers:
-        lines += layer_markdown(layer)
+        lines += layer_markdown(layer, level + 1)  # layers nest under their edge
     return "\n".join(lines).rstrip() + "\n"

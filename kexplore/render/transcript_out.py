@@ -1,8 +1,7 @@
-"""Transcript exports: Markdown (timeline, ladders, Mermaid graph), HTML and JSON."""
+"""Transcript exports: Markdown (timeline, ladders, Mermaid graph) and JSON (HTML: session_html)."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Any
@@ -72,17 +71,6 @@ def session_markdown(session: Session) -> str:
         lines += [f"{len(reports)} checks, {failing} failing.", ""]
         lines += [report_markdown(r, level=3) for r in reports]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def session_html(session: Session) -> str:
-    """A self-contained HTML page: the Markdown export, escaped, in a readable layout."""
-    body = html.escape(session_markdown(session))
-    return (
-        "<!doctype html>\n<html><head><meta charset='utf-8'><title>kexplore session</title>\n"
-        "<style>body{font-family:ui-monospace,monospace;max-width:110ch;margin:2em auto;"
-        "padding:0 1em;line-height:1.4}pre{white-space:pre-wrap}</style></head>\n"
-        f"<body><pre>{body}</pre></body></html>\n"
-    )
 
 
 def session_json(session: Session) -> str:

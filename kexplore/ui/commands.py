@@ -15,7 +15,8 @@ from textual.widgets import Input
 
 from kexplore.checks.suggest import did_you_mean
 from kexplore.graph import node_id, units
-from kexplore.render.transcript_out import session_html, session_markdown
+from kexplore.render.session_html import session_html
+from kexplore.render.transcript_out import session_markdown
 from kexplore.shell import pasteable
 from kexplore.transcript import read_transcript, write_private
 from kexplore.ui.matrix import ConnectivityScreen
