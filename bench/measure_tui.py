@@ -1,4 +1,5 @@
-"""Issue 4 metrics: TUI first paint and keypress-to-screen p95 on W2, beside Textual's DataTable."""
+"""Issue 4 metrics: TUI first paint and keypress-to-screen p95 on W2, beside Textual's DataTable;
+issue 14: drill-down tab switches (keypress to the new tab's frame) on W2."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ KEYS = (
     ["1"] + ["down"] * 12 + ["2"] + ["tab"] * 12 + ["shift+tab"] * 4
     + ["plus", "minus", "o", "escape", "3", "4", "2", "right", "left", "down", "up"]
 )  # fmt: skip
+
+
+# The drill-down tab keys, each tab shown three times (issue 14: a switch repaints in ≤ 100 ms).
+TAB_KEYS = ["d", "m", "l", "e", "b", "c", "v"] * 3
 
 
 def _tui() -> tuple[Callable[[Path], Any], Callable[..., Any]]:
@@ -71,6 +76,39 @@ async def _drive(
             shown = time.perf_counter() - start if ready is None or ready(app) else 0.0
         await pilot.pause()
     return first, shown, latencies
+
+
+async def _tab_switches(app: Any) -> list[float]:
+    """Once the graph is built and an object selected: each tab key to its painted frame."""
+    start = time.perf_counter()
+    async with app.run_test(size=SIZE) as pilot:
+        await frame(pilot)
+        while not app.ex.view and time.perf_counter() - start < READY_LIMIT:
+            await asyncio.sleep(0.05)
+        await _key(pilot, "tab")  # the first graph item: the drill-down shows it
+        await pilot.pause()
+        latencies = []
+        for name in TAB_KEYS:
+            latencies.append(await _key(pilot, name))
+            await asyncio.sleep(KEY_GAP)
+        await pilot.pause()
+    return latencies
+
+
+def tab_switch(workload: str = "W2") -> list[Metric]:
+    """Drill-down tab switch p95 of kexplore's TUI on `workload`."""
+    _, make_app = _tui()
+    state = _state(workload)
+    with tempfile.TemporaryDirectory(prefix="kx-bench-") as tmp:
+        app = make_app(state, transcript_path=Path(tmp) / "session.jsonl")
+        lat = asyncio.run(_tab_switches(app))
+    notes = [
+        f"{len(state.pods)} pods at {SIZE[0]}×{SIZE[1]}, an object selected: the keys "
+        f"{' '.join(TAB_KEYS[:7])} three times, {KEY_GAP * 1e3:.0f} ms apart, each from the "
+        "key reaching the app to its final painted frame",
+        f"slowest {max(lat) * 1e3:.0f} ms, median {sorted(lat)[len(lat) // 2] * 1e3:.0f} ms",
+    ]
+    return [Metric(f"tui_tab_switch_p95_{workload}_ms", p95(lat) * 1e3, 100, "lower", " ms", notes)]
 
 
 def _datatable_app(rows: list[tuple[str, ...]]) -> Any:
@@ -128,5 +166,5 @@ def tui(workload: str = "W2") -> list[Metric]:
 
 
 def measures() -> list[Measure]:
-    """The TUI metrics of issue 4."""
-    return [("W2 TUI", partial(tui, "W2"))]
+    """The TUI metrics of issues 4 and 14."""
+    return [("W2 TUI", partial(tui, "W2")), ("W2 tabs", partial(tab_switch, "W2"))]
