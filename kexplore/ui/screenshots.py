@@ -13,6 +13,7 @@ from kexplore.sources.demo import load_demo
 from kexplore.ui.app import KexploreApp, make_app
 
 SIZE = (120, 36)
+OVERVIEW_SIZE = (160, 40)
 # The drill-down tab that shows a layer's failure best.
 TAB_FOR_LAYER = {"networkpolicy": "policy", "reachability": "probes", "network": "probes"}
 
@@ -28,9 +29,11 @@ async def _shoot(out: Path, name: str, plan: list[tuple[str, str, str]] | None) 
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(load_demo(), transcript_path=Path(tmp) / "session.jsonl", check_delay=0)
         written: list[Path] = []
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE if plan else OVERVIEW_SIZE) as pilot:
             await _settle(pilot)
-            if plan is None:
+            if plan is None:  # the whole overview: the graph maximized (2, z), nothing cut
+                await pilot.press("2", "z")
+                await _settle(pilot)
                 written.append(Path(app.save_screenshot(f"{name}.svg", str(out))))
             for file_name, layer, tab in plan or []:
                 await _show_failure(pilot, app, layer, tab)
