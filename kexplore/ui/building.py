@@ -58,6 +58,7 @@ class GraphBuilder:
         if message.generation != self.generation:
             return
         first = not app.ex.view
+        selected = app.graph_view.selected_edge()
         app.ex = message.explorer
         app.scenes.installed(message.overview)
         app.graph_view.keep_drawing(message.overview, message.drawing)
@@ -67,6 +68,7 @@ class GraphBuilder:
             app.ladder.message(Text("select an edge (tab, arrows) to check it"), "")
             gc.freeze()  # the first graph, too, lives as long as the app
         app.checks.sweep_all(app.ex.talks())
+        app.checks.recheck_adhoc(selected.ident if selected is not None else None)
 
 
 def warm_indexes(state: ClusterState) -> None:

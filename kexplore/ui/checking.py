@@ -47,6 +47,7 @@ class EdgeChecks:
         self.sweep_scenes = False  # big cluster: sweep only the edges of the scene shown
         self.current: CheckKey | None = None
         self.sweep_total = 0  # edges the running full sweep checks (0: none running)
+        self.adhoc_pairs: dict[tuple[str, str], None] = {}  # (SOURCE, TARGET), in order
         self._timer: Timer | None = None
 
     def check(self, key: CheckKey, source: str, target: str, adhoc: bool = False) -> None:
@@ -182,7 +183,12 @@ class EdgeChecks:
             app.forget_scenes()
             if self.current == message.key:
                 self.current = key
-                app.go(key[0], ("edge", key))
+                if message.quiet:  # new data: the same place, not a step in the history
+                    app.scenes.show(key[0], ("edge", key))
+                else:
+                    app.go(key[0], ("edge", key))
+            elif message.quiet and app.focus_node in key[:2]:
+                app.scenes.show(app.focus_node, app.graph_view.selected)
         else:
             app.ex.reports[key] = message.report
         app.graph_view.set_verdicts(app.ex.verdicts(), app.ex.failing_layers())
@@ -226,7 +232,35 @@ class EdgeChecks:
     def adhoc(self, source: str, target: str) -> None:
         """Check a pair that has no edge yet; it becomes an edge when the check is done."""
         self.app.session.adhoc(source, target)
+        self.adhoc_pairs[(source, target)] = None
         self.check(("adhoc", source, target), source, target, adhoc=True)
+
+    def recheck_adhoc(self, selected: EdgeKey | None) -> None:
+        """New data: the ad-hoc edges are checked again and come back into the graph (the
+        selected one is selected again)."""
+        pairs = list(self.adhoc_pairs)
+        if not pairs:
+            return
+        for source, target in pairs:
+            if selected is not None and selected[2] == f"adhoc {target}":
+                self.current = ("adhoc", source, target)
+        work = partial(self._adhoc_sweep, pairs)
+        self.app.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group="adhoc")
+
+    def _adhoc_sweep(self, pairs: list[tuple[str, str]]) -> None:
+        """Worker: each ad-hoc pair's ladder on the new data, posted as an ad-hoc check."""
+        worker = get_current_worker()
+        state = self.app.ex.state
+        for source, target in pairs:
+            if worker.is_cancelled:
+                return
+            try:
+                report = check_edge(state, source, target)
+            except KexploreError as e:
+                self.app.post_message(CheckFailed(("adhoc", source, target), e.one_line()))
+                continue
+            key = ("adhoc", source, target)
+            self.app.post_message(CheckDone(key, report, (source, target), quiet=True))
 
     def mark_source(self) -> None:
         """`s`: the selected node is the source of an ad-hoc check."""

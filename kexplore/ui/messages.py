@@ -32,6 +32,7 @@ class CheckDone(Message):
     key: CheckKey
     report: EdgeReport
     adhoc: tuple[str, str] | None = None
+    quiet: bool = False  # a re-check after new data: not shown unless it is the current edge
 
 
 @dataclass

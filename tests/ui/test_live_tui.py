@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fakeapi import FakeApiServer, FakeCluster, namespaced
 from fakeapi import objects as o
@@ -120,3 +122,49 @@ def test_a_namespace_the_user_opens_is_read_then_watched(tmp_path: Path) -> None
             session.stop()
     assert names == {"cart-1", "gateway-1", "gateway-2"}
     assert lost["ops"] == "forbidden: cannot list pods in namespace ops"
+
+
+def test_an_adhoc_edge_survives_unrelated_updates_and_stays_selected(tmp_path: Path) -> None:
+    cluster = FakeCluster()
+    cluster.add(
+        o.namespace("shop"),
+        o.pod("shop", "web-1", labels={"app": "web"}, ip="10.0.0.11"),
+        o.pod("shop", "cart-1", labels={"app": "cart"}, ip="10.0.0.12"),
+        o.service("shop", "cart", {"app": "cart"}),
+    )
+    with FakeApiServer(cluster) as api:
+        source = LiveSource(kubeconfig=str(api.write_kubeconfig(tmp_path / "kc")))
+        session = LiveSession(source, min_interval=0.05)
+        app = make_app(session.load(), transcript_path=tmp_path / "t.jsonl", check_delay=0)
+
+        async def until(pilot: Any, done: Callable[[], bool]) -> bool:
+            for _ in range(600):
+                await pilot.pause(0.05)
+                if done():
+                    return True
+            return False
+
+        def adhoc_edges() -> list[tuple[str, str, str]]:
+            return [k for k in app.ex.talks() if k[2].startswith("adhoc ")]
+
+        async def scenario() -> tuple[bool, bool, Any]:
+            async with app.run_test(size=(120, 36)) as pilot:
+                await until(pilot, lambda: bool(app.ex.view))
+                app.run_adhoc("shop/web-1", "shop/svc/cart:80")
+                assert await until(pilot, lambda: bool(adhoc_edges()))
+                before = app.ex
+                session.watch(lambda st: app.post_message(StateUpdated(st)))
+                cluster.add(o.pod("shop", "other-1", labels={"app": "other"}, ip="10.0.0.13"))
+                rebuilt = await until(pilot, lambda: app.ex is not before and bool(adhoc_edges()))
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                edge = app.graph_view.selected_edge()
+                checked = adhoc_edges()[0] in app.ex.reports
+                return rebuilt, checked, edge.ident if edge else None
+
+        try:
+            rebuilt, checked, selected = asyncio.run(scenario())
+        finally:
+            session.stop()
+    assert rebuilt and checked  # back in the new graph, checked against the new data
+    assert selected is not None and selected[2] == "adhoc shop/svc/cart:80"
