@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from kexplore.graph import node_id, object_graph
 from kexplore.sources.demo import load_demo
 from kexplore.ui.graph.canvas import draw, draw_base, with_glyphs
-from kexplore.ui.graph.scene import build_scene, neighbourhood, overview_scene
+from kexplore.ui.graph.scene import build_scene, counted, neighbourhood, overview_scene
 
 FRONTEND = node_id("Deployment", "shop", "frontend")
 CART_SVC = node_id("Service", "shop", "cart")
@@ -80,3 +82,17 @@ def test_glyphs_go_on_a_copy_of_the_kept_base_drawing_before_each_arrowhead() ->
             assert all(shown.owners[y][x] == ("edge", index) for x in range(start, end))
     unchanged = {base.tips[i][2] for i in glyphs} ^ set(range(base.height))
     assert all(shown.chars[y] is base.chars[y] for y in unchanged)
+
+
+def test_namespace_boxes_read_their_counts_in_words_with_plurals() -> None:
+    """Overview boxes say `2 workloads · 1 service` on top and `0 policies` below, not codes."""
+    state = load_demo()
+    scene = overview_scene(object_graph(state), state.namespace_names())
+    shop = scene.nodes["Namespace:shop"]
+    assert re.fullmatch(r"\d+ workloads? · \d+ services?", shop.info)
+    assert re.fullmatch(r"\d+ (policy|policies)", shop.foot)
+    drawing = "\n".join("".join(row) for row in draw_base(scene).chars)
+    assert shop.info in drawing and shop.foot in drawing
+    assert counted(1, "policy", "policies") == "1 policy"
+    assert counted(0, "policy", "policies") == "0 policies"
+    assert counted(3, "service") == "3 services"

@@ -174,7 +174,8 @@ def _box(canvas: Canvas, node: SceneNode) -> None:
     owner: Owner = ("node", node.id)
     inner = node.width - 2
     top = _fit(f" {node.info} ", inner, h)
-    canvas_row = [tl + top + tr, v + _fit(" " + node.title, inner, " ") + v, bl + h * inner + br]
+    bottom = _fit(f" {node.foot} ", inner, h) if node.foot else h * inner
+    canvas_row = [tl + top + tr, v + _fit(" " + node.title, inner, " ") + v, bl + bottom + br]
     for dy, text in enumerate(canvas_row[:BOX_H]):
         for dx, char in enumerate(text):
             canvas.put(node.x + dx, node.y + dy, char, owner)

@@ -10,6 +10,7 @@ import networkx as nx
 from kexplore.graph import SHORT_KIND, node_id
 
 BOX_MIN, BOX_MAX, GAP, ROW_GAP, BOX_H = 12, 24, 9, 1, 3
+NS_BOX_MAX = 30  # a namespace box reads its counts in words
 MAX_NODES = 60
 MAX_OVERVIEW_EDGES = 120  # the busiest namespace pairs; the rest are listed in the title
 FLOW_TYPES = ("talks-to", "selects", "adhoc")
@@ -18,12 +19,13 @@ EdgeKey = tuple[str, str, str]
 
 @dataclass
 class SceneNode:
-    """A box: which object, where, and its two text lines."""
+    """A box: which object, where, its title and the words on its top and bottom borders."""
 
     id: str
     kind: str
     title: str
     info: str
+    foot: str = ""
     col: int = 0
     x: int = 0
     y: int = 0
@@ -157,7 +159,9 @@ def layout(scene: Scene) -> None:
     by_col: dict[int, list[SceneNode]] = defaultdict(list)
     for node in scene.nodes.values():
         node.col = col[node.id]
-        node.width = max(BOX_MIN, min(BOX_MAX, max(len(node.title), len(node.info)) + 4))
+        text = max(len(node.title), len(node.info), len(node.foot))
+        limit = NS_BOX_MAX if node.kind == "Namespace" else BOX_MAX
+        node.width = max(BOX_MIN, min(limit, text + 4))
         by_col[node.col].append(node)
     preds: dict[str, list[str]] = defaultdict(list)
     for e in scene.edges:
@@ -182,6 +186,11 @@ def _barycentre(neighbours: list[str], row: dict[str, float]) -> float:
     return sum(placed) / len(placed) if placed else 1e9
 
 
+def counted(n: int, word: str, plural: str = "") -> str:
+    """`1 service`, `3 services`, `0 policies`: a count in words."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
 def overview_graph(view: nx.MultiDiGraph, namespaces: list[str]) -> nx.MultiDiGraph:
     """Namespaces with object counts, joined by their cross-namespace talks-to edges."""
     counts: dict[str, dict[str, int]] = {ns: defaultdict(int) for ns in namespaces}
@@ -190,9 +199,15 @@ def overview_graph(view: nx.MultiDiGraph, namespaces: list[str]) -> nx.MultiDiGr
     out = nx.MultiDiGraph()
     for ns, c in counts.items():
         workloads = sum(v for k, v in c.items() if k not in ("Service", "NetworkPolicy", "Name"))
-        info = f"{workloads} wl {c['Service']} svc {c['NetworkPolicy']} np"
+        info = f"{counted(workloads, 'workload')} · {counted(c['Service'], 'service')}"
+        foot = counted(c["NetworkPolicy"], "policy", "policies")
         out.add_node(
-            node_id("Namespace", "", ns), kind="Namespace", namespace=ns, name=ns, info=info
+            node_id("Namespace", "", ns),
+            kind="Namespace",
+            namespace=ns,
+            name=ns,
+            info=info,
+            foot=foot,
         )
     pairs: dict[tuple[str, str], list[EdgeKey]] = defaultdict(list)
     for u, v, key, data in view.edges(keys=True, data=True):
@@ -219,7 +234,8 @@ def overview_scene(view: nx.MultiDiGraph, namespaces: list[str]) -> Scene:
         f"namespaces ({hidden} quieter namespace pairs not drawn)" if hidden > 0 else "namespaces"
     )
     for n, data in graph.nodes(data=True):
-        scene.nodes[n] = SceneNode(n, "Namespace", str(data["name"]), str(data["info"]))
+        name, info, foot = str(data["name"]), str(data["info"]), str(data["foot"])
+        scene.nodes[n] = SceneNode(n, "Namespace", name, info, foot)
     for u, v, key, data in edges[:MAX_OVERVIEW_EDGES]:
         label = f"{len(data['members'])} edges"
         scene.edges.append(SceneEdge(u, v, key, "talks-to", label, list(data["members"])))
