@@ -23,6 +23,23 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n"))
 
 
+# What shlex.join writes for one argument: safe characters bare, anything else in single quotes
+# (a quote inside as '"'"'), a quoted argument holding at least one unsafe character (or
+# nothing: ''). A command matching _CANONICAL is exactly one that shlex.join(shlex.split(c))
+# gives back unchanged, checked in one pass instead of a parse and a re-quote. Each part is
+# split one way only (safe runs, then one unsafe unit), so a failed match never backtracks far.
+_SAFE = r"[\w@%+=:,./-]"
+_UNSAFE = r"(?:[^'\w@%+=:,./-]|'\"'\"')"
+_ARG = rf"(?:{_SAFE}+|'(?:(?:{_SAFE}*{_UNSAFE})+{_SAFE}*)?')"
+_CANONICAL = re.compile(rf"(?:{_ARG}(?: {_ARG})*)?", re.ASCII)
+
+
+def is_canonical(command: str) -> bool:
+    """Whether the command is its own shlex quoting (what pasteable() builds): pasted, every
+    word reaches the program literally; nothing in it is shell syntax."""
+    return _CANONICAL.fullmatch(command) is not None
+
+
 def pasteable(argv: Iterable[str]) -> str:
     """argv as a command a user can paste into a shell: terminal controls dropped, each part
     quoted (a pod named `web$(touch x)` stays one literal argument; a script's newlines stay

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from builders import container_status, edge, healthy_dns, pod, service, state
+from hypothesis import given
+from hypothesis import strategies as st
 
 import kexplore
 from kexplore.checks import health, pods
-from kexplore.shell import kubectl, pasteable
+from kexplore.shell import is_canonical, kubectl, pasteable
 
 HOSTILE = "web$(touch${IFS}x)`id`;rm -rf ~ 'q' \"d\""
 
@@ -67,3 +69,33 @@ def test_no_kubectl_or_istioctl_command_is_built_by_string_formatting() -> None:
         if formatted.search(line)
     ]
     assert found == []
+
+
+def _round_trips(command: str) -> bool:
+    try:
+        return shlex.join(shlex.split(command)) == command
+    except ValueError:
+        return False
+
+
+_SHELLY = st.text(alphabet="ab -'\"$;#\\\n\t=./é`(){}", max_size=12)
+
+
+@given(st.one_of(_SHELLY, st.lists(_SHELLY, max_size=4).map(shlex.join)))
+def test_canonical_is_exactly_what_shlex_gives_back(command: str) -> None:
+    """The one-pass check the ladder runs on every command agrees with a parse and re-quote:
+    argv joined by pasteable() passes, anything the shell would read differently does not."""
+    assert is_canonical(command) == _round_trips(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["kubectl logs web$(id)", "kubectl logs 'web", "kubectl  logs", "'abc'", "a'b c'", "x '"],
+)
+def test_shell_syntax_is_not_canonical(command: str) -> None:
+    assert not is_canonical(command)
+
+
+def test_pasteable_commands_are_canonical() -> None:
+    assert is_canonical(kubectl("logs", "-n", "shop", HOSTILE))
+    assert is_canonical(pasteable(["bash", "-c", "exec 3<>/dev/tcp/$0/$1", "it's"]))

@@ -184,11 +184,17 @@ def _not_judged(what: str, why: str, command: str, hint: str) -> PartialCheck:
     )
 
 
-def cni_part(state: ClusterState, nodes: list[str]) -> PartialCheck:
-    """A Ready CNI agent runs on each node involved."""
-    agents: list[Pod] = state._cached(  # once per state, not per edge: a scan of every pod
+def _cni_agents(state: ClusterState) -> list[Pod]:
+    """The CNI agent pods, found once per state, not per edge (a scan of every pod)."""
+    agents: list[Pod] = state._cached(
         "cni_agents", lambda: [p for p in state.pods if is_cni_agent(p)]
     )
+    return agents
+
+
+def cni_part(state: ClusterState, nodes: list[str]) -> PartialCheck:
+    """A Ready CNI agent runs on each node involved."""
+    agents = _cni_agents(state)
     if not agents:
         return _no_agents(state)
     kinds = sorted({_agent_kind(p) for p in agents})
@@ -269,7 +275,7 @@ def kube_proxy_part(state: ClusterState, node: str) -> PartialCheck:
 
 def _no_kube_proxy(state: ClusterState) -> PartialCheck:
     """No kube-proxy pod: a replacement that was seen (Cilium's agents) passes; else unknown."""
-    cilium = [p for p in state.pods if is_cni_agent(p) and _agent_kind(p) == "cilium"]
+    cilium = [p for p in _cni_agents(state) if _agent_kind(p) == "cilium"]
     if cilium:
         return PartialCheck(
             Status.PASS,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -44,7 +43,7 @@ from kexplore.errors import NotFoundError
 from kexplore.model.state import ClusterState
 from kexplore.probes.recorded import RecordedProber
 from kexplore.redact import redact
-from kexplore.shell import kubectl
+from kexplore.shell import is_canonical, kubectl
 
 if TYPE_CHECKING:
     from kexplore.probes.base import Prober
@@ -153,11 +152,7 @@ def _shell_safe(command: str) -> str:
     """The command, unless pasting it would let the shell interpret something: names from a
     snapshot are untrusted (a hostile dump can hold `$(…)` in a name the API server would
     reject) and are interpolated unquoted, so a command must be its own canonical quoting."""
-    try:
-        canonical = shlex.join(shlex.split(command))
-    except ValueError:
-        canonical = ""
-    return command if canonical == command else WITHHELD_COMMAND
+    return command if is_canonical(command) else WITHHELD_COMMAND
 
 
 def source_ref(source: SourceSpec) -> SourceRef:
