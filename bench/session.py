@@ -109,9 +109,9 @@ async def drive(app: Any, t0: float) -> dict[str, Any]:
 
 def main() -> None:
     t0 = float(sys.argv[1])
-    from kexplore.cli import build_parser, tui_app
+    from kexplore.cli import parse_args, tui_app
 
-    args = build_parser().parse_args(sys.argv[2:])
+    args = parse_args(sys.argv[2:])
     app, stop = tui_app(args)
     try:
         result = asyncio.run(drive(app, t0))

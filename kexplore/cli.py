@@ -12,6 +12,8 @@ from typing import Any, NoReturn
 
 from kexplore import __version__
 from kexplore.checks.edge import TargetSpec, namespaces_in_play, parse_target, resolve_source
+from kexplore.completion import INSTALL, SHELLS, complete_if_asked, script
+from kexplore.config import KEYS, apply_config, bad_setting, load_config
 from kexplore.errors import InputError, KexploreError, SourceError, UsageError
 from kexplore.inputs import DEFAULT_MAX_MB, MAX_PAIRS, MIB
 from kexplore.model.state import ClusterState
@@ -19,6 +21,16 @@ from kexplore.probes.strategy import BadTarget, check_path
 from kexplore.shell import kubectl
 
 OUTPUTS_CHECK = ("text", "json", "markdown")
+EPILOG = f"""\
+shell completion (subcommands, flags, contexts, namespaces, object names):
+  {INSTALL["bash"]}
+  {INSTALL["zsh"]}
+  {INSTALL["fish"]}
+settings file: $XDG_CONFIG_HOME/kexplore/config.yaml (default ~/.config/kexplore/config.yaml),
+  or --config FILE; flags win over it. One `key: value` a line, keys:
+  {", ".join(KEYS[:4])},
+  {", ".join(KEYS[4:])}
+  e.g.  theme: textual-light"""
 OUTPUTS_MATRIX = ("text", "json", "connlist")
 
 
@@ -48,7 +60,7 @@ def _add_source_flags(parser: argparse.ArgumentParser, sub: bool, live_only: boo
             type=_positive_int("--max-input-mb"),
             help=f"refuse a snapshot file, or a tar's files together, over MB (default "
             f"{DEFAULT_MAX_MB})",
-            **({"default": argparse.SUPPRESS} if sub else {"default": DEFAULT_MAX_MB}),
+            **unset,
         )
     group.add_argument("--context", metavar="C", help="kubeconfig context (live)", **unset)
     group.add_argument("--kubeconfig", metavar="F", help="kubeconfig file (live)", **unset)
@@ -58,6 +70,18 @@ def _add_source_flags(parser: argparse.ArgumentParser, sub: bool, live_only: boo
     group.add_argument("--read-only", action="store_true", help="forbid every probe", **unset)
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no warnings about the input", **unset
+    )
+    _add_config_flag(parser, sub)
+
+
+def _add_config_flag(parser: argparse.ArgumentParser, sub: bool) -> None:
+    unset: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {}
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings file (default: $XDG_CONFIG_HOME/kexplore/config.yaml, else "
+        "~/.config/kexplore/config.yaml); flags win over it",
+        **unset,
     )
 
 
@@ -84,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="kexplore",
         description="Keyboard-driven terminal explorer for Kubernetes connectivity triage.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"kexplore {__version__}")
     parser.add_argument(
@@ -91,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="record the session in FILE, a new file (JSONL, mode 0600; default: a new file "
         "under $XDG_STATE_HOME/kexplore, else ~/.local/state/kexplore)",
+    )
+    parser.add_argument(
+        "--theme", metavar="NAME", help="TUI colour theme, e.g. textual-light (default: dark)"
     )
     _add_source_flags(parser, sub=False)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -101,9 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--port", help="port when TARGET has none (number or name)")
     check.add_argument("--protocol", default="TCP", help="TCP, UDP or SCTP (default TCP)")
     check.add_argument("--probe", action="store_true", help="run live probes (acts on the cluster)")
-    check.add_argument(
-        "--probe-timeout", metavar="SECONDS", type=float, default=5.0, help="per probe (5)"
-    )
+    check.add_argument("--probe-timeout", metavar="SECONDS", type=float, help="per probe (5)")
     check.add_argument("--debug-image", metavar="IMAGE", help="image of a debug container")
     check.add_argument(
         "--capture-image",
@@ -119,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="application probe after the TCP connect (default: from the port's appProtocol, "
         "Istio port-name prefix or a well-known port)",
     )
-    check.add_argument("--path", default="/", help="HTTP path the application probe asks for (/)")
+    check.add_argument("--path", help="HTTP path the application probe asks for (/)")
     check.add_argument("-o", "--output", choices=OUTPUTS_CHECK, default="text")
     check.add_argument("--fix-out", metavar="DIR", help="write the proposed patches to DIR")
     check.add_argument(
@@ -177,6 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument(
         "-o", dest="out", metavar="OUT", help="export: write to OUT (and say where), not stdout"
     )
+    _add_config_flag(tr, sub=True)
+
+    comp = sub.add_parser(
+        "completion",
+        help="print the shell completion script (bash, zsh or fish)",
+        epilog="install:\n  " + "\n  ".join(INSTALL.values()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    comp.add_argument("shell", choices=SHELLS)
     return parser
 
 
@@ -219,7 +255,7 @@ def _check_args(args: argparse.Namespace) -> TargetSpec:
     try:
         check_path(args.path)
     except BadTarget as e:
-        raise UsageError(f"--path: {e}") from e
+        raise bad_setting(args, "path", str(e), "") from e
     default_port = None
     if args.port is not None:
         if not str(args.port).isdigit() or not 1 <= int(args.port) <= 65535:
@@ -545,6 +581,27 @@ def _run_app(app: Any, stop: Callable[[], None]) -> None:
         print(f"kexplore: session saved to {app.transcript.path}", file=sys.stderr)
 
 
+def app_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What every TUI takes from the command line and the settings file: the session file
+    (--transcript, else a new one in the settings' transcript-dir, else the default
+    folder), the theme, --read-only."""
+    from kexplore.transcript import new_session_path
+    from kexplore.ui.style import theme_names
+
+    if args.theme is not None and args.theme not in theme_names():
+        use = "use one of " + ", ".join(theme_names())
+        raise bad_setting(args, "theme", f"no theme {args.theme!r}", use)
+    path = args.transcript
+    if path is None and args.transcript_dir is not None:
+        folder = Path(args.transcript_dir).expanduser()
+        try:
+            path = new_session_path(folder)
+        except OSError as e:
+            problem = f"{folder}: {e.strerror or e}"
+            raise bad_setting(args, "transcript_dir", problem, "name a folder") from e
+    return {"transcript_path": path, "theme": args.theme, "read_only": args.read_only}
+
+
 def tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
     """The TUI app for the chosen source, and what to call once it has exited (the bench
     drives the same app headless). Snapshots and live clusters are read after the first
@@ -552,7 +609,7 @@ def tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
     from kexplore.ui.app import make_app
 
     if args.demo:
-        app = make_app(load_state(args), transcript_path=args.transcript, read_only=args.read_only)
+        app = make_app(load_state(args), **app_options(args))
         return app, lambda: None
     if args.snapshot:
         return _snapshot_tui_app(args), lambda: None
@@ -574,9 +631,7 @@ def _snapshot_tui_app(args: argparse.Namespace) -> Any:
         return ReadObserver(background.progress, first)
 
     start = ClusterState(SourceMeta(source=f"snapshot {', '.join(args.snapshot)}"))
-    return make_app(
-        start, transcript_path=args.transcript, read_only=args.read_only, background=background
-    )
+    return make_app(start, background=background, **app_options(args))
 
 
 def _live_tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
@@ -614,46 +669,62 @@ def _live_tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
         from kexplore.probes.live.prober import LiveProber, ProbeSettings
         from kexplore.sources.live.client import connect
 
-        settings = ProbeSettings(confirm=confirm, on_result=on_result)
+        settings = ProbeSettings(args.probe_timeout, confirm=confirm, on_result=on_result)
+        settings.debug_image = args.debug_image or settings.debug_image
+        settings.capture_image = args.capture_image or settings.capture_image
         return LiveProber(connect(args.context, None, args.kubeconfig), app.ex.state, settings)
 
     app = make_app(
         ClusterState(SourceMeta(source="live", context=context)),
-        transcript_path=args.transcript,
+        **app_options(args),
         freshness=session.freshness,
         contexts=lambda: session.source.contexts()[0],
         switch_context=switch,
         open_namespace=session.open_namespace,
-        read_only=args.read_only,
         prober_factory=None if args.read_only else prober,
         background=background,
     )
     return app, session.stop
 
 
-def run(argv: Sequence[str] | None = None) -> int:
-    """Parse and dispatch; errors propagate as KexploreError."""
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, completed by the settings file (flags win); a completion script's
+    call prints the candidates and exits here."""
     parser = build_parser()
+    complete_if_asked(parser)
     args, extra = parser.parse_known_args(argv)
     if extra and (args.command != "diff" or any(e.startswith("-") for e in extra)):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:  # `diff A --live SOURCE TARGET`: positionals after the flag
         args.edge = [*args.edge, *extra]
-    if args.command == "check":
-        return run_check(args)
-    if args.command == "transcript":
-        return run_transcript(args)
-    if args.command == "diff":
-        return run_diff(args)
-    if args.command == "verify":
-        return run_verify(args)
-    if args.command == "matrix":
-        return run_matrix_cmd(args)
-    if args.command == "snapshot":
-        return run_snapshot(args)
-    if args.command == "edges":
-        return run_edges_cmd(args)
-    return run_tui(args)
+    if args.command != "completion":
+        config = load_config(getattr(args, "config", None))
+        for warning in config.warnings:
+            _print_error(warning)
+        apply_config(args, config)
+    return args
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Parse and dispatch; errors propagate as KexploreError."""
+    args = parse_args(argv)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "check": run_check,
+        "transcript": run_transcript,
+        "diff": run_diff,
+        "verify": run_verify,
+        "matrix": run_matrix_cmd,
+        "snapshot": run_snapshot,
+        "edges": run_edges_cmd,
+        "completion": run_completion,
+    }
+    return commands.get(args.command or "", run_tui)(args)
+
+
+def run_completion(args: argparse.Namespace) -> int:
+    """`kexplore completion SHELL`: the script to source."""
+    sys.stdout.write(script(args.shell))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

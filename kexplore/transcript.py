@@ -45,9 +45,10 @@ def state_dir() -> Path:
     return root / "kexplore"
 
 
-def new_session_path() -> Path:
-    """A fresh, unguessable session file name in the state directory (made 0700)."""
-    folder = state_dir()
+def new_session_path(folder: Path | None = None) -> Path:
+    """A fresh, unguessable session file name in `folder` (default: the state directory),
+    which is made 0700 if it does not exist."""
+    folder = folder or state_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return folder / f"session-{stamp}-{os.getpid()}-{secrets.token_hex(4)}.jsonl"

@@ -22,6 +22,13 @@ _VARIABLE = {
 _VARIABLES: dict[str, dict[str, str]] = {}
 
 
+def theme_names() -> list[str]:
+    """The themes the TUI can start with (`--theme`, the settings file)."""
+    from textual.theme import BUILTIN_THEMES
+
+    return sorted(BUILTIN_THEMES)
+
+
 def status_style(app: App[object], status: Status) -> Style:
     """The theme's colour for a status (fail bold), so light and dark themes both read."""
     if app.theme not in _VARIABLES:

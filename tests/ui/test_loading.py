@@ -15,7 +15,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from kexplore.cli import build_parser, tui_app
+from kexplore.cli import parse_args, tui_app
 from kexplore.errors import InputError
 from kexplore.model.state import ClusterState
 from kexplore.sources.demo import load_demo
@@ -111,7 +111,7 @@ def test_keys_are_handled_before_a_slow_load_ends(tmp_path: Path) -> None:
 
 
 def test_a_snapshot_that_cannot_be_read_ends_the_app_with_its_error(tmp_path: Path) -> None:
-    args = build_parser().parse_args(["--snapshot", str(tmp_path / "missing")])
+    args = parse_args(["--snapshot", str(tmp_path / "missing")])
     app, stop = tui_app(args)
 
     async def scenario() -> None:
@@ -129,7 +129,7 @@ def test_live_namespaces_are_listed_while_the_pods_are_held(tmp_path: Path) -> N
     with FakeApiServer(cluster) as api:
         held = api.hold("get /api/v1/pods")
         kubeconfig = api.write_kubeconfig(tmp_path / "kc")
-        args = build_parser().parse_args(["--kubeconfig", str(kubeconfig)])
+        args = parse_args(["--kubeconfig", str(kubeconfig)])
         app, stop = tui_app(args)
         seen: dict[str, object] = {}
 

@@ -1,0 +1,229 @@
+"""Shell completion: the bash, zsh and fish scripts (argcomplete), and the names they offer
+(contexts, namespaces, SOURCE and TARGET) read from the line's source within a time bound."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from kexplore.checks.edge import KIND_ALIASES
+from kexplore.model.pods import Pod
+from kexplore.model.services import Service
+from kexplore.model.state import ClusterState
+
+SHELLS = ("bash", "zsh", "fish")
+INSTALL = {
+    "bash": 'eval "$(kexplore completion bash)"    # in ~/.bashrc',
+    "zsh": 'eval "$(kexplore completion zsh)"     # in ~/.zshrc, after compinit',
+    "fish": "kexplore completion fish > ~/.config/fish/completions/kexplore.fish",
+}
+LIVE_SECONDS = 3.0  # a live cluster's names, connection included; then nothing is offered
+FILE_SECONDS = 5.0  # a snapshot read for its names
+# what a kind segment of SOURCE may be, offered as `NS/KIND/`
+SOURCE_KINDS = ("deploy", "sts", "ds", "job", "cronjob", "svc")
+NAMED_AS_NS_NAME = ("Pod", "Deployment", "StatefulSet", "DaemonSet")
+_SAFE = re.compile(r"^[A-Za-z0-9._:/@+=,%~-]+$")  # nothing a shell or terminal reads specially
+
+# (namespace or "" for the namespace list, kinds) -> the objects read
+Fetch = Callable[[str, tuple[str, ...]], ClusterState]
+
+
+def script(shell: str) -> str:
+    """The completion script of one shell; it calls kexplore back for every completion."""
+    from argcomplete.shell_integration import shellcode
+
+    return shellcode(["kexplore"], shell=shell)
+
+
+def complete_if_asked(
+    parser: argparse.ArgumentParser,
+    exit_method: Callable[[int], object] = os._exit,
+    output_stream: TextIO | None = None,
+) -> None:
+    """When a completion script called kexplore, print the candidates and exit; else nothing."""
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    from argcomplete import io as argcomplete_io
+    from argcomplete.finders import CompletionFinder
+
+    class Finder(CompletionFinder):
+        def _init_debug_stream(self) -> None:
+            """fd 9 (the scripts' debug stream) only when asked for: it may be another file."""
+            if os.environ.get("_ARC_DEBUG"):
+                super()._init_debug_stream()  # type: ignore[no-untyped-call]
+            else:
+                argcomplete_io.debug_stream = sys.stderr
+
+    attach(parser)
+    Finder()(
+        parser,
+        always_complete_options=False,
+        exit_method=exit_method,
+        output_stream=output_stream,
+    )
+
+
+def attach(parser: argparse.ArgumentParser) -> None:
+    """Give the arguments that take names their completer, in every subcommand."""
+    by_dest: dict[str, Callable[..., list[str]]] = {
+        "context": contexts,
+        "namespace": namespaces,
+        "namespaces": namespaces,
+        "source": sources,
+        "target": targets,
+    }
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                attach(sub)
+        elif action.dest in by_dest:
+            action.completer = by_dest[action.dest]  # type: ignore[attr-defined]  # argcomplete reads it
+
+
+def within(seconds: float, work: Callable[[], list[str]]) -> list[str]:
+    """`work`'s candidates if it finishes in time without an error; else none (a stuck read
+    is left behind: the completing process exits right after)."""
+    found: list[list[str]] = []
+
+    def run() -> None:
+        try:
+            found.append(work())
+        except Exception:  # any failure to read names: no candidates, never a traceback
+            return
+
+    worker = threading.Thread(target=run, name="complete", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    return [c for c in found[0] if _SAFE.match(c)] if found else []
+
+
+def _fetch(args: argparse.Namespace) -> tuple[Fetch, float]:
+    """How to read names from the source the line names, and the time allowed for it."""
+    if getattr(args, "demo", False):
+        from kexplore.sources.demo import load_demo
+
+        return _whole(load_demo), FILE_SECONDS
+    snapshot = getattr(args, "snapshot", None)
+    if snapshot:
+        from kexplore.inputs import DEFAULT_MAX_MB, MIB
+        from kexplore.sources.files.reader import read_snapshot
+
+        limit = (getattr(args, "max_input_mb", None) or DEFAULT_MAX_MB) * MIB
+        return _whole(lambda: read_snapshot(*snapshot, max_bytes=limit)), FILE_SECONDS
+    from kexplore.sources.live.names import read_names
+
+    context, kubeconfig = getattr(args, "context", None), getattr(args, "kubeconfig", None)
+    return (lambda ns, kinds: read_names(context, kubeconfig, ns, kinds)), LIVE_SECONDS
+
+
+def _whole(read: Callable[[], ClusterState]) -> Fetch:
+    """A file source: read once, whatever is asked."""
+    state: list[ClusterState] = []
+
+    def fetch(namespace: str, kinds: tuple[str, ...]) -> ClusterState:
+        if not state:
+            state.append(read())
+        return state[0]
+
+    return fetch
+
+
+def _bounded(candidates: Callable[[str, Fetch], list[str]]) -> Callable[..., list[str]]:
+    """An argcomplete completer from a function of (prefix, fetch)."""
+
+    def completer(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+        fetch, seconds = _fetch(parsed_args)
+        return within(seconds, lambda: candidates(prefix, fetch))
+
+    return completer
+
+
+def namespace_list(fetch: Fetch) -> list[str]:
+    return sorted(fetch("", ("Namespace",)).namespace_names())
+
+
+def _names(state: ClusterState, namespace: str, kinds: Iterable[str]) -> list[str]:
+    return sorted({n for kind in kinds for ns, n in state.objects.get(kind, {}) if ns == namespace})
+
+
+def source_candidates(prefix: str, fetch: Fetch) -> list[str]:
+    """SOURCE: `NS/`, then `NS/POD`, `NS/NAME` (a workload) and `NS/KIND/`, then
+    `NS/KIND/NAME`."""
+    parts = prefix.split("/")
+    if len(parts) == 1:
+        return [f"{ns}/" for ns in namespace_list(fetch)]
+    ns = parts[0]
+    if len(parts) == 2:
+        state = fetch(ns, NAMED_AS_NS_NAME)
+        return [f"{ns}/{k}/" for k in SOURCE_KINDS] + [
+            f"{ns}/{n}" for n in _names(state, ns, NAMED_AS_NS_NAME)
+        ]
+    kind = KIND_ALIASES.get(parts[1].lower())
+    if len(parts) > 3 or kind is None:
+        return []
+    return [f"{ns}/{parts[1]}/{n}" for n in _names(fetch(ns, (kind,)), ns, (kind,))]
+
+
+def target_candidates(prefix: str, fetch: Fetch) -> list[str]:
+    """TARGET: `NS/`, then `NS/svc/` and `NS/POD:`, then `NS/svc/NAME:`, then the port
+    numbers and names after the colon."""
+    if ":" in prefix:
+        head = prefix.rsplit(":", 1)[0]
+        return [f"{head}:{port}" for port in _ports(head, fetch)]
+    parts = prefix.split("/")
+    if len(parts) == 1:
+        return [f"{ns}/" for ns in namespace_list(fetch)]
+    ns = parts[0]
+    if len(parts) == 2:
+        pods = _names(fetch(ns, ("Pod",)), ns, ("Pod",))
+        return [f"{ns}/svc/"] + [f"{ns}/{pod}:" for pod in pods]
+    if len(parts) > 3 or KIND_ALIASES.get(parts[1].lower()) != "Service":
+        return []
+    services = _names(fetch(ns, ("Service",)), ns, ("Service",))
+    return [f"{ns}/{parts[1]}/{svc}:" for svc in services]
+
+
+def _ports(head: str, fetch: Fetch) -> list[str]:
+    """The port numbers and names of `NS/svc/NAME` or `NS/POD`."""
+    parts = head.split("/")
+    if len(parts) == 3 and KIND_ALIASES.get(parts[1].lower()) == "Service":
+        svc = fetch(parts[0], ("Service",)).get("Service", parts[0], parts[2])
+        pairs = [(p.port, p.name) for p in svc.spec.ports] if isinstance(svc, Service) else []
+    elif len(parts) == 2:
+        pod = fetch(parts[0], ("Pod",)).get("Pod", parts[0], parts[1])
+        containers = pod.spec.containers if isinstance(pod, Pod) else ()
+        pairs = [(p.container_port, p.name) for c in containers for p in c.ports]
+    else:
+        return []
+    return [str(n) for n, _ in pairs] + [name for _, name in pairs if name]
+
+
+def kubeconfig_contexts(kubeconfig: str | None) -> list[str]:
+    """The context names of the kubeconfig files kubectl would read (no API call)."""
+    import yaml
+
+    from kexplore.inputs import read_regular
+    from kexplore.sources.live.client import KUBECONFIG_MAX, kubeconfig_paths
+
+    names: list[str] = []
+    for path in kubeconfig_paths(kubeconfig):
+        if Path(path).is_file():
+            doc = yaml.safe_load(read_regular(path, KUBECONFIG_MAX)) or {}
+            names += [str(c["name"]) for c in doc.get("contexts") or [] if c.get("name")]
+    return sorted(set(names))
+
+
+def contexts(parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+    kubeconfig = getattr(parsed_args, "kubeconfig", None)
+    return within(FILE_SECONDS, lambda: kubeconfig_contexts(kubeconfig))
+
+
+namespaces = _bounded(lambda prefix, fetch: namespace_list(fetch))
+sources = _bounded(source_candidates)
+targets = _bounded(target_candidates)
