@@ -1,9 +1,18 @@
-"""Sharing the strings a big cluster repeats (namespaces, label keys and values, node names,
-images, condition types, env names): decoded objects get one copy of each.
+"""Sharing what a big cluster repeats: decoded objects get one copy of each string
+(namespaces, label keys and values, node names, images, condition types), of each equal
+label or annotation map, and of each equal part (a ReplicaSet's pods have the same
+containers, probes, ports, env and container statuses).
 
-msgspec makes a new str for every occurrence, so 20,000 pods hold 20,000 copies of the
-same label keys; interning them in place halves a pod's memory. Only the objects of one
-load share an `Interner` (dropped after it), so nothing lives longer than the data.
+msgspec makes new objects for every occurrence, so 20,000 pods hold 20,000 copies of the
+same containers; sharing them in place cuts a pod's memory by more than half. Model
+Structs are frozen, so a shared part is never changed through one of its holders.
+
+The walk is kept cheap, as it runs on every object of a load: fields whose values are
+unique to their object (names, uids, IPs, timestamps) are not visited, and a hashable
+part (a frozen Struct or tuple without a dict or list inside) is looked up whole, in C,
+so only the first of equal parts is walked. Where whole parts keep turning out new (pod
+conditions carry their own times), the lookups stop and the part is walked instead. Only
+the objects of one load share an `Interner` (dropped after it).
 """
 
 from __future__ import annotations
@@ -13,46 +22,195 @@ from typing import Any
 import msgspec
 from msgspec.structs import force_setattr
 
+from kexplore.model.pods import Pod
 
-class Interner:
-    """One copy of each string seen, for the objects of one load."""
+# Fields whose values are (nearly) unique to their object, by Struct type: not visited.
+UNIQUE_FIELDS: dict[str, frozenset[str]] = {
+    "ObjectMeta": frozenset(
+        {"name", "uid", "resource_version", "creation_timestamp", "deletion_timestamp"}
+    ),
+    "PodStatus": frozenset({"pod_ip", "pod_ips", "start_time"}),
+    "ServiceSpec": frozenset({"cluster_ip", "cluster_ips"}),
+    "Endpoint": frozenset({"addresses"}),
+    "EndpointAddress": frozenset({"ip"}),
+    "Event": frozenset({"first_timestamp", "last_timestamp", "event_time"}),
+}
+_NONE: frozenset[str] = frozenset()
+# A pod's fields that its ReplicaSet's other pods repeat (conditions are done apart).
+_META = ("namespace", "labels", "annotations", "owner_references")
+_POD_SPEC = (
+    "containers",
+    "init_containers",
+    "volumes",
+    "dns_config",
+    "dns_policy",
+    "node_name",
+    "service_account_name",
+    "subdomain",
+)
+_POD_STATUS = ("phase", "reason", "host_ip", "container_statuses", "init_container_statuses")
+TRIAL = 200  # lookups of a kind of part before judging whether they find shared copies
+MIN_HITS = 8  # … and 1 in MIN_HITS must have, or its parts are walked from then on
+
+
+class _Site:
+    """Where parts are found (a Struct type's field, or the items of a type): whether
+    looking them up whole pays."""
+
+    __slots__ = ("hits", "tries", "whole")
 
     def __init__(self) -> None:
-        self._seen: dict[str, str] = {}
+        self.tries = self.hits = 0
+        self.whole = True
+
+    def record(self, hit: bool) -> None:
+        self.tries += 1
+        self.hits += hit
+        if self.tries == TRIAL and self.hits * MIN_HITS < self.tries:
+            self.whole = False
+
+
+Plan = tuple[tuple[str, _Site], ...]
+
+
+class Interner:
+    """One copy of each string, map and hashable part seen, for the objects of one load."""
+
+    def __init__(self) -> None:
+        self._strings: dict[str, str] = {}
+        self._parts: dict[Any, Any] = {}  # hashable Structs and tuples, by value
+        self._maps: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+        # One walker per kind of object loaded: a Deployment's containers are new where
+        # its pods' are not, so each judges its own lookups.
+        self._walkers: dict[type[Any], _Walker] = {}
 
     def string(self, value: str) -> str:
-        return self._seen.setdefault(value, value)
+        return self._strings.setdefault(value, value)
 
     def compact(self, obj: msgspec.Struct) -> None:
-        """Replace every string in `obj` (and the Structs, lists, tuples and dicts in it) by
-        its shared copy, in place; values and equality are unchanged."""
-        for name in obj.__struct_fields__:
-            value = getattr(obj, name)
-            if not value:
-                continue
-            kind = type(value)
-            if kind is str:
-                force_setattr(obj, name, self.string(value))
-            elif kind is dict:
-                force_setattr(obj, name, self._dict(value))
-            elif kind is list or kind is tuple:
-                items = [self._item(v) for v in value]
-                force_setattr(obj, name, items if kind is list else tuple(items))
-            elif isinstance(value, msgspec.Struct):
-                self.compact(value)
+        """Replace the strings, maps and parts in `obj` by their shared copies, in place;
+        values and equality are unchanged."""
+        walker = self._walkers.get(type(obj))
+        if walker is None:
+            walker = self._walkers[type(obj)] = _Walker(self._strings, self._parts, self._maps)
+        if type(obj) is Pod:
+            walker.pod(obj)
+        else:
+            walker.fields(obj)
 
-    def _dict(self, value: dict[Any, Any]) -> dict[Any, Any]:
-        seen = self._seen
-        return {
-            (seen.setdefault(k, k) if type(k) is str else k): (
-                seen.setdefault(v, v) if type(v) is str else v
-            )
-            for k, v in value.items()
-        }
+
+class _Walker:
+    """Shares the strings, maps and parts of one kind of object, in the tables it is given."""
+
+    def __init__(
+        self,
+        strings: dict[str, str],
+        parts: dict[Any, Any],
+        maps: dict[tuple[tuple[str, str], ...], dict[str, str]],
+    ) -> None:
+        self._strings, self._parts, self._maps = strings, parts, maps
+        self._plans: dict[type[Any], Plan] = {}  # per Struct type: the fields worth visiting
+        self._items: dict[type[Any], _Site] = {}  # per type of tuple or list item
+        self._sites: dict[type[Any], dict[str, _Site]] = {}  # the plans by field name
+
+    def fields(self, obj: msgspec.Struct) -> None:
+        """Share the visited fields of `obj`, in place."""
+        for name, site in self._plan(type(obj)):
+            value = getattr(obj, name)
+            if value:
+                self._share(obj, name, value, site)
+
+    def named(self, obj: msgspec.Struct, names: tuple[str, ...]) -> None:
+        """Share the fields `names` of `obj` (a kind's hot fields), in place."""
+        sites = self._sites.get(type(obj))
+        if sites is None:
+            sites = self._sites[type(obj)] = dict(self._plan(type(obj)))
+        for name in names:
+            value = getattr(obj, name)
+            if value:
+                self._share(obj, name, value, sites[name])
+
+    def pod(self, pod: Pod) -> None:
+        """A pod's hot fields: what its ReplicaSet's other pods repeat (the generic walk
+        would visit some sixty fields per pod)."""
+        self.named(pod.metadata, _META)
+        self.named(pod.spec, _POD_SPEC)
+        status = pod.status
+        self.named(status, _POD_STATUS)
+        strings = self._strings
+        for cond in status.conditions:  # own times: walked, never looked up whole
+            force_setattr(cond, "type", strings.setdefault(cond.type, cond.type))
+            force_setattr(cond, "status", strings.setdefault(cond.status, cond.status))
+            if cond.reason:
+                force_setattr(cond, "reason", strings.setdefault(cond.reason, cond.reason))
+            if cond.last_transition_time:
+                time = cond.last_transition_time
+                force_setattr(cond, "last_transition_time", strings.setdefault(time, time))
+
+    def _share(self, obj: msgspec.Struct, name: str, value: Any, site: _Site) -> None:
+        kind = type(value)
+        new: Any
+        if kind is str:
+            new = self._strings.setdefault(value, value)
+        elif kind is dict:
+            new = self._map(value)
+        elif kind is list:
+            new = [self._item(v) for v in value]
+        else:
+            new = self._part(value, site)
+        if new is not value:
+            force_setattr(obj, name, new)
+
+    def _plan(self, struct: type[Any]) -> Plan:
+        plan = self._plans.get(struct)
+        if plan is None:
+            unique = UNIQUE_FIELDS.get(struct.__name__, _NONE)
+            names = [n for n in struct.__struct_fields__ if n not in unique]
+            plan = self._plans[struct] = tuple((n, _Site()) for n in names)
+        return plan
+
+    def _part(self, value: Any, site: _Site) -> Any:
+        """The shared copy of a tuple or Struct (walked when new); other values as they are."""
+        if type(value) is not tuple and not isinstance(value, msgspec.Struct):
+            return value
+        if not site.whole:
+            return self._walk(value)
+        try:
+            shared = self._parts.get(value)
+        except TypeError:  # a dict or list inside: never shareable whole
+            site.whole = False
+            return self._walk(value)
+        site.record(shared is not None)
+        if shared is None:
+            shared = self._parts[value] = self._walk(value)
+        return shared
+
+    def _walk(self, value: Any) -> Any:
+        if type(value) is tuple:
+            return tuple([self._item(v) for v in value])
+        self.fields(value)
+        return value
 
     def _item(self, value: Any) -> Any:
-        if type(value) is str:
-            return self.string(value)
-        if isinstance(value, msgspec.Struct):
-            self.compact(value)
-        return value
+        kind = type(value)
+        if kind is str:
+            return self._strings.setdefault(value, value)
+        if kind is dict:
+            return self._map(value)
+        site = self._items.get(kind)
+        if site is None:
+            site = self._items[kind] = _Site()
+        return self._part(value, site)
+
+    def _map(self, value: dict[Any, Any]) -> dict[Any, Any]:
+        """A map of strings shared whole (labels of a ReplicaSet's pods); any other map
+        (an opaque object's spec) with its strings shared."""
+        if not all(type(v) is str for v in value.values()):
+            return {self._item(k): self._item(v) for k, v in value.items()}
+        key = tuple(value.items())
+        shared = self._maps.setdefault(key, value)
+        if shared is value:  # the first of its kind: its values shared, in place
+            seen = self._strings
+            for k, v in key:
+                value[k] = seen.setdefault(v, v)
+        return shared
