@@ -544,8 +544,8 @@ def run_snapshot(args: argparse.Namespace) -> int:
 
 
 def _read_for_snapshot(args: argparse.Namespace, writer: Any) -> ClusterState:
-    """The state to save; a live cluster's kinds go to `writer` as they are read (and
-    are not kept)."""
+    """The state to save; a live cluster's objects go to `writer` as they are decoded
+    (never kept: memory does not grow with the cluster)."""
     if args.demo or args.snapshot:
         state = load_state(args)
         for key in sorted(state.objects):
@@ -555,11 +555,13 @@ def _read_for_snapshot(args: argparse.Namespace, writer: Any) -> ClusterState:
     from kexplore.sources.live.source import LiveSource
 
     def on_kind(result: KindResult) -> None:
-        writer.kind(result.target.key, result.objects)
-        result.objects = []
+        if result.error is None and not result.unreadable:
+            writer.finish(result.target.key)
+        else:
+            writer.discard(result.target.key)
 
     source = LiveSource(args.context, None, args.kubeconfig, args.namespace or ())
-    return source.load(LoadObserver(on_kind=on_kind))
+    return source.load(LoadObserver(on_kind=on_kind, interner=None, sink_for=writer.stream))
 
 
 def run_tui(args: argparse.Namespace) -> int:

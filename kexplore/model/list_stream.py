@@ -12,6 +12,7 @@ decoded by `decode_list` at the end, so the result is always `decode_list`'s.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import msgspec
 
@@ -45,7 +46,8 @@ class ListStream:
     do); with `override` they name it whatever the List says (a live list whose kind the
     discovery gave, e.g. Secrets read as PartialObjectMetadataList). `objects` and `count`
     (items seen) grow as items complete, for progress. With an `interner`, each object's
-    strings are shared with the other objects it has seen.
+    strings are shared with the other objects it has seen. With a `sink`, each object is
+    handed to it as decoded instead of being kept (the page's `objects` stay empty).
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class ListStream:
         *,
         override: bool = False,
         interner: Interner | None = None,
+        sink: Callable[[K8s], None] | None = None,
     ) -> None:
         self.objects: list[K8s] = []
         self.count = 0
@@ -67,6 +70,7 @@ class ListStream:
         self._head = _Head()
         self._override = override
         self._interner = interner
+        self._sink = sink
 
     def feed(self, chunk: bytes) -> None:
         """Take the next bytes; every item they complete is decoded at once."""
@@ -163,10 +167,14 @@ class ListStream:
         except DecodeProblem as e:
             self._problems.append((index, str(e)))
             return
-        if obj is not None:
-            if self._interner is not None:
-                self._interner.compact(obj)
-            self.objects.append(obj)
+        if obj is None:
+            return
+        if self._sink is not None:
+            self._sink(obj)
+            return
+        if self._interner is not None:
+            self._interner.compact(obj)
+        self.objects.append(obj)
 
     def _finish_pending(self, api_version: str, list_kind: str) -> None:
         """Items without a kind of a List that names its own kind after them (sorted keys)."""

@@ -6,11 +6,12 @@ import io
 import json
 import shutil
 import tarfile
+import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import msgspec
 
@@ -25,6 +26,8 @@ from kexplore.sources.files.recorded import MANIFEST, RECORDED_LOGS, RECORDED_PR
 DROPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 _TYPE_OF_KEY = {info.key: (group, kind) for (group, kind), info in reversed(REGISTRY.items())}
+_HEAD = b'{"apiVersion": "v1", "kind": "List", "items": [\n'
+_TAIL = b"\n]}\n"
 
 
 def _clean(value: Any) -> Any:
@@ -103,9 +106,50 @@ def manifest(state: ClusterState, files: dict[str, int]) -> dict[str, Any]:
     }
 
 
+class KindFile:
+    """One kind's JSON List, written object by object as they are read (never all of a
+    kind in memory); the file is made at the first object, so an empty kind has none."""
+
+    def __init__(self, key: str, opener: Callable[[], IO[bytes]]) -> None:
+        self.key, self.count = key, 0
+        self.handle: IO[bytes] | None = None
+        self._opener = opener
+        self._counts: dict[int, int] = {}  # count of objects at each mark
+
+    def add(self, obj: K8s) -> None:
+        """Write one object (as `object_json` shows it)."""
+        if self.handle is None:
+            self.handle = self._opener()
+            self.handle.write(_HEAD)
+        data = msgspec.json.encode(object_json(self.key, obj))
+        self.handle.write(b",\n" + data if self.count else data)
+        self.count += 1
+
+    def mark(self) -> int:
+        """Where the file is now (for `rewind`)."""
+        position = self.handle.tell() if self.handle is not None else len(_HEAD)
+        self._counts[position] = self.count
+        return position
+
+    def rewind(self, mark: int) -> None:
+        """Drop what was written after `mark` (a page that is read again)."""
+        if self.handle is not None:
+            self.handle.seek(mark)
+            self.handle.truncate()
+            self.count = self._counts.get(mark, 0)
+
+    def finish(self) -> int:
+        """Close the List; returns its size in bytes (0: no object, no file)."""
+        if self.handle is None:
+            return 0
+        self.handle.write(_TAIL)
+        return self.handle.tell()
+
+
 class SnapshotWriter:
     """Writes a snapshot kind by kind as each is read (a directory, or one .tar.gz); the
-    output is made at the first write, so a load that fails early leaves nothing."""
+    output is made at the first write, so a load that fails early leaves nothing. A kind
+    is written object by object (`stream`, then `finish` or `discard`)."""
 
     def __init__(self, out: str | Path) -> None:
         self.out = check_out_dir(out)
@@ -113,17 +157,44 @@ class SnapshotWriter:
         self._lock = threading.Lock()  # kinds arrive from the loading threads
         self._tar: tarfile.TarFile | None = None
         self._made = False
+        self._files: dict[str, KindFile] = {}
 
     def kind(self, key: str, objs: Iterable[K8s]) -> None:
         """One kind's objects as a JSON List (sorted by namespace and name)."""
-        ordered = sorted(objs, key=lambda o: (meta_of(o).namespace, meta_of(o).name))
-        if not ordered:
+        out = self.stream(key)
+        for obj in sorted(objs, key=lambda o: (meta_of(o).namespace, meta_of(o).name)):
+            out.add(obj)
+        self.finish(key)
+
+    def stream(self, key: str) -> KindFile:
+        """The file one kind's objects are written to as they are read (an ObjectSink)."""
+        with self._lock:
+            if key not in self._files:
+                self._files[key] = KindFile(key, lambda: self._open(_file_name(key)))
+            return self._files[key]
+
+    def finish(self, key: str) -> None:
+        """A kind is read: its List is closed (and put in the archive)."""
+        out = self._files.get(key)
+        if out is None or out.handle is None or not out.count:  # nothing kept, or rewound
+            self.discard(key)
             return
-        # Each object becomes JSON on its own: never all of a kind's dicts at once.
-        items = b",\n".join(msgspec.json.encode(object_json(key, obj)) for obj in ordered)
-        head = b'{"apiVersion": "v1", "kind": "List", "items": [\n'
-        self._put(_file_name(key), head + items + b"\n]}\n")
-        self.counts[key] = len(ordered)
+        del self._files[key]
+        size = out.finish()
+        self.counts[key] = out.count
+        if self._tar is not None:
+            out.handle.seek(0)
+            with self._lock:
+                self._tar.addfile(self._info(_file_name(key), size), out.handle)
+        out.handle.close()
+
+    def discard(self, key: str) -> None:
+        """A kind could not be read after all: what was written of it is removed."""
+        out = self._files.pop(key, None)
+        if out is not None and out.handle is not None:
+            out.handle.close()
+            if self._tar is None:
+                (self.out / _file_name(key)).unlink(missing_ok=True)
 
     def close(self, state: ClusterState) -> Path:
         """Recorded probes and logs of `state`, and the manifest; returns OUT."""
@@ -141,6 +212,9 @@ class SnapshotWriter:
 
     def abandon(self) -> None:
         """The load failed: remove what was written (OUT was new or empty)."""
+        for out in self._files.values():
+            if out.handle is not None:
+                out.handle.close()
         if self._tar is not None:
             self._tar.close()
         if self._made:
@@ -149,21 +223,38 @@ class SnapshotWriter:
             else:
                 self.out.unlink(missing_ok=True)
 
+    def _make(self) -> None:
+        """OUT itself, at the first write (called with the lock held)."""
+        if self._made:
+            return
+        self._made = True
+        if is_archive(self.out):
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self._tar = tarfile.open(self.out, "w:gz")  # noqa: SIM115 (closed by close/abandon)
+        else:
+            self.out.mkdir(parents=True, exist_ok=True)
+
+    def _open(self, name: str) -> IO[bytes]:
+        """A kind's file: in OUT, or a temporary one until it joins the archive."""
+        with self._lock:
+            self._make()
+            if self._tar is not None:
+                return tempfile.TemporaryFile()
+            return (self.out / name).open("wb")
+
+    @staticmethod
+    def _info(name: str, size: int) -> tarfile.TarInfo:
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime = size, int(time.time())
+        return info
+
     def _put(self, name: str, data: bytes) -> None:
         with self._lock:
-            if not self._made:
-                self._made = True
-                if is_archive(self.out):
-                    self.out.parent.mkdir(parents=True, exist_ok=True)
-                    self._tar = tarfile.open(self.out, "w:gz")  # noqa: SIM115 (closed by close/abandon)
-                else:
-                    self.out.mkdir(parents=True, exist_ok=True)
+            self._make()
             if self._tar is None:
                 (self.out / name).write_bytes(data)
                 return
-            info = tarfile.TarInfo(name)
-            info.size, info.mtime = len(data), int(time.time())
-            self._tar.addfile(info, io.BytesIO(data))
+            self._tar.addfile(self._info(name, len(data)), io.BytesIO(data))
 
 
 def write_snapshot(state: ClusterState, out_dir: str | Path) -> Path:

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 
@@ -43,6 +43,18 @@ SECRET_ACCEPT = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.i
 SECRET_WATCH_ACCEPT = (
     "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json"
 )
+
+
+class ObjectSink(Protocol):
+    """Where one kind's objects go as they are decoded, instead of into memory (`kexplore
+    snapshot` writes them to disk): `mark()` says how much was written, `rewind(mark)`
+    drops what came after it (a page read again after a failure, a list restarted)."""
+
+    def add(self, obj: K8s) -> None: ...
+
+    def mark(self) -> int: ...
+
+    def rewind(self, mark: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -175,16 +187,20 @@ def _fetch(
     token: str,
     report: Report,
     interner: Interner | None,
+    sink: ObjectSink | None = None,
 ) -> Page:
     """One list page, decoded item by item as its body arrives (the body is never held
     whole: a `resourceVersion=0` list is the whole collection in one body)."""
     paging: tuple[str, str] = ("continue", token) if token else ("resourceVersion", "0")
     query: list[tuple[str, str | int]] = [("limit", PAGE_SIZE), paging]
+    mark = sink.mark() if sink is not None else 0
 
     def attempt() -> Page:
+        if sink is not None:
+            sink.rewind(mark)  # what a failed attempt wrote
         resp = open_stream(conn, api, path, query, conn.timeouts.read, target.accept)
         try:
-            return _stream_page(resp, target.res, report, interner)
+            return _stream_page(resp, target.res, report, interner, sink)
         finally:
             resp.release_conn()
 
@@ -192,10 +208,17 @@ def _fetch(
     return page
 
 
-def _stream_page(resp: Any, res: ServedResource, report: Report, interner: Interner | None) -> Page:
+def _stream_page(
+    resp: Any,
+    res: ServedResource,
+    report: Report,
+    interner: Interner | None,
+    sink: ObjectSink | None,
+) -> Page:
     length = resp.headers.get("Content-Length")
     total = int(length) if length and str(length).isdigit() else None
-    stream = ListStream(res.api_version, res.kind, override=True, interner=interner)
+    add = sink.add if sink is not None else None
+    stream = ListStream(res.api_version, res.kind, override=True, interner=interner, sink=add)
     size = 0
     for chunk in resp.stream(STREAM_CHUNK, decode_content=True):
         stream.feed(chunk)
@@ -221,6 +244,7 @@ def _pages(
     path: str,
     report: Report,
     interner: Interner | None,
+    sink: ObjectSink | None,
 ) -> tuple[list[K8s], str, list[str]] | None:
     """One pass over the pages, each decoded as it arrives.
 
@@ -232,7 +256,7 @@ def _pages(
     while True:
         try:
             report_page = _after(report, len(objects), size)
-            page = _fetch(conn, api, target, path, token, report_page, interner)
+            page = _fetch(conn, api, target, path, token, report_page, interner, sink)
         except HttpFailure as e:
             if e.status == 410 and token:
                 return None
@@ -252,12 +276,17 @@ def list_scope(
     namespace: str | None,
     report: Report = lambda items, size, total: None,
     interner: Interner | None = None,
+    sink: ObjectSink | None = None,
 ) -> tuple[list[K8s], str, list[str]]:
     """Every object of a collection, page by page; an expired continue token restarts it.
-    `interner`: shares the strings of every list of one load."""
+    `interner`: shares the strings of every list of one load; `sink`: takes the objects
+    instead of the returned list."""
     path = target.res.path(namespace)
+    mark = sink.mark() if sink is not None else 0
     for _restart in range(3):
-        listed = _pages(conn, api, target, path, report, interner)
+        if sink is not None:
+            sink.rewind(mark)
+        listed = _pages(conn, api, target, path, report, interner, sink)
         if listed is not None:
             return listed
     raise HttpFailure(410, "Expired", f"listing {target.res.full_name} kept expiring while paging")
@@ -395,11 +424,15 @@ def _read(
     """List one scope into the result; False when the server forbids it (403)."""
     key, progress = result.target.key, observer.progress
     report = _after(partial(progress.update, key), len(result.objects), progress.bytes_of(key))
+    sink = observer.sink_for(key) if observer.sink_for is not None else None
+    mark = sink.mark() if sink is not None else 0
     try:
         objects, rv, problems = list_scope(
-            conn, api, result.target, namespace, report, observer.interner
+            conn, api, result.target, namespace, report, observer.interner, sink
         )
     except HttpFailure as e:
+        if sink is not None:
+            sink.rewind(mark)  # a scope not read is not written either
         if e.status == 403:
             return False
         raise
@@ -469,7 +502,9 @@ class LoadObserver:
 
     progress: LoadProgress = field(default_factory=LoadProgress)
     on_kind: Callable[[KindResult], None] | None = None
-    interner: Interner = field(default_factory=Interner)  # the load's shared strings
+    interner: Interner | None = field(default_factory=Interner)  # the load's shared strings
+    # where each kind's objects go instead of into the state (by ClusterState key)
+    sink_for: Callable[[str], ObjectSink] | None = None
 
 
 def load_state(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from fakeapi import FakeApiServer, FakeCluster, without
 from fakeapi import objects as o
+from fakeapi.responses import status
 
 from kexplore.cli import main
 from kexplore.sources.files.reader import read_snapshot
@@ -128,3 +131,50 @@ def test_snapshot_into_one_tar_gz_reads_back_like_a_directory(tmp_path: Path) ->
     assert dict(archived.objects) == dict(directory.objects)
     assert [p.metadata.name for p in archived.pods] == ["a"]
     assert again == 2  # an existing archive is never overwritten
+
+
+def test_snapshot_streams_objects_to_disk_and_a_restarted_list_writes_none_twice(
+    tmp_path: Path,
+) -> None:
+    """Objects go to the file as they are decoded, never into the loaded state; a list
+    restarted after its continue token expired (500 pods already written) is rewound."""
+    cluster = FakeCluster()
+    cluster.add(o.namespace("shop"), *[o.pod("shop", f"p{i:04}") for i in range(1100)])
+    with FakeApiServer(cluster) as api:
+        expired: list[bool] = []
+
+        def expire_once(request: object) -> None:
+            if not expired and getattr(request, "params", {}).get("continue"):
+                expired.append(True)
+                cluster.compact()  # the token of the first page is now too old
+            raise NotImplementedError
+
+        api.on_loop(lambda: api.handler["get /api/v1/pods"] << expire_once)
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+        code = main(["snapshot", str(tmp_path / "out"), "--kubeconfig", str(kubeconfig)])
+        restarts = [p for p in api.requests("get /api/v1/pods") if "continue" not in p.params]
+    assert code == 0 and expired and len(restarts) == 2
+    names = [p.metadata.name for p in read_snapshot(tmp_path / "out").pods]
+    assert sorted(names) == [f"p{i:04}" for i in range(1100)]
+    manifest = json.loads((tmp_path / "out" / "kexplore-manifest.json").read_text())
+    assert manifest["objects"]["Pod"] == 1100
+
+
+def test_a_kind_that_fails_after_writing_leaves_no_file(tmp_path: Path) -> None:
+    cluster = FakeCluster()
+    cluster.add(o.namespace("shop"), *[o.pod("shop", f"p{i:04}") for i in range(600)])
+    with FakeApiServer(cluster) as api:
+        failed: list[bool] = []
+
+        def fail_second_page(request: object) -> web.Response:
+            if getattr(request, "params", {}).get("continue"):
+                failed.append(True)
+                return status(403, "Forbidden", "pods is forbidden")
+            raise NotImplementedError
+
+        api.on_loop(lambda: api.handler["get /api/v1/pods"] << fail_second_page)
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+        code = main(["snapshot", str(tmp_path / "out"), "--kubeconfig", str(kubeconfig)])
+    assert code == 0 and failed
+    assert (tmp_path / "out" / "namespace.json").exists()
+    assert not (tmp_path / "out" / "pod.json").exists()
