@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -65,8 +66,10 @@ class KexploreApp(App[None]):
         Binding("right_square_bracket", "failing(1)", "next fail", key_display="]"),
         Binding("exclamation_mark", "edges", "edges", key_display="!"),
         Binding("question_mark", "help", "help", key_display="?"),
-        Binding("slash", "filter", "filter", key_display="/"),
-        Binding("colon", "command_line", "command", key_display=":"),
+        # `:` and `/` act before the keys typed after them are dispatched (priority), so those
+        # keys go into the line they open, however fast they come.
+        Binding("slash", "filter", "filter", key_display="/", priority=True),
+        Binding("colon", "command_line", "command", key_display=":", priority=True),
         *(Binding(key, f"tab('{tab}')", tab, group=TAB_KEYS) for tab, key in DRILL_KEYS.items()),
         Binding("z", "zoom", "zoom"),
         Binding("y", "copy", "copy"),
@@ -237,7 +240,14 @@ class KexploreApp(App[None]):
         plain = strip_controls(text)
         self.notify(plain, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def typing_elsewhere(self) -> bool:
+        """Whether `:` and `/` belong to what has focus: an input, or a dialog over the main
+        screen (the edge list's own `/`)."""
+        return isinstance(self.focused, Input) or len(self.screen_stack) > 1
+
     def action_command_line(self) -> None:
+        if self.typing_elsewhere():
+            raise SkipAction()
         self.commands.command_line()
 
     def action_edges(self) -> None:
@@ -279,11 +289,15 @@ class KexploreApp(App[None]):
     def action_focus_pane(self, pane: str) -> None:
         """1-4: focus a pane. Below 100 columns the panes take turns: the navigator in place
         of the graph, the drill-down in place of the ladder, whichever is focused."""
-        self.screen.set_class(pane == "nav", "-show-nav")
-        self.screen.set_class(pane == "drill", "-show-drill")
+        self.show_pane(pane)
         widget = {"nav": "#nav-list", "graph": "#graph", "ladder": "#ladder-rows"}.get(pane)
         target = self.drill.query_one(Tabs) if widget is None else self.query_one(widget)
         self.call_after_refresh(target.focus)
+
+    def show_pane(self, pane: str) -> None:
+        """Below 100 columns, bring a pane forward (without focusing it)."""
+        self.screen.set_class(pane == "nav", "-show-nav")
+        self.screen.set_class(pane == "drill", "-show-drill")
 
     def pane_of(self, widget: Widget | None) -> str | None:
         """Which pane (`nav`, `graph`, `ladder`, `drill`) a widget is in."""
@@ -303,12 +317,15 @@ class KexploreApp(App[None]):
             self.screen.maximize(self.query_one(f"#{pane}"), container=False)
 
     def action_filter(self) -> None:
-        """`/` filters the list in focus: the drill-down's logs, else the navigator."""
+        """`/` filters the list in focus: the drill-down's logs, else the navigator (its input
+        focused at once, like the command line's)."""
+        if self.typing_elsewhere():
+            raise SkipAction()
         if self.pane_of(self.focused) == "drill" and self.drill.active_tab == "logs":
             self.drill.query_one(LogView).action_search()
             return
-        self.action_focus_pane("nav")
-        self.call_after_refresh(self.query_one(Navigator).action_filter)
+        self.show_pane("nav")
+        self.query_one(Navigator).action_filter()
 
     def action_tab(self, tab: str) -> None:
         """d m l e b c v: a drill-down tab (brought forward when the layout hid it)."""
@@ -342,8 +359,10 @@ class KexploreApp(App[None]):
         edge = message.edge
         self.session.selected_edge(edge.ident)
         if edge.members:
+            between = f"{edge.source} → {edge.target}".replace("Namespace:", "")
             self.ladder.message(
-                plain(f"{edge.label} between namespaces", "bold"), "enter opens them"
+                plain(f"{edge.label} {between}", "bold"),
+                "enter opens the target namespace on the worst of them",
             )
             return
         texts = self.ex.edge_texts(edge.ident)
@@ -360,7 +379,9 @@ class KexploreApp(App[None]):
             self.go(str(ref))
             return
         edge = self.graph_view.selected_edge()
-        if edge is not None:
+        if edge is not None and edge.members:  # namespaces: the target's, on a member edge
+            self.go(edge.target, ("edge", self.ex.worst(edge.members)))
+        elif edge is not None:
             self.go(edge.target)
 
     def on_navigator_picked(self, message: Navigator.Picked) -> None:
@@ -441,8 +462,10 @@ class KexploreApp(App[None]):
             self.builder.rebuild(message.state)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The command palette lists every action."""
-        yield from super().get_system_commands(screen)
+        """The command palette lists every action, each once: Textual's `Keys` and
+        `Maximize` give way to kexplore's help (`?`) and zoom (`z`, the whole pane)."""
+        replaced = {"Keys", "Maximize", "Minimize"}
+        yield from (c for c in super().get_system_commands(screen) if c.title not in replaced)
         yield from self.commands.palette_commands()
 
 

@@ -87,6 +87,8 @@ class Commands:
                 self.app.action_probe,
             ),
             ("Copy kubectl command", "for the drill-down tab shown (y)", self.copy),
+            ("Fixes", "checked fixes for the failing layer (f)", self.app.action_fix),
+            ("Zoom pane", "maximize the focused pane, or restore it (z)", self.app.action_zoom),
             ("Filter", "filter the navigator (/)", self.app.action_filter),
             ("Command line", ":ns :pod :check :matrix :edges :export :ctx (:)", self.command_line),
             (
@@ -103,10 +105,12 @@ class Commands:
             yield SystemCommand(title, help_text, callback)
 
     def command_line(self) -> None:
+        """`:` opens the command line, focused at once: the keys typed right after it go
+        into the line (`box.focus()` waits its turn behind them, and they act as shortcuts)."""
         box = self.app.query_one("#cmdline", Input)
         box.display = True
         box.value = ""
-        box.focus()
+        self.app.screen.set_focus(box)
 
     def submitted(self, event: Input.Submitted) -> None:
         """The command line was submitted."""
@@ -241,9 +245,12 @@ class Commands:
         app = self.app
         rows: list[tuple[str, str]] = []
         node: Any = app.focused
+        first = {k for b in _bindings(app) if b.priority for k in b.key.split(",")}
         while node is not None:
             for b in _bindings(node):
                 for key in b.key.split(","):
+                    if node is not app and key.strip() in first:
+                        continue  # the app's key wins (ctrl+c quits, never copies)
                     display = b.key_display or app.get_key_display(b.with_key(key.strip()))
                     rows.append((display, b.description))
             node = node.parent if node is not app else None

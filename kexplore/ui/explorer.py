@@ -15,6 +15,7 @@ from kexplore.model.state import ClusterState
 from kexplore.model.workloads import Workload
 from kexplore.ui.graph.scene import EdgeKey
 
+FAILS_FIRST = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.PASS: 4}  # unchecked: 3
 SOURCE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
 
 
@@ -74,6 +75,13 @@ class Explorer:
     def failing(self) -> list[EdgeKey]:
         """Checked edges whose verdict is fail, in edge order."""
         return [k for k in self.talks() if k in self.reports and self.reports[k].failing_layer]
+
+    def worst(self, keys: list[EdgeKey]) -> EdgeKey:
+        """The edge to look at first: failing, then unknown, warn, not checked, passing."""
+        return min(
+            keys,
+            key=lambda k: FAILS_FIRST.get(self.reports[k].verdict, 3) if k in self.reports else 3,
+        )
 
     def add_adhoc(self, source: str, target: str, report: EdgeReport) -> EdgeKey:
         """Record an ad-hoc check as an edge of the view (so it can be navigated and coloured)."""

@@ -117,9 +117,9 @@ class LadderPane(Vertical):
         return row
 
     def _disagreement_row(self, item: Disagreement) -> Text:
-        row = Text(f"≠ {'static≠seen':<14}{item.layer:<8} ", no_wrap=True, overflow="ellipsis")
-        row.stylize(status_style(self.app, Status.WARN), 0, len(row))
-        row = row + plain(f"predicted {item.predicted}; observed {item.observed}")
+        """Laid out like a layer's row: `≠ static≠seen   mesh predicted pass; observed 503`."""
+        row = Text(f"≠ {'static≠seen':<14}", style=status_style(self.app, Status.WARN))
+        row = row + plain(item.line())
         row.no_wrap, row.overflow = True, "ellipsis"
         return row
 

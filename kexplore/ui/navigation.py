@@ -60,8 +60,13 @@ class Scenes:
         view.verdicts = app.ex.verdicts()
         view.failing_layers = app.ex.failing_layers()
         view.show(scene, selected)
-        # A focus scene's graph is as tall as its drawing, so the ladder below gets the rest.
-        view.styles.max_height = None if focus is None else view.virtual_size.height + 2
+        # A focus scene's graph is as tall as its drawing (and the horizontal scrollbar when it
+        # is wider), so the ladder below gets the rest; once laid out, the selection is
+        # scrolled into view again, clear of the scrollbars.
+        wider = view.virtual_size.width > view.scrollable_content_region.width
+        room = 2 + (view.styles.scrollbar_size_horizontal if wider else 0)
+        view.styles.max_height = None if focus is None else view.virtual_size.height + room
+        view.call_after_refresh(view.scroll_to_selected)
         where = "overview" if focus is None else f"{focus}  radius {app.radius}"
         view.border_title = f"2 graph: {safe(where)}"
         app.checks.sweep_scene(scene)

@@ -311,4 +311,4 @@ class Navigator(Vertical):
     def action_filter(self) -> None:
         box = self.query_one("#nav-filter", Input)
         box.display = True
-        box.focus()
+        self.screen.set_focus(box)  # at once: the keys typed next go into it

@@ -14,15 +14,17 @@ from textual.widgets.option_list import Option
 
 from kexplore.checks.result import EdgeReport, Status
 from kexplore.render.style import GLYPH
+from kexplore.ui.explorer import FAILS_FIRST
 from kexplore.ui.style import plain, status_style
 
 HELP_TEXT = (
-    "The header counts failing edges: ] jumps to the next, ! lists every edge failing first. "
-    "The graph shows the focused object's neighbourhood (or all namespaces); selecting an "
-    "edge checks it, the ladder shows each layer (✓ pass  ! warn  ✗ fail  ? unknown  "
-    "– skipped) and the drill-down its evidence. 1-4 focus navigator / graph / ladder / "
-    "drill-down (below 100 columns they take turns), z maximizes the focused pane, ctrl+p "
-    "lists every action.\n"
+    "The header counts failing edges: ] jumps to the next, ! lists every edge failing first; "
+    "each namespace box of the overview counts the failing edges from it. The graph shows the "
+    "focused object's neighbourhood (or all namespaces); selecting an edge checks it, the "
+    "ladder shows each layer (✓ pass  ! warn  ✗ fail  ? unknown  – skipped  ≠ a probe saw "
+    "otherwise than the static check) and the drill-down its evidence. 1-4 focus navigator / "
+    "graph / ladder / drill-down (below 100 columns they take turns), z maximizes the focused "
+    "pane, ctrl+p lists every action.\n"
     "From k9s: :pods :svc :deploy :ns :netpol list them in the navigator, / filters the list "
     "in focus and esc clears it, d describe  m yaml  l logs  e events, ctrl+c quits."
 )
@@ -53,12 +55,11 @@ class HelpScreen(ModalScreen[None]):
 
 
 EdgeRow = tuple[Any, str, str, EdgeReport | None]
-ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.PASS: 4}  # unchecked: 3
 
 
 def fails_first(rows: list[EdgeRow]) -> list[EdgeRow]:
     """Failing edges first, then unknown, warn, not yet checked, and passing ones."""
-    return sorted(rows, key=lambda r: ORDER.get(r[3].verdict, 3) if r[3] else 3)
+    return sorted(rows, key=lambda r: FAILS_FIRST.get(r[3].verdict, 3) if r[3] else 3)
 
 
 def edge_words(row: EdgeRow) -> str:

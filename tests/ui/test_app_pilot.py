@@ -458,6 +458,11 @@ def test_a_static_vs_observed_disagreement_is_a_row_of_the_ladder(demo_app: Kexp
         rows = app.query_one("#ladder-rows", OptionList)
         last = rows.get_option_at_index(rows.option_count - 1)
         assert last.id == "disagreement-0" and "predicted pass" in str(last.prompt)
+        # laid out like the layer rows: glyph, the 14-wide name column, then the summary
+        layer_row, seen = str(rows.get_option("mesh").prompt), str(last.prompt)
+        assert layer_row[15] == " " and layer_row[16] != " "
+        assert seen[:16] == "≠ static≠seen   " and seen[16:].startswith("mesh predicted pass")
+        assert "; observed " in seen
         rows.highlighted = rows.option_count - 1
         await settle(pilot)
         evidence = app.query_one("#drill-evidence", Static).content

@@ -99,7 +99,7 @@ class LogView(Vertical):
     def action_search(self) -> None:
         box = self.query_one("#log-search", Input)
         box.display = True
-        box.focus()
+        self.screen.set_focus(box)  # at once: the keys typed next go into it
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

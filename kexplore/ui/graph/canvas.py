@@ -108,8 +108,7 @@ def draw_base(scene: Scene) -> Canvas:
 def with_glyphs(base: Canvas, glyphs: dict[int, str]) -> Canvas:
     """The base drawing with each edge's glyph before its arrowhead, cut to the room its line
     has; only the rows that change are copied (the base stays as it was)."""
-    out = copy.copy(base)
-    out.chars, out.owners = list(base.chars), list(base.owners)
+    out = _shallow(base)
     copied: set[int] = set()
     for index, glyph in sorted(glyphs.items()):
         if index not in base.tips:
@@ -118,13 +117,38 @@ def with_glyphs(base: Canvas, glyphs: dict[int, str]) -> Canvas:
         room = abs(end - lane) - 1
         text = glyph[-room:] if room > 0 else ""
         first = end - len(text) if arrow == "▶" else end + 1
-        if y not in copied:
-            out.chars[y], out.owners[y] = list(base.chars[y]), list(base.owners[y])
-            copied.add(y)
-        for x in range(max(first, 0), min(first + len(text), out.width)):
-            out.chars[y][x] = text[x - first]
-            out.owners[y][x] = ("edge", index)
+        _write(out, base, copied, (first, y), text, ("edge", index))
     return out
+
+
+def with_feet(base: Canvas, feet: list[tuple[SceneNode, str]]) -> Canvas:
+    """The drawing with some boxes' bottom borders saying more (`0 policies · ✗ 2 failing`);
+    only the rows that change are copied."""
+    out = _shallow(base)
+    copied: set[int] = set()
+    for node, foot in feet:
+        bottom = _border_row(node, foot, BOX_H - 1)
+        _write(out, base, copied, (node.x, node.y + BOX_H - 1), bottom, ("node", node.id))
+    return out
+
+
+def _shallow(base: Canvas) -> Canvas:
+    out = copy.copy(base)
+    out.chars, out.owners = list(base.chars), list(base.owners)
+    return out
+
+
+def _write(
+    out: Canvas, base: Canvas, copied: set[int], at: tuple[int, int], text: str, owner: Owner
+) -> None:
+    """Text on one row of a shallow copy, that row copied from the base first."""
+    first, y = at
+    if y not in copied:
+        out.chars[y], out.owners[y] = list(base.chars[y]), list(base.owners[y])
+        copied.add(y)
+    for x in range(max(first, 0), min(first + len(text), out.width)):
+        out.chars[y][x] = text[x - first]
+        out.owners[y][x] = owner
 
 
 def _skips(scene: Scene, edge: SceneEdge) -> bool:
@@ -170,15 +194,21 @@ def _route(
 
 
 def _box(canvas: Canvas, node: SceneNode) -> None:
-    tl, tr, bl, br, h, v = tuple(BORDERS.get(node.kind, DEFAULT_BORDER))
     owner: Owner = ("node", node.id)
-    inner = node.width - 2
-    top = _fit(f" {node.info} ", inner, h)
-    bottom = _fit(f" {node.foot} ", inner, h) if node.foot else h * inner
-    canvas_row = [tl + top + tr, v + _fit(" " + node.title, inner, " ") + v, bl + bottom + br]
-    for dy, text in enumerate(canvas_row[:BOX_H]):
-        for dx, char in enumerate(text):
+    for dy in range(BOX_H):
+        for dx, char in enumerate(_border_row(node, node.foot, dy)):
             canvas.put(node.x + dx, node.y + dy, char, owner)
+
+
+def _border_row(node: SceneNode, foot: str, dy: int) -> str:
+    """Row `dy` of a box: its info on the top border, its title, `foot` on the bottom one."""
+    tl, tr, bl, br, h, v = tuple(BORDERS.get(node.kind, DEFAULT_BORDER))
+    inner = node.width - 2
+    if dy == 0:
+        return tl + _fit(f" {node.info} ", inner, h) + tr
+    if dy == BOX_H - 1:
+        return bl + (_fit(f" {foot} ", inner, h) if foot else h * inner) + br
+    return v + _fit(" " + node.title, inner, " ") + v
 
 
 def _fit(text: str, width: int, fill: str) -> str:

@@ -11,6 +11,7 @@ from kexplore.graph import SHORT_KIND, node_id
 
 BOX_MIN, BOX_MAX, GAP, ROW_GAP, BOX_H = 12, 24, 9, 1, 3
 NS_BOX_MAX = 30  # a namespace box reads its counts in words
+FAILING_NOTE = len(" · ✗ 99 failing")  # room kept on a namespace box's foot (GraphView)
 MAX_NODES = 60
 MAX_OVERVIEW_EDGES = 120  # the busiest namespace pairs; the rest are listed in the title
 FLOW_TYPES = ("talks-to", "selects", "adhoc")
@@ -159,8 +160,10 @@ def layout(scene: Scene) -> None:
     by_col: dict[int, list[SceneNode]] = defaultdict(list)
     for node in scene.nodes.values():
         node.col = col[node.id]
-        text = max(len(node.title), len(node.info), len(node.foot))
-        limit = NS_BOX_MAX if node.kind == "Namespace" else BOX_MAX
+        namespace = node.kind == "Namespace"
+        foot = len(node.foot) + (FAILING_NOTE if namespace else 0)
+        text = max(len(node.title), len(node.info), foot)
+        limit = NS_BOX_MAX if namespace else BOX_MAX
         node.width = max(BOX_MIN, min(limit, text + 4))
         by_col[node.col].append(node)
     preds: dict[str, list[str]] = defaultdict(list)
@@ -237,7 +240,7 @@ def overview_scene(view: nx.MultiDiGraph, namespaces: list[str]) -> Scene:
         name, info, foot = str(data["name"]), str(data["info"]), str(data["foot"])
         scene.nodes[n] = SceneNode(n, "Namespace", name, info, foot)
     for u, v, key, data in edges[:MAX_OVERVIEW_EDGES]:
-        label = f"{len(data['members'])} edges"
+        label = counted(len(data["members"]), "edge")
         scene.edges.append(SceneEdge(u, v, key, "talks-to", label, list(data["members"])))
     layout(scene)
     return scene

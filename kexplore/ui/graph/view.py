@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -15,8 +16,8 @@ from textual.strip import Strip
 
 from kexplore.checks.result import Status
 from kexplore.render.style import GLYPH
-from kexplore.ui.graph.canvas import Canvas, draw_base, with_glyphs
-from kexplore.ui.graph.scene import EdgeKey, Scene, SceneEdge, SceneNode
+from kexplore.ui.graph.canvas import Canvas, draw_base, with_feet, with_glyphs
+from kexplore.ui.graph.scene import BOX_H, EdgeKey, Scene, SceneEdge, SceneNode
 
 Item = tuple[str, str | EdgeKey]
 LAYER_TAGS = {
@@ -41,10 +42,10 @@ class GraphView(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("tab", "step(1)", "next item", show=False),
         Binding("shift+tab", "step(-1)", "prev item", show=False),
-        Binding("right", "move('right')", "→", show=False),
-        Binding("left", "move('left')", "←", show=False),
-        Binding("down", "move('down')", "↓", show=False),
-        Binding("up", "move('up')", "↑", show=False),
+        Binding("right", "move('right')", "along an edge, rightwards", show=False),
+        Binding("left", "move('left')", "along an edge, leftwards", show=False),
+        Binding("down", "move('down')", "next in the column or fan", show=False),
+        Binding("up", "move('up')", "previous in the column or fan", show=False),
         Binding("enter", "activate", "follow"),
     ]
     COMPONENT_CLASSES = {
@@ -104,7 +105,7 @@ class GraphView(ScrollView, can_focus=True):
         self.redraw()
         self.scroll_to(0, 0, animate=False)
         self._announce()
-        self._scroll_to_selected()
+        self.scroll_to_selected()
 
     def set_verdicts(
         self, verdicts: dict[EdgeKey, Status], failing: dict[EdgeKey, str] | None = None
@@ -125,8 +126,28 @@ class GraphView(ScrollView, can_focus=True):
         if kept is None or kept[0] is not self.scene:
             self.keep_drawing(self.scene, draw_base(self.scene))
         self.canvas = with_glyphs(self._drawings[id(self.scene)][1], glyphs)
+        feet = self.failing_feet()
+        if feet:
+            self.canvas = with_feet(self.canvas, feet)
         self.virtual_size = Size(self.canvas.width, self.canvas.height)
         self._restyle()
+
+    def failing_feet(self) -> list[tuple[SceneNode, str]]:
+        """Namespace boxes (the overview) count the failing edges from their namespace, in
+        words: `0 policies · ✗ 2 failing` (together they make the header's count)."""
+        boxes = [n for n in self.scene.nodes.values() if n.kind == "Namespace"]
+        if not boxes:
+            return []
+        failing = Counter(
+            key[0].split(":", 1)[1].split("/")[0]
+            for key, status in self.verdicts.items()
+            if status is Status.FAIL
+        )
+        return [
+            (box, f"{box.foot} · ✗ {failing[box.title]} failing")
+            for box in boxes
+            if failing[box.title]
+        ]
 
     def keep_drawing(self, scene: Scene, base: Canvas) -> None:
         """Remember a scene's base drawing (made by a worker, or here) for when it is shown
@@ -241,7 +262,7 @@ class GraphView(ScrollView, can_focus=True):
             return
         before, self.selected = self.selected, item
         self._restyle_items(before, item)
-        self._scroll_to_selected()
+        self.scroll_to_selected()
         self._announce()
 
     def selected_edge(self) -> SceneEdge | None:
@@ -261,13 +282,17 @@ class GraphView(ScrollView, can_focus=True):
         elif node is not None:
             self.post_message(self.NodeSelected(node.id))
 
-    def _scroll_to_selected(self) -> None:
+    def scroll_to_selected(self) -> None:
+        """Bring the selection into view (inside the scrollbars): a node, or an edge with both
+        its ends when they fit, else its source."""
         node = self.selected_node()
         edge = self.selected_edge()
         if edge is not None:
             node = self.scene.nodes[edge.source]
+            target = self.scene.nodes[edge.target]
+            self.scroll_to_region(_box_region(node).union(_box_region(target)), animate=False)
         if node is not None:
-            self.scroll_to_region(Region(node.x, node.y, node.width + 8, 3), animate=False)
+            self.scroll_to_region(_box_region(node), animate=False)
 
     def action_step(self, delta: int) -> None:
         items = self.scene.items()
@@ -299,6 +324,11 @@ class GraphView(ScrollView, can_focus=True):
         if item == self.selected and event.chain >= 2:
             self.action_activate()
         self.select(item)
+
+
+def _box_region(node: SceneNode) -> Region:
+    """A box and the room of its arrows beside it."""
+    return Region(max(node.x - 8, 0), node.y, node.width + 16, BOX_H)
 
 
 def _kind_class(kind: str) -> str:
