@@ -586,7 +586,7 @@ def _run_app(app: Any, stop: Callable[[], None]) -> None:
 def app_options(args: argparse.Namespace) -> dict[str, Any]:
     """What every TUI takes from the command line and the settings file: the session file
     (--transcript, else a new one in the settings' transcript-dir, else the default
-    folder), the theme, --read-only."""
+    folder), the theme, --read-only, the HTTP probe's path."""
     from kexplore.transcript import new_session_path
     from kexplore.ui.style import theme_names
 
@@ -601,7 +601,12 @@ def app_options(args: argparse.Namespace) -> dict[str, Any]:
         except OSError as e:
             problem = f"{folder}: {e.strerror or e}"
             raise bad_setting(args, "transcript_dir", problem, "name a folder") from e
-    return {"transcript_path": path, "theme": args.theme, "read_only": args.read_only}
+    return {
+        "transcript_path": path,
+        "theme": args.theme,
+        "read_only": args.read_only,
+        "l7_path": args.path,
+    }
 
 
 def tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:

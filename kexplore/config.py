@@ -29,7 +29,7 @@ class Settings(msgspec.Struct, frozen=True, rename="kebab", forbid_unknown_field
     debug_image: str | None = None  # check --debug-image; the TUI's probes
     capture_image: str | None = None  # check --capture-image; the TUI's probes
     probe_timeout: Positive | None = None  # check --probe-timeout; the TUI's probes
-    l7_path: str | None = None  # check --path
+    l7_path: str | None = None  # check --path; the TUI's HTTP probes
     theme: str | None = None  # --theme (the TUI)
     transcript_dir: str | None = None  # where the TUI's new session files go
     max_input_mb: PositiveInt | None = None  # --max-input-mb

@@ -85,6 +85,7 @@ def plan_edge(
     source: SourceSpec,
     target: TargetSpec,
     prober: LiveProber | None = None,
+    path: str = "/",
 ) -> list[list[str]]:
-    """plan_probes for an edge given as the ladder takes it."""
-    return plan_probes(build_context(state, source, target), prober)
+    """plan_probes for an edge given as the ladder takes it (`path`: the HTTP probe's)."""
+    return plan_probes(build_context(state, source, target, path=path), prober)

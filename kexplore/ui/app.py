@@ -107,10 +107,12 @@ class KexploreApp(App[None]):
         read_only: bool = False,
         prober_factory: ProberFactory | None = None,
         background: Background | None = None,
+        l7_path: str = "/",
     ) -> None:
         super().__init__()
         if theme:
             self.theme = theme
+        self.l7_path = l7_path  # what the HTTP probe asks for (--path, the settings' l7-path)
         self.ex = Explorer(state)  # empty until the graph is built (see GraphBuilder)
         self.last_key = 0.0  # time.monotonic() of the last key pressed
         self.freshness = freshness
@@ -483,6 +485,7 @@ def make_app(
     read_only: bool = False,
     prober_factory: ProberFactory | None = None,
     background: Background | None = None,
+    l7_path: str = "/",
 ) -> KexploreApp:
     """The TUI on one ClusterState. `transcript_path`: the session's JSON Lines file (a temp
     file when None); `freshness`: text for the header ("live, 2s ago"), polled every second;
@@ -493,7 +496,8 @@ def make_app(
     `theme`: a Textual theme name (e.g. "textual-light"); the palette can change it later;
     `read_only`: forbid probes; `prober_factory(confirm, on_result)`: the live session's prober
     (None: no cluster to probe, as for the demo and snapshots); `background`: the source,
-    read after the first frame while its progress shows (`state` is then the empty start)."""
+    read after the first frame while its progress shows (`state` is then the empty start);
+    `l7_path`: the path the HTTP probe asks for (the settings file's l7-path)."""
     return KexploreApp(
         state,
         transcript_path=transcript_path,
@@ -507,4 +511,5 @@ def make_app(
         read_only=read_only,
         prober_factory=prober_factory,
         background=background,
+        l7_path=l7_path,
     )

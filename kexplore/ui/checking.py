@@ -113,7 +113,13 @@ class EdgeChecks:
         try:
             live = prober() if prober is not None else None
             report = check_edge(
-                self.app.ex.state, source, target, prober=live, on_layer=on_layer, cancel=cancel
+                self.app.ex.state,
+                source,
+                target,
+                prober=live,
+                on_layer=on_layer,
+                cancel=cancel,
+                path=self.app.l7_path,
             )
         except KexploreError as e:
             self.app.post_message(CheckFailed(key, e.one_line()))

@@ -116,9 +116,9 @@ class Probing:
         from kexplore.probes.live.prober import LiveProber  # only here: a live session loaded it
 
         planner = prober if isinstance(prober, LiveProber) else None
-        return plan_edge(
-            state, resolve_source(state, source, ""), parse_target(target, "TCP", None), planner
-        )
+        source_spec = resolve_source(state, source, "")
+        target_spec = parse_target(target, "TCP", None)
+        return plan_edge(state, source_spec, target_spec, planner, path=self.app.l7_path)
 
     def ask(self, key: CheckKey, source: str, target: str) -> None:
         """Show the exact commands; only an explicit yes runs them."""
