@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,7 +13,14 @@ from typing import Any, NoReturn
 
 from kexplore import __version__
 from kexplore.checks.edge import TargetSpec, namespaces_in_play, parse_target, resolve_source
-from kexplore.completion import INSTALL, SHELLS, complete_if_asked, script
+from kexplore.completion import (
+    INSTALL,
+    SHELLS,
+    candidates_for,
+    complete_if_asked,
+    kubectl_directive,
+    script,
+)
 from kexplore.config import KEYS, apply_config, bad_setting, load_config
 from kexplore.errors import InputError, KexploreError, SourceError, UsageError
 from kexplore.inputs import DEFAULT_MAX_MB, MAX_PAIRS, MIB
@@ -209,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp = sub.add_parser(
         "completion",
         help="print the shell completion script (bash, zsh or fish)",
-        epilog="install:\n  " + "\n  ".join(INSTALL.values()),
+        epilog="install:\n  "
+        + "\n  ".join(INSTALL.values())
+        + "\nkubectl kexplore <TAB> (kubectl 1.26+) runs kubectl_complete-kexplore, installed too",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     comp.add_argument("shell", choices=SHELLS)
@@ -726,6 +736,16 @@ def run(argv: Sequence[str] | None = None) -> int:
         "completion": run_completion,
     }
     return commands.get(args.command or "", run_tui)(args)
+
+
+def kubectl_complete(argv: Sequence[str] | None = None) -> int:
+    """`kubectl_complete-kexplore ARG… WORD`, which kubectl (1.26+) runs for `kubectl
+    kexplore <TAB>`: one candidate a line, then cobra's `:DIRECTIVE` line."""
+    words = list(sys.argv[1:] if argv is None else argv) or [""]
+    line = " ".join(["kexplore", *map(shlex.quote, words[:-1]), words[-1]])
+    found = candidates_for(build_parser(), line)
+    print("\n".join([*found, f":{kubectl_directive(found)}"]))
+    return 0
 
 
 def run_completion(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import sys
@@ -67,6 +68,48 @@ def complete_if_asked(
         exit_method=exit_method,
         output_stream=output_stream,
     )
+
+
+class _Done(Exception):
+    """argcomplete finished (it calls an exit method)."""
+
+
+def _done(code: int) -> None:
+    raise _Done(code)
+
+
+def candidates_for(parser: argparse.ArgumentParser, line: str) -> list[str]:
+    """What TAB at the end of `line` offers, asked as fish asks: whole words, one a line,
+    unquoted, no space added (the environment is restored after)."""
+    asked = {
+        "_ARGCOMPLETE": "1",
+        "_ARGCOMPLETE_SHELL": "fish",
+        "_ARGCOMPLETE_IFS": "\n",
+        "_ARGCOMPLETE_SUPPRESS_SPACE": "1",
+        "COMP_LINE": line,
+        "COMP_POINT": str(len(line)),
+    }
+    saved = {name: os.environ.get(name) for name in asked}
+    os.environ.update(asked)
+    out = io.StringIO()
+    try:
+        complete_if_asked(parser, exit_method=_done, output_stream=out)
+    except _Done:
+        pass
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return [c for c in out.getvalue().split("\n") if c]
+
+
+def kubectl_directive(found: list[str]) -> int:
+    """cobra's ShellCompDirective for kubectl: no file names (kexplore offers its own), and
+    no space after a candidate that goes on (`shop/`, `cart:`)."""
+    no_space, no_file = 2, 4
+    return no_file | (no_space if any(c.endswith(("/", ":", "=")) for c in found) else 0)
 
 
 def attach(parser: argparse.ArgumentParser) -> None:

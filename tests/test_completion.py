@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from completing import candidates
 
-from kexplore.cli import main
+from kexplore.cli import kubectl_complete, main
 
 SNAPSHOT = """\
 apiVersion: v1
@@ -114,41 +114,37 @@ def test_fish_completes_through_the_installed_command(snapshot: Path) -> None:
     assert done.stdout.split() == [f"shop/svc/cart:{p}" for p in ("80", "9090", "http", "metrics")]
 
 
-def test_subcommands_and_flags(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert "completion" in candidates("kexplore ", monkeypatch)
-    assert candidates("kexplore ch", monkeypatch) == ["check"]
-    assert candidates("kexplore check --l7 ", monkeypatch) == ["http", "grpc", "none"]
-    assert candidates("kexplore completion ", monkeypatch) == ["bash", "zsh", "fish"]
-    assert "--what-if" in candidates("kexplore check --w", monkeypatch)
+def test_subcommands_and_flags() -> None:
+    assert "completion" in candidates("kexplore ")
+    assert candidates("kexplore ch") == ["check"]
+    assert candidates("kexplore check --l7 ") == ["http", "grpc", "none"]
+    assert candidates("kexplore completion ") == ["bash", "zsh", "fish"]
+    assert "--what-if" in candidates("kexplore check --w")
 
 
-def test_source_names_from_the_snapshot_on_the_line(
-    snapshot: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_source_names_from_the_snapshot_on_the_line(snapshot: Path) -> None:
     head = f"kexplore check --snapshot {snapshot}"
-    assert candidates(f"{head} ", monkeypatch) == ["data/", "shop/"]
-    pods_and_workloads = candidates(f"{head} shop/w", monkeypatch)
+    assert candidates(f"{head} ") == ["data/", "shop/"]
+    pods_and_workloads = candidates(f"{head} shop/w")
     assert pods_and_workloads == ["shop/web", "shop/web-1"]
-    assert "shop/deploy/" in candidates(f"{head} shop/", monkeypatch)
-    assert candidates(f"{head} shop/deploy/", monkeypatch) == ["shop/deploy/web"]
-    assert candidates(f"{head} shop/sts/", monkeypatch) == []
+    assert "shop/deploy/" in candidates(f"{head} shop/")
+    assert candidates(f"{head} shop/deploy/") == ["shop/deploy/web"]
+    assert candidates(f"{head} shop/sts/") == []
 
 
-def test_target_names_and_ports(snapshot: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_target_names_and_ports(snapshot: Path) -> None:
     head = f"kexplore --snapshot {snapshot} check shop/web"
-    assert candidates(f"{head} shop/", monkeypatch) == ["shop/svc/", "shop/web-1:"]
-    assert candidates(f"{head} shop/svc/", monkeypatch) == ["shop/svc/cart:"]
-    ports = candidates(f"{head} shop/svc/cart:", monkeypatch)
+    assert candidates(f"{head} shop/") == ["shop/svc/", "shop/web-1:"]
+    assert candidates(f"{head} shop/svc/") == ["shop/svc/cart:"]
+    ports = candidates(f"{head} shop/svc/cart:")
     assert ports == [f"shop/svc/cart:{p}" for p in ("80", "9090", "http", "metrics")]
-    assert candidates(f"{head} shop/web-1:", monkeypatch) == ["shop/web-1:8080", "shop/web-1:http"]
+    assert candidates(f"{head} shop/web-1:") == ["shop/web-1:8080", "shop/web-1:http"]
 
 
-def test_namespaces_for_flags_and_positionals(
-    snapshot: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert candidates(f"kexplore --snapshot {snapshot} matrix ", monkeypatch) == ["data", "shop"]
-    assert candidates(f"kexplore edges --snapshot {snapshot} s", monkeypatch) == ["shop"]
-    assert "shop" in candidates("kexplore --demo -n s", monkeypatch)
+def test_namespaces_for_flags_and_positionals(snapshot: Path) -> None:
+    assert candidates(f"kexplore --snapshot {snapshot} matrix ") == ["data", "shop"]
+    assert candidates(f"kexplore edges --snapshot {snapshot} s") == ["shop"]
+    assert "shop" in candidates("kexplore --demo -n s")
 
 
 def test_an_unreadable_source_offers_nothing_and_prints_nothing(
@@ -156,10 +152,10 @@ def test_an_unreadable_source_offers_nothing_and_prints_nothing(
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: [unclosed\n")
-    assert candidates(f"kexplore --snapshot {bad} check ", monkeypatch) == []
-    assert candidates(f"kexplore --snapshot {tmp_path}/none check ", monkeypatch) == []
+    assert candidates(f"kexplore --snapshot {bad} check ") == []
+    assert candidates(f"kexplore --snapshot {tmp_path}/none check ") == []
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
-    assert candidates("kexplore -n ", monkeypatch) == []
+    assert candidates("kexplore -n ") == []
     out, err = capsys.readouterr()
     assert out == "" and err == ""
 
@@ -176,10 +172,28 @@ def test_contexts_from_the_kubeconfig_on_the_line(
     other.write_text("contexts:\n- {name: elsewhere, context: {}}\n")
     monkeypatch.setenv("KUBECONFIG", str(other))
     # a name a shell would read specially is never offered
-    assert candidates(f"kexplore --kubeconfig {kubeconfig} --context ", monkeypatch) == [
+    assert candidates(f"kexplore --kubeconfig {kubeconfig} --context ") == [
         "prod",
         "staging",
     ]
-    assert candidates("kexplore --context ", monkeypatch) == ["elsewhere"]
+    assert candidates("kexplore --context ") == ["elsewhere"]
     other.write_text("contexts: [broken\n")
-    assert candidates("kexplore --context ", monkeypatch) == []
+    assert candidates("kexplore --context ") == []
+
+
+def test_kubectl_plugin_completion_speaks_cobra(
+    snapshot: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kubectl 1.26+ runs `kubectl_complete-kexplore ARG… WORD` for `kubectl kexplore <TAB>`."""
+    assert kubectl_complete(["--snapshot", str(snapshot), "check", "shop/deploy/"]) == 0
+    assert capsys.readouterr().out == "shop/deploy/web\n:4\n"
+    kubectl_complete(["--snapshot", str(snapshot), "check", "shop/web", ""])
+    assert capsys.readouterr().out == "data/\nshop/\n:6\n"  # 2: no space after `shop/`
+    kubectl_complete([""])
+    assert "check\n" in capsys.readouterr().out
+    command = _installed()
+    helper = Path(command).parent / "kubectl_complete-kexplore" if command else None
+    if helper is None or not helper.exists():
+        pytest.skip("kubectl_complete-kexplore is not installed here")
+    done = subprocess.run([str(helper), "--demo", "ch"], capture_output=True, text=True)
+    assert done.stdout == "check\n:4\n"

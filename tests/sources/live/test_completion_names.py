@@ -43,32 +43,28 @@ def roomy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("roomy")
-def test_names_come_from_the_cluster_of_the_kubeconfig_on_the_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_names_come_from_the_cluster_of_the_kubeconfig_on_the_line(tmp_path: Path) -> None:
     with FakeApiServer(_cluster()) as api:
         kc = api.write_kubeconfig(tmp_path / "kc")
-        assert candidates(f"kexplore --kubeconfig {kc} -n ", monkeypatch) == ["data", "shop"]
+        assert candidates(f"kexplore --kubeconfig {kc} -n ") == ["data", "shop"]
         head = f"kexplore check --kubeconfig {kc}"
-        assert candidates(f"{head} shop/w", monkeypatch) == ["shop/web", "shop/web-1"]
-        assert candidates(f"{head} shop/deploy/", monkeypatch) == ["shop/deploy/web"]
-        assert candidates(f"{head} shop/web shop/svc/", monkeypatch) == ["shop/svc/cart:"]
-        ports = candidates(f"{head} shop/web shop/svc/cart:", monkeypatch)
+        assert candidates(f"{head} shop/w") == ["shop/web", "shop/web-1"]
+        assert candidates(f"{head} shop/deploy/") == ["shop/deploy/web"]
+        assert candidates(f"{head} shop/web shop/svc/") == ["shop/svc/cart:"]
+        ports = candidates(f"{head} shop/web shop/svc/cart:")
         assert ports == ["shop/svc/cart:8080"]
         seen = api.requests("get /apis/apps/v1/namespaces/shop/deployments")
     assert seen and all(r.params.get("limit") == "500" for r in seen)
 
 
 @pytest.mark.usefixtures("roomy")
-def test_what_the_user_may_not_list_is_left_out(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_what_the_user_may_not_list_is_left_out(tmp_path: Path) -> None:
     alice = namespaced("alice", ["shop"])
     with FakeApiServer(_cluster(), users=[alice]) as api:
         kc = api.write_kubeconfig(tmp_path / "kc", user="alice")
-        assert candidates(f"kexplore --kubeconfig {kc} matrix ", monkeypatch) == []
+        assert candidates(f"kexplore --kubeconfig {kc} matrix ") == []
         line = f"kexplore --kubeconfig {kc} check shop/"
-        assert {"shop/web", "shop/web-1"} <= set(candidates(line, monkeypatch))
+        assert {"shop/web", "shop/web-1"} <= set(candidates(line))
 
 
 def test_a_server_that_does_not_answer_in_time_offers_nothing(
@@ -78,17 +74,17 @@ def test_a_server_that_does_not_answer_in_time_offers_nothing(
     with FakeApiServer(_cluster()) as api:
         api.delay("get /api/v1/namespaces", 5.0)
         kc = api.write_kubeconfig(tmp_path / "kc")
-        assert candidates(f"kexplore --kubeconfig {kc} -n ", monkeypatch) == []
+        assert candidates(f"kexplore --kubeconfig {kc} -n ") == []
     out, err = capsys.readouterr()
     assert out == "" and err == ""
 
 
 @pytest.mark.usefixtures("roomy")
 def test_an_unreachable_server_offers_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with FakeApiServer() as api:
         kc = api.write_kubeconfig(tmp_path / "kc")
-    assert candidates(f"kexplore --kubeconfig {kc} check ", monkeypatch) == []
+    assert candidates(f"kexplore --kubeconfig {kc} check ") == []
     out, err = capsys.readouterr()
     assert out == "" and err == ""
