@@ -700,6 +700,7 @@ def _live_tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
         open_namespace=session.open_namespace,
         prober_factory=None if args.read_only else prober,
         background=background,
+        changes=session.changes,
     )
     return app, session.stop
 

@@ -3,14 +3,13 @@ object fields that changed it, ordered by how much of the change each one explai
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from kexplore.analysis.mesh.common import mesh_settings
-from kexplore.fixes.edits import DELETE, MANIFEST, Edit, ObjectKey, PatchError, display, raw_of
+from kexplore.fixes.edits import DELETE, MANIFEST, Edit, ObjectKey, PatchError
 from kexplore.fixes.scratch import scratch
 from kexplore.fixes.whatif import EdgeSpec, known_edges, redialed, run_edge, verdict_text
+from kexplore.model.compare import FieldChange, object_fields
 from kexplore.model.state import ClusterState
 from kexplore.sources.record import object_json
 
@@ -18,25 +17,6 @@ from kexplore.sources.record import object_json
 DERIVED = frozenset({"Event", "EndpointSlice", "Endpoints", "ReplicaSet", "Secret"})
 ALONE, PARTLY, RELATED = "explains it alone", "changes this edge", "touches this edge"
 _RANK = {ALONE: 0, PARTLY: 1, RELATED: 2}
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One field: `spec.selector.tier: backnd → backend` (None: absent)."""
-
-    path: str
-    before: Any
-    after: Any
-
-    def text(self) -> str:
-        def show(value: Any) -> str:
-            if value is None:
-                return "(absent)"
-            if isinstance(value, dict | list):
-                return json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
-            return str(value)
-
-        return f"{self.path}: {show(self.before)} → {show(self.after)}"
 
 
 @dataclass
@@ -91,24 +71,10 @@ def object_changes(a: ClusterState, b: ClusterState) -> list[ObjectChange]:
             if old is None:
                 out.append(ObjectChange(key, "added", edit=edit))
                 continue
-            fields = list(_fields(display(raw_of(old)), display(raw_of(new)), ""))
+            fields = object_fields(old, new)
             if fields:
                 out.append(ObjectChange(key, "modified", fields, edit))
     return out
-
-
-def _fields(old: Any, new: Any, path: str) -> Any:
-    """Leaf changes; list items by index (an item added or removed at the end as a whole)."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        for k in list(old) + [k for k in new if k not in old]:
-            yield from _fields(old.get(k), new.get(k), f"{path}.{k}" if path else str(k))
-    elif isinstance(old, list) and isinstance(new, list):
-        for i in range(max(len(old), len(new))):
-            x = old[i] if i < len(old) else None
-            y = new[i] if i < len(new) else None
-            yield from _fields(x, y, f"{path}[{i}]")
-    elif old != new:
-        yield FieldChange(path, old, new)
 
 
 def diff_states(a: ClusterState, b: ClusterState, edges: list[EdgeSpec] | None = None) -> StateDiff:

@@ -10,11 +10,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
 import yaml
 
 from kexplore.errors import InputError
 from kexplore.model.base import K8s
+from kexplore.model.compare import display, raw_of
 from kexplore.model.kinds import DecodeProblem, convert_object
 from kexplore.model.state import ClusterState, meta_of, store_key
 from kexplore.shell import pasteable
@@ -25,7 +25,6 @@ DELETE = "delete"
 TARGET_LINE = re.compile(
     r"^# kexplore-(?P<what>target|delete): (?P<kind>\S+) (?:(?P<ns>[^/\s]*)/)?(?P<name>\S+)$"
 )
-_NOISE = ("uid", "resourceVersion", "creationTimestamp", "ownerReferences", "deletionTimestamp")
 _RESOURCE = {
     "NetworkPolicy": "networkpolicy",
     "IstioGateway": "gateway.networking.istio.io",
@@ -101,13 +100,6 @@ def edit_of(target: str, mode: str, patch_text: str) -> Edit:
     return Edit(key, DELETE)
 
 
-def raw_of(obj: K8s) -> dict[str, Any]:
-    """The object as a JSON-like dict of the fields kexplore reads (camelCase)."""
-    raw = msgspec.json.decode(msgspec.json.encode(obj))  # plain dicts and lists, no tuples
-    assert isinstance(raw, dict)
-    return raw
-
-
 def apply_edit(state: ClusterState, edit: Edit) -> K8s | None:
     """The object after the edit (None: deleted); PatchError when it does not apply."""
     key = edit.key
@@ -180,25 +172,6 @@ def _pointer(path: str) -> list[str]:
 def pointer(*parts: str | int) -> str:
     """A JSON pointer from path parts (escaping `/` and `~` in keys such as label names)."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def display(raw: dict[str, Any] | None) -> dict[str, Any]:
-    """An object as shown in a diff: empty and bookkeeping fields left out, status dropped."""
-    if raw is None:
-        return {}
-    shown: dict[str, Any] = _drop_empty({k: v for k, v in raw.items() if k != "status"})
-    meta = shown.get("metadata")
-    if isinstance(meta, dict):
-        shown["metadata"] = {k: v for k, v in meta.items() if k not in _NOISE}
-    return shown
-
-
-def _drop_empty(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_empty(v) for k, v in value.items() if v not in (None, [], {}, "")}
-    if isinstance(value, list):
-        return [_drop_empty(v) for v in value]
-    return value
 
 
 def dump_yaml(data: Any) -> str:

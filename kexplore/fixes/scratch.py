@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 import msgspec
 
 from kexplore.analysis.mesh.dataplane import PROXY_CONTAINER
-from kexplore.fixes.edits import Edit, ObjectKey, apply_edit, raw_of
+from kexplore.fixes.edits import Edit, ObjectKey, apply_edit
 from kexplore.model.base import K8s, LabelSelector
 from kexplore.model.cluster import Namespace, Node
+from kexplore.model.compare import raw_of
 from kexplore.model.istio import DestinationRule, WorkloadLabels, WorkloadSelector
 from kexplore.model.kinds import convert_object
 from kexplore.model.pods import Pod

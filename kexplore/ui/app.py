@@ -25,6 +25,7 @@ from kexplore.model.state import ClusterState
 from kexplore.shell import strip_controls
 from kexplore.transcript import Transcript
 from kexplore.ui.building import GraphBuilder
+from kexplore.ui.changes import Changes, ChangesFn
 from kexplore.ui.checking import EdgeChecks
 from kexplore.ui.commands import Commands
 from kexplore.ui.drill.pane import DRILL_KEYS, DrillPane, LogView
@@ -76,6 +77,7 @@ class KexploreApp(App[None]):
         Binding("p", "probe", "probe"),
         Binding("f", "fix", "fix"),
         Binding("w", "what_if", "what-if", show=False),
+        Binding("h", "changes", "recent changes", show=False),
         Binding("escape", "back", "back", key_display="esc"),
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
@@ -108,6 +110,7 @@ class KexploreApp(App[None]):
         prober_factory: ProberFactory | None = None,
         background: Background | None = None,
         l7_path: str = "/",
+        changes: ChangesFn | None = None,
     ) -> None:
         super().__init__()
         if theme:
@@ -131,6 +134,7 @@ class KexploreApp(App[None]):
         self.commands = Commands(self)
         self.probing = Probing(self, prober_factory, read_only)
         self.fixing = Fixing(self)
+        self.changes = Changes(self, changes)
         self.loader = Loading(self, background)
 
     # -- layout -----------------------------------------------------------------------
@@ -432,6 +436,10 @@ class KexploreApp(App[None]):
     def action_what_if(self) -> None:
         self.fixing.apply_first()
 
+    def action_changes(self) -> None:
+        """`h`: what changed in the last minutes on the objects the edge depends on (live)."""
+        self.changes.show()
+
     # -- live probes (with consent) -------------------------------------------------------
     def action_probe(self) -> None:
         """`p`: list the selected edge's probe commands; run them only on an explicit yes."""
@@ -486,6 +494,7 @@ def make_app(
     prober_factory: ProberFactory | None = None,
     background: Background | None = None,
     l7_path: str = "/",
+    changes: ChangesFn | None = None,
 ) -> KexploreApp:
     """The TUI on one ClusterState. `transcript_path`: the session's JSON Lines file (a temp
     file when None); `freshness`: text for the header ("live, 2s ago"), polled every second;
@@ -497,7 +506,8 @@ def make_app(
     `read_only`: forbid probes; `prober_factory(confirm, on_result)`: the live session's prober
     (None: no cluster to probe, as for the demo and snapshots); `background`: the source,
     read after the first frame while its progress shows (`state` is then the empty start);
-    `l7_path`: the path the HTTP probe asks for (the settings file's l7-path)."""
+    `l7_path`: the path the HTTP probe asks for (the settings file's l7-path);
+    `changes`: the live watch's change log (`h`, `:changes [N]m`)."""
     return KexploreApp(
         state,
         transcript_path=transcript_path,
@@ -512,4 +522,5 @@ def make_app(
         prober_factory=prober_factory,
         background=background,
         l7_path=l7_path,
+        changes=changes,
     )

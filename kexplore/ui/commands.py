@@ -14,11 +14,13 @@ from textual.app import SystemCommand
 from textual.widgets import Input
 
 from kexplore.checks.suggest import did_you_mean
+from kexplore.fixes.recent import DEFAULT_MINUTES
 from kexplore.graph import node_id, units
 from kexplore.render.session_html import session_html
 from kexplore.render.transcript_out import session_markdown
 from kexplore.shell import pasteable
 from kexplore.transcript import read_transcript, write_private
+from kexplore.ui.changes import window_minutes
 from kexplore.ui.matrix import ConnectivityScreen
 from kexplore.ui.navigator import Navigator
 from kexplore.ui.screens import ContextScreen, EdgesScreen, HelpScreen
@@ -97,6 +99,11 @@ class Commands:
                 self.matrix,
             ),
             ("Edges", "every edge and its verdict, failing first (! or :edges)", self.edges),
+            (
+                "Recent changes",
+                "live: what changed on the edge's objects in the last 15 min (h, :changes 30m)",
+                self.app.action_changes,
+            ),
             ("Export transcript", "write the session as Markdown and HTML (:export)", self.export),
             ("Contexts", "list kubeconfig contexts (:ctx)", self.contexts),
             ("Keys", "help for the focused view (?)", self.help),
@@ -151,6 +158,8 @@ class Commands:
             self.app.run_adhoc(args[0], args[1])
         elif verb == "matrix":
             self.matrix(*args)
+        elif verb == "changes" and len(args) <= 1:
+            self.changes(*args)
         else:
             simple = {
                 "edges": self.edges,
@@ -166,9 +175,18 @@ class Commands:
             else:
                 self.app.tell(
                     f"unknown command {text!r}: try :pods :svc :deploy :ns :netpol, :ns NAME, "
-                    ":pod NAME, :check SOURCE TARGET, :matrix [NS...], :edges, :export, :ctx",
+                    ":pod NAME, :check SOURCE TARGET, :matrix [NS...], :edges, :changes [N]m, "
+                    ":export, :ctx",
                     severity="error",
                 )
+
+    def changes(self, window: str = "") -> None:
+        """`:changes [N]m`: the live changes on the selected edge's objects (default 15m)."""
+        minutes = window_minutes(window) if window else DEFAULT_MINUTES
+        if minutes is None:
+            self.app.tell(f":changes {window}: give a window like 15m, 90 or 2h", severity="error")
+            return
+        self.app.changes.show(minutes)
 
     def resource_list(self, word: str) -> None:
         """`:pods`, `:svc`, `:ns`…: that kind's list in the navigator (esc: back to all)."""

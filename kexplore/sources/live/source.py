@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from kexplore.errors import KexploreError, NotFoundError, SourceError
+from kexplore.model.changes import ChangeLog
 from kexplore.model.cluster import Event
 from kexplore.model.state import ClusterState
 from kexplore.sources.live.client import (
@@ -267,6 +268,10 @@ class LiveSession:
         if self._watcher is not None:
             self._watcher.add(listed)
         self._dirty.set()
+
+    def changes(self) -> ChangeLog | None:
+        """What the watch heard change (None before it starts); a context switch starts anew."""
+        return self._watcher.changes if self._watcher is not None else None
 
     def freshness(self) -> str:
         """How current the data is, for the header (`live, updated 2s ago`)."""

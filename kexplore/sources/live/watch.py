@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from kexplore.model.changes import ChangeLog
 from kexplore.model.kinds import DecodeProblem, decode_object
 from kexplore.model.state import ClusterState, mark_forbidden, mark_readable, meta_of
 from kexplore.sources.live.client import (
@@ -20,6 +21,7 @@ from kexplore.sources.live.client import (
     is_api_failure,
     open_stream,
 )
+from kexplore.sources.live.heard import change_of
 from kexplore.sources.live.load import Listed, forbidden_in, list_scope
 
 MAX_BACKOFF = 30.0
@@ -76,7 +78,8 @@ def _lines(resp: Any) -> Iterator[bytes]:
 class StateWatcher:
     """One thread per listed collection keeps `state` current; `on_update` hears about it.
 
-    Changes are applied under `lock` (hold it while reading the state from another thread).
+    Changes are applied under `lock` (hold it while reading the state from another thread)
+    and recorded in `changes` (Events excepted: they are the cluster's own record).
     `on_update` runs on the watcher threads: a UI must hand it over to its own thread.
     """
 
@@ -98,6 +101,7 @@ class StateWatcher:
         self._open: set[Any] = set()
         self._fresh: dict[tuple[str, str | None], Freshness] = {}
         self._guard = threading.Lock()
+        self.changes = ChangeLog(time.time())
 
     # --- public -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -206,6 +210,7 @@ class StateWatcher:
             self._state.add_all(objects)
             self._state.warnings.extend(p for p in problems if p not in self._state.warnings)
             mark_readable(self._state.meta, key, listed.namespace)
+        self.changes.relisted(time.time(), key)
         self._report(listed, "live", "listed again")
         return rv
 
@@ -257,10 +262,13 @@ class StateWatcher:
             return ""
         meta = meta_of(obj)
         with self.lock:
+            old = self._state.get(listed.target.key, meta.namespace, meta.name)
             if event.type == "DELETED":
                 self._state.remove(listed.target.key, meta.namespace, meta.name)
             else:
                 self._state.add(obj)
+        if listed.target.key != "Event":
+            self.changes.record(change_of(event.type, event.object, old, obj, time.time()))
         self._report(listed, "live", changed=True)
         return meta.resource_version
 

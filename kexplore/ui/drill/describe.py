@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import msgspec
 import yaml
 
 from kexplore.model.base import K8s, LabelSelector
 from kexplore.model.cluster import Event
+from kexplore.model.compare import drop_empty
 from kexplore.model.pods import Container, Pod
 from kexplore.model.policies import NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort
 from kexplore.model.services import Service
@@ -144,15 +144,7 @@ def to_yaml(obj: K8s) -> str:
     """The object as YAML (the fields kexplore reads)."""
     data = msgspec.to_builtins(obj)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10× faster
-    return yaml.dump(_drop_empty(data), Dumper=dumper, sort_keys=False, allow_unicode=True)
-
-
-def _drop_empty(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_empty(v) for k, v in value.items() if v not in (None, [], {}, "")}
-    if isinstance(value, list):
-        return [_drop_empty(v) for v in value]
-    return value
+    return yaml.dump(drop_empty(data), Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 _RULE_REF = re.compile(r"\b(ingress|egress)\[(\d+)\](?:\s+(?:from|to)\[(\d+)\])?")
