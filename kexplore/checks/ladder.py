@@ -32,6 +32,7 @@ from kexplore.checks.result import (
     TargetRef,
     verdict_of,
 )
+from kexplore.checks.stale import mark_stale
 from kexplore.checks.suggest import did_you_mean, missing_namespace, names_of
 from kexplore.checks.synthesized import (
     for_workloads,
@@ -114,6 +115,7 @@ def run_ladder(
         if on_layer is not None:
             on_layer(result)
     results.sort(key=lambda r: LAYER_IDS.index(r.id))
+    mark_stale(results, ctx)
     verdict, failing = verdict_of(results)
     edge_pods = [*ctx.source.pods, *ctx.target_pods]
     stands = stand_ins(state, edge_pods)

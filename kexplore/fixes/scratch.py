@@ -17,6 +17,7 @@ from kexplore.model.istio import DestinationRule, WorkloadLabels, WorkloadSelect
 from kexplore.model.kinds import convert_object
 from kexplore.model.pods import Pod
 from kexplore.model.policies import NetworkPolicy
+from kexplore.model.recorded import SetAside
 from kexplore.model.services import Service
 from kexplore.model.state import ClusterState, SourceMeta, meta_of
 from kexplore.model.workloads import Workload
@@ -37,6 +38,25 @@ class Scratch:
     everywhere: bool = False
     stale: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rolled: set[tuple[str, str]] = field(default_factory=set)
+
+    def because(self) -> str:
+        """`what-if changed service shop/search`: why observations were set aside."""
+        return "what-if changed " + ", ".join(dict.fromkeys(k.ref() for k in self.changed))
+
+    def set_aside(self, kind: str, namespace: str, pod: str, target: str, said: str) -> None:
+        """One observation no longer trusted: listed here, and kept on the state for the
+        ladder to say which layers it leaves stale."""
+        item = SetAside(
+            kind=kind,
+            namespace=namespace,
+            pod=pod,
+            target=target,
+            said=said,
+            because=self.because(),
+        )
+        self.stale.append(item.ref())
+        self.state.set_aside.append(item)
 
     def touches(self, *namespaces: str) -> bool:
         """Whether an edge between these namespaces may be changed by the edits."""
@@ -52,6 +72,7 @@ def copy_state(state: ClusterState) -> ClusterState:
     out.warnings = list(state.warnings)
     out.recorded_probes = list(state.recorded_probes)
     out.logs = list(state.logs)
+    out.set_aside = list(state.set_aside)
     return out
 
 
@@ -139,6 +160,7 @@ def _roll_out(out: Scratch, before: Workload, after: Workload) -> None:
         if isinstance(rolled, Pod):
             out.state.add(rolled)
             out.affected_pods.add((pod.namespace, pod.name))
+            out.rolled.add((pod.namespace, pod.name))
     out.notes.append(
         f"{ObjectKey.of(after).ref()}: its pods are judged with the new template (as after a "
         "rollout)"
@@ -181,13 +203,23 @@ def _set_aside_observations(out: Scratch) -> None:
     for probe in state.recorded_probes:
         host = _address_of(state, probe.target.rsplit(":", 1)[0])
         if (probe.namespace, probe.pod) in out.affected_pods or host in ips:
-            out.stale.append(
-                f"recorded {probe.probe} from pod {probe.namespace}/{probe.pod} to {probe.target}"
-            )
+            out.set_aside(probe.probe, probe.namespace, probe.pod, probe.target, probe.result)
         else:
             kept.append(probe)
     state.recorded_probes = kept
     _set_aside_proxy_logs(out, ips)
+    _set_aside_events(out)
+
+
+def _set_aside_events(out: Scratch) -> None:
+    """A rolled-out pod is a new pod: the events about the old one no longer hold."""
+    for ns, name in sorted(out.rolled):
+        events = out.state.events_for("Pod", ns, name)
+        for event in events:
+            out.state.remove("Event", event.namespace, event.name)
+        if events:
+            reasons = ", ".join(dict.fromkeys(e.reason for e in events))
+            out.set_aside("events", ns, name, "", f"{len(events)} event(s): {reasons}")
 
 
 def _address_of(state: ClusterState, host: str) -> str:
@@ -211,7 +243,8 @@ def _set_aside_proxy_logs(out: Scratch, ips: set[str]) -> None:
         changed = (log.namespace, log.pod) in out.affected_pods
         stale = {e.raw for e in parse_access_log(log.text) if _stale(e, own, ips, changed)}
         if stale:
-            out.stale.append(f"{len(stale)} access-log lines of pod {log.namespace}/{log.pod}")
+            said = f"{len(stale)} access-log line(s)"
+            out.set_aside("access-log", log.namespace, log.pod, "", said)
             lines = [ln for ln in log.text.splitlines() if ln.strip() not in stale]
             log = msgspec.structs.replace(log, text="\n".join(lines) + "\n")
         kept.append(log)

@@ -34,3 +34,23 @@ class RecordedLog(K8s, frozen=True):
     container: str
     text: str
     previous: bool = False
+
+
+class SetAside(K8s, frozen=True):
+    """An observation a what-if no longer trusts: recorded before an edit changed the objects
+    it concerns. `kind` is the probe (tcp, dns, …), `access-log` or `events`; `said` is what
+    it observed; `because` names the edit (`what-if changed service shop/search`)."""
+
+    kind: str
+    namespace: str
+    pod: str
+    target: str
+    said: str
+    because: str
+
+    def ref(self) -> str:
+        """`recorded tcp from pod shop/web-1 to 10.96.0.10:80`, as evidence references read."""
+        pod = f"{self.namespace}/{self.pod}"
+        if self.target:
+            return f"recorded {self.kind} from pod {pod} to {self.target}"
+        return f"recorded {self.kind} of pod {pod}"

@@ -13,7 +13,7 @@ from kexplore.model.cluster import ConfigMap, Event, Namespace, Node
 from kexplore.model.kinds import CNI_POLICY_KEYS, REGISTRY
 from kexplore.model.pods import Pod
 from kexplore.model.policies import NetworkPolicy
-from kexplore.model.recorded import RecordedLog, RecordedProbe
+from kexplore.model.recorded import RecordedLog, RecordedProbe, SetAside
 from kexplore.model.services import Endpoints, EndpointSlice, Service
 from kexplore.model.workloads import WORKLOAD_KINDS, Workload
 
@@ -136,6 +136,7 @@ class ClusterState:
         self.warnings: list[str] = []
         self.recorded_probes: list[RecordedProbe] = []
         self.logs: list[RecordedLog] = []
+        self.set_aside: list[SetAside] = []  # observations a what-if no longer trusts
         self._index: dict[str, Any] = {}
 
     # -- mutation ---------------------------------------------------------------------

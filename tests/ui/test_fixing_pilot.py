@@ -3,9 +3,11 @@ the header says it is hypothetical), esc returns to the real data."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -94,5 +96,38 @@ def test_live_data_during_a_what_if_waits_for_esc(demo_app: KexploreApp) -> None
         await pilot.press("escape")
         await settle(pilot)
         assert app.ex.state is newer
+
+    run(demo_app, scenario)
+
+
+def test_what_if_shows_set_aside_observations_as_stale_in_the_drill_down(
+    demo_app: KexploreApp,
+) -> None:
+    """cart → redis was observed timing out; with the policy fix applied hypothetically that
+    probe no longer holds: the layer predicts, and its evidence says what was set aside."""
+    redis = ("shop/deploy/cart", "redis.data:6379")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await command(pilot, "deploy cart")
+        app.graph_view.select(("edge", edge_key(app, *redis)))
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert app.fixing.active
+        report = app.ex.reports[edge_key(app, *redis)]
+        layer = report.layer("reachability")
+        assert layer is not None
+        assert layer.summary.startswith(
+            "stale (what-if changed networkpolicy data/redis-allow-clients): "
+        )
+        app.drill.show_layer(app.ex, report, layer)
+        await settle(pilot)
+        console = Console(width=300, color_system=None, file=io.StringIO())
+        console.print(app.drill.query_one("#drill-evidence", Static).content)
+        shown = console.file.getvalue()  # type: ignore[attr-defined]
+        assert "stale (what-if changed networkpolicy data/redis-allow-clients)" in shown
+        assert "stale: recorded before the change; it said timeout" in shown
 
     run(demo_app, scenario)
