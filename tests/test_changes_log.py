@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
 
 from kexplore.model import changes
 from kexplore.model.changes import Change, ChangeLog, summarize
+from kexplore.model.compare import display, field_changes, object_fields, raw_of
 from kexplore.model.kinds import convert_object
+from kexplore.sources.demo import load_demo
 from kexplore.sources.live.heard import change_of, newest_manager
 
 
@@ -84,3 +87,14 @@ def test_a_modification_names_the_fields_kexplore_reads() -> None:
     assert found.what() == "modified service shop/cart (rv 7)"
     assert found.fields == ("spec.ports[0].targetPort: http → web",)
     assert change_of("ADDED", b"{}", None, new, 5.0).fields == ()
+
+
+@pytest.mark.parametrize("kind", ["Pod", "Service", "NetworkPolicy", "Deployment", "Namespace"])
+@pytest.mark.parametrize("status", [False, True])
+def test_walking_only_the_parts_that_differ_gives_what_a_whole_walk_gives(
+    kind: str, status: bool
+) -> None:
+    objs = list(load_demo().objects[kind].values())
+    for old, new in itertools.pairwise(objs):
+        whole = field_changes(display(raw_of(old), status), display(raw_of(new), status))
+        assert object_fields(old, new, status) == list(whole)

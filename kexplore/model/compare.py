@@ -75,5 +75,26 @@ def field_changes(old: Any, new: Any, path: str = "") -> Iterator[FieldChange]:
 
 
 def object_fields(old: K8s, new: K8s, status: bool = False) -> list[FieldChange]:
-    """The fields kexplore reads that differ between two versions of an object."""
-    return list(field_changes(display(raw_of(old), status), display(raw_of(new), status)))
+    """The fields kexplore reads that differ between two versions of an object, in the order
+    a walk of the whole objects gives; only the top-level parts that differ are walked (a
+    label change on a pod does not convert its spec and status)."""
+    if type(old) is not type(new):
+        return list(field_changes(display(raw_of(old), status), display(raw_of(new), status)))
+    first: list[FieldChange] = []
+    then: list[FieldChange] = []  # parts empty before: a walk of the whole meets them last
+    kind = type(old)
+    for name, wire in zip(kind.__struct_fields__, kind.__struct_encode_fields__, strict=True):
+        a, b = getattr(old, name), getattr(new, name)
+        if a == b or (wire == "status" and not status):
+            continue
+        x, y = _part(wire, a), _part(wire, b)
+        (first if x is not None else then).extend(field_changes(x, y, wire))
+    return first + then
+
+
+def _part(name: str, value: Any) -> Any:
+    """One top-level part as display() shows it (None when display() leaves it out)."""
+    shown = drop_empty(msgspec.json.decode(msgspec.json.encode(value)))
+    if name == "metadata" and isinstance(shown, dict):
+        shown = {k: v for k, v in shown.items() if k not in _NOISE}
+    return None if shown in (None, [], {}, "") else shown
