@@ -744,7 +744,7 @@ def kubectl_complete(argv: Sequence[str] | None = None) -> int:
     kexplore <TAB>`: one candidate a line, then cobra's `:DIRECTIVE` line."""
     words = list(sys.argv[1:] if argv is None else argv) or [""]
     line = " ".join(["kexplore", *map(shlex.quote, words[:-1]), words[-1]])
-    found = candidates_for(build_parser(), line)
+    found = candidates_for(build_parser(), line, described=True)
     print("\n".join([*found, f":{kubectl_directive(found)}"]))
     return 0
 

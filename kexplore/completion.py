@@ -33,6 +33,7 @@ _SAFE = re.compile(r"^[A-Za-z0-9._:/@+=,%~-]+$")  # nothing a shell or terminal 
 
 # (namespace or "" for the namespace list, kinds) -> the objects read
 Fetch = Callable[[str, tuple[str, ...]], ClusterState]
+Candidates = dict[str, str]  # candidate -> what it is (shown by zsh and fish)
 
 
 def script(shell: str) -> str:
@@ -78,10 +79,14 @@ def _done(code: int) -> None:
     raise _Done(code)
 
 
-def candidates_for(parser: argparse.ArgumentParser, line: str) -> list[str]:
+def candidates_for(
+    parser: argparse.ArgumentParser, line: str, described: bool = False
+) -> list[str]:
     """What TAB at the end of `line` offers, asked as fish asks: whole words, one a line,
-    unquoted, no space added (the environment is restored after)."""
+    unquoted, no space added; `described`: each as `WORD<tab>WHAT` when it says what it
+    is (the environment is restored after)."""
     asked = {
+        "_ARGCOMPLETE_DFS": "\t" if described else "",
         "_ARGCOMPLETE": "1",
         "_ARGCOMPLETE_SHELL": "fish",
         "_ARGCOMPLETE_IFS": "\n",
@@ -102,19 +107,20 @@ def candidates_for(parser: argparse.ArgumentParser, line: str) -> list[str]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-    return [c for c in out.getvalue().split("\n") if c]
+    return [c.removesuffix("\t") for c in out.getvalue().split("\n") if c]
 
 
 def kubectl_directive(found: list[str]) -> int:
     """cobra's ShellCompDirective for kubectl: no file names (kexplore offers its own), and
     no space after a candidate that goes on (`shop/`, `cart:`)."""
     no_space, no_file = 2, 4
-    return no_file | (no_space if any(c.endswith(("/", ":", "=")) for c in found) else 0)
+    words = [c.split("\t", 1)[0] for c in found]
+    return no_file | (no_space if any(w.endswith(("/", ":", "=")) for w in words) else 0)
 
 
 def attach(parser: argparse.ArgumentParser) -> None:
     """Give the arguments that take names their completer, in every subcommand."""
-    by_dest: dict[str, Callable[..., list[str]]] = {
+    by_dest: dict[str, Callable[..., Candidates]] = {
         "context": contexts,
         "namespace": namespaces,
         "namespaces": namespaces,
@@ -129,10 +135,10 @@ def attach(parser: argparse.ArgumentParser) -> None:
             action.completer = by_dest[action.dest]  # type: ignore[attr-defined]  # argcomplete reads it
 
 
-def within(seconds: float, work: Callable[[], list[str]]) -> list[str]:
+def within(seconds: float, work: Callable[[], Candidates]) -> Candidates:
     """`work`'s candidates if it finishes in time without an error; else none (a stuck read
     is left behind: the completing process exits right after)."""
-    found: list[list[str]] = []
+    found: list[Candidates] = []
 
     def run() -> None:
         try:
@@ -143,7 +149,7 @@ def within(seconds: float, work: Callable[[], list[str]]) -> list[str]:
     worker = threading.Thread(target=run, name="complete", daemon=True)
     worker.start()
     worker.join(seconds)
-    return [c for c in found[0] if _SAFE.match(c)] if found else []
+    return {c: said for c, said in found[0].items() if _SAFE.match(c)} if found else {}
 
 
 def _fetch(args: argparse.Namespace) -> tuple[Fetch, float]:
@@ -177,10 +183,10 @@ def _whole(read: Callable[[], ClusterState]) -> Fetch:
     return fetch
 
 
-def _bounded(candidates: Callable[[str, Fetch], list[str]]) -> Callable[..., list[str]]:
+def _bounded(candidates: Callable[[str, Fetch], Candidates]) -> Callable[..., Candidates]:
     """An argcomplete completer from a function of (prefix, fetch)."""
 
-    def completer(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+    def completer(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> Candidates:
         fetch, seconds = _fetch(parsed_args)
         return within(seconds, lambda: candidates(prefix, fetch))
 
@@ -191,82 +197,96 @@ def namespace_list(fetch: Fetch) -> list[str]:
     return sorted(fetch("", ("Namespace",)).namespace_names())
 
 
-def _names(state: ClusterState, namespace: str, kinds: Iterable[str]) -> list[str]:
-    return sorted({n for kind in kinds for ns, n in state.objects.get(kind, {}) if ns == namespace})
+def _named(state: ClusterState, namespace: str, kinds: Iterable[str]) -> dict[str, str]:
+    """The names of objects of these kinds in a namespace, each with its kinds ("pod")."""
+    found: dict[str, list[str]] = {}
+    for kind in kinds:
+        for ns, name in state.objects.get(kind, {}):
+            if ns == namespace:
+                found.setdefault(name, []).append(kind.lower())
+    return {name: ", ".join(found[name]) for name in sorted(found)}
 
 
-def source_candidates(prefix: str, fetch: Fetch) -> list[str]:
+def source_candidates(prefix: str, fetch: Fetch) -> Candidates:
     """SOURCE: `NS/`, then `NS/POD`, `NS/NAME` (a workload) and `NS/KIND/`, then
     `NS/KIND/NAME`."""
     parts = prefix.split("/")
     if len(parts) == 1:
-        return [f"{ns}/" for ns in namespace_list(fetch)]
+        return {f"{ns}/": "namespace" for ns in namespace_list(fetch)}
     ns = parts[0]
     if len(parts) == 2:
-        state = fetch(ns, NAMED_AS_NS_NAME)
-        return [f"{ns}/{k}/" for k in SOURCE_KINDS] + [
-            f"{ns}/{n}" for n in _names(state, ns, NAMED_AS_NS_NAME)
-        ]
+        kinds = {f"{ns}/{k}/": f"{KIND_ALIASES[k].lower()}s" for k in SOURCE_KINDS}
+        named = _named(fetch(ns, NAMED_AS_NS_NAME), ns, NAMED_AS_NS_NAME)
+        return kinds | {f"{ns}/{name}": said for name, said in named.items()}
     kind = KIND_ALIASES.get(parts[1].lower())
     if len(parts) > 3 or kind is None:
-        return []
-    return [f"{ns}/{parts[1]}/{n}" for n in _names(fetch(ns, (kind,)), ns, (kind,))]
+        return {}
+    named = _named(fetch(ns, (kind,)), ns, (kind,))
+    return {f"{ns}/{parts[1]}/{name}": said for name, said in named.items()}
 
 
-def target_candidates(prefix: str, fetch: Fetch) -> list[str]:
+def target_candidates(prefix: str, fetch: Fetch) -> Candidates:
     """TARGET: `NS/`, then `NS/svc/` and `NS/POD:`, then `NS/svc/NAME:`, then the port
     numbers and names after the colon."""
     if ":" in prefix:
         head = prefix.rsplit(":", 1)[0]
-        return [f"{head}:{port}" for port in _ports(head, fetch)]
+        return {f"{head}:{port}": said for port, said in _ports(head, fetch).items()}
     parts = prefix.split("/")
     if len(parts) == 1:
-        return [f"{ns}/" for ns in namespace_list(fetch)]
+        return {f"{ns}/": "namespace" for ns in namespace_list(fetch)}
     ns = parts[0]
     if len(parts) == 2:
-        pods = _names(fetch(ns, ("Pod",)), ns, ("Pod",))
-        return [f"{ns}/svc/"] + [f"{ns}/{pod}:" for pod in pods]
+        pods = _named(fetch(ns, ("Pod",)), ns, ("Pod",))
+        return {f"{ns}/svc/": "services"} | {f"{ns}/{pod}:": "pod" for pod in pods}
     if len(parts) > 3 or KIND_ALIASES.get(parts[1].lower()) != "Service":
-        return []
-    services = _names(fetch(ns, ("Service",)), ns, ("Service",))
-    return [f"{ns}/{parts[1]}/{svc}:" for svc in services]
+        return {}
+    services = _named(fetch(ns, ("Service",)), ns, ("Service",))
+    return {f"{ns}/{parts[1]}/{svc}:": "service" for svc in services}
 
 
-def _ports(head: str, fetch: Fetch) -> list[str]:
-    """The port numbers and names of `NS/svc/NAME` or `NS/POD`."""
+def _ports(head: str, fetch: Fetch) -> dict[str, str]:
+    """The port numbers, then names, of `NS/svc/NAME` or `NS/POD`, each described."""
     parts = head.split("/")
     if len(parts) == 3 and KIND_ALIASES.get(parts[1].lower()) == "Service":
         svc = fetch(parts[0], ("Service",)).get("Service", parts[0], parts[2])
-        pairs = [(p.port, p.name) for p in svc.spec.ports] if isinstance(svc, Service) else []
+        ports = (
+            [(p.port, p.name, p.protocol) for p in svc.spec.ports]
+            if isinstance(svc, Service)
+            else []
+        )
     elif len(parts) == 2:
         pod = fetch(parts[0], ("Pod",)).get("Pod", parts[0], parts[1])
         containers = pod.spec.containers if isinstance(pod, Pod) else ()
-        pairs = [(p.container_port, p.name) for c in containers for p in c.ports]
+        ports = [(p.container_port, p.name, p.protocol) for c in containers for p in c.ports]
     else:
-        return []
-    return [str(n) for n, _ in pairs] + [name for _, name in pairs if name]
+        return {}
+    numbers = {str(n): f"port {name or n}/{proto}" for n, name, proto in ports}
+    return numbers | {name: f"port {n}/{proto}" for n, name, proto in ports if name}
 
 
-def kubeconfig_contexts(kubeconfig: str | None) -> list[str]:
-    """The context names of the kubeconfig files kubectl would read (no API call)."""
+def kubeconfig_contexts(kubeconfig: str | None) -> Candidates:
+    """The contexts of the kubeconfig files kubectl would read, the current one said so (no
+    API call)."""
     import yaml
 
     from kexplore.inputs import read_regular
     from kexplore.sources.live.client import KUBECONFIG_MAX, kubeconfig_paths
 
     names: list[str] = []
+    current = ""
     for path in kubeconfig_paths(kubeconfig):
         if Path(path).is_file():
             doc = yaml.safe_load(read_regular(path, KUBECONFIG_MAX)) or {}
             names += [str(c["name"]) for c in doc.get("contexts") or [] if c.get("name")]
-    return sorted(set(names))
+            current = current or str(doc.get("current-context") or "")
+    return {n: "current context" if n == current else "context" for n in sorted(set(names))}
 
 
-def contexts(parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+def contexts(parsed_args: argparse.Namespace, **_: Any) -> Candidates:
     kubeconfig = getattr(parsed_args, "kubeconfig", None)
     return within(FILE_SECONDS, lambda: kubeconfig_contexts(kubeconfig))
 
 
-namespaces = _bounded(lambda prefix, fetch: namespace_list(fetch))
+namespaces = _bounded(lambda prefix, fetch: dict.fromkeys(namespace_list(fetch), "namespace"))
 sources = _bounded(source_candidates)
 targets = _bounded(target_candidates)

@@ -6,6 +6,7 @@ from kexplore.cli import build_parser
 from kexplore.completion import candidates_for
 
 
-def candidates(line: str) -> list[str]:
-    """What TAB at the end of `line` offers (whole words, one each, unquoted)."""
-    return candidates_for(build_parser(), line)
+def candidates(line: str, described: bool = False) -> list[str]:
+    """What TAB at the end of `line` offers (whole words, one each, unquoted; `described`:
+    `WORD<tab>WHAT`)."""
+    return candidates_for(build_parser(), line, described)

@@ -111,7 +111,12 @@ def test_fish_completes_through_the_installed_command(snapshot: Path) -> None:
     env = {**os.environ, "PATH": f"{Path(command).parent}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(["fish", "-c", shell], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == [f"shop/svc/cart:{p}" for p in ("80", "9090", "http", "metrics")]
+    assert done.stdout.splitlines() == [
+        "shop/svc/cart:80\tport http/TCP",
+        "shop/svc/cart:9090\tport metrics/TCP",
+        "shop/svc/cart:http\tport 80/TCP",
+        "shop/svc/cart:metrics\tport 9090/TCP",
+    ]
 
 
 def test_subcommands_and_flags() -> None:
@@ -139,6 +144,10 @@ def test_target_names_and_ports(snapshot: Path) -> None:
     ports = candidates(f"{head} shop/svc/cart:")
     assert ports == [f"shop/svc/cart:{p}" for p in ("80", "9090", "http", "metrics")]
     assert candidates(f"{head} shop/web-1:") == ["shop/web-1:8080", "shop/web-1:http"]
+    assert candidates(f"{head} shop/", described=True) == [
+        "shop/svc/\tservices",
+        "shop/web-1:\tpod",
+    ]
 
 
 def test_namespaces_for_flags_and_positionals(snapshot: Path) -> None:
@@ -165,6 +174,7 @@ def test_contexts_from_the_kubeconfig_on_the_line(
 ) -> None:
     kubeconfig = tmp_path / "kc"
     kubeconfig.write_text(
+        "current-context: staging\n"
         "contexts:\n- {name: prod, context: {}}\n- {name: staging, context: {}}\n"
         "- {name: 'x;rm -rf ~', context: {}}\n"
     )
@@ -176,6 +186,10 @@ def test_contexts_from_the_kubeconfig_on_the_line(
         "prod",
         "staging",
     ]
+    assert candidates(f"kexplore --kubeconfig {kubeconfig} --context ", described=True) == [
+        "prod\tcontext",
+        "staging\tcurrent context",
+    ]
     assert candidates("kexplore --context ") == ["elsewhere"]
     other.write_text("contexts: [broken\n")
     assert candidates("kexplore --context ") == []
@@ -186,14 +200,15 @@ def test_kubectl_plugin_completion_speaks_cobra(
 ) -> None:
     """kubectl 1.26+ runs `kubectl_complete-kexplore ARG… WORD` for `kubectl kexplore <TAB>`."""
     assert kubectl_complete(["--snapshot", str(snapshot), "check", "shop/deploy/"]) == 0
-    assert capsys.readouterr().out == "shop/deploy/web\n:4\n"
+    assert capsys.readouterr().out == "shop/deploy/web\tdeployment\n:4\n"
     kubectl_complete(["--snapshot", str(snapshot), "check", "shop/web", ""])
-    assert capsys.readouterr().out == "data/\nshop/\n:6\n"  # 2: no space after `shop/`
+    said = capsys.readouterr().out  # 2: no space after `shop/`
+    assert said == "data/\tnamespace\nshop/\tnamespace\n:6\n"
     kubectl_complete([""])
-    assert "check\n" in capsys.readouterr().out
+    assert "\ncompletion\tprint the shell completion script" in capsys.readouterr().out
     command = _installed()
     helper = Path(command).parent / "kubectl_complete-kexplore" if command else None
     if helper is None or not helper.exists():
         pytest.skip("kubectl_complete-kexplore is not installed here")
     done = subprocess.run([str(helper), "--demo", "ch"], capture_output=True, text=True)
-    assert done.stdout == "check\n:4\n"
+    assert done.stdout == "check\trun the ladder for one edge SOURCE → TARGET\n:4\n"
