@@ -85,19 +85,12 @@ def load_config(explicit: str | None) -> Config:
 
 def parse_config(path: Path, text: str) -> Config:
     """Settings from YAML text; a bad file raises InputError naming FILE:LINE and the key."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or "not valid YAML"
-        raise InputError(f"config {path}{line}: {problem}", FIX) from e
+    node, doc = _compose(path, text)
     if doc is None:
         return Config(path=path)
     if not isinstance(doc, dict) or not isinstance(node, yaml.MappingNode):
         raise InputError(f"config {path}:1: expected key: value lines, not a YAML list or text")
-    lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+    lines = _key_lines(path, node)
     config = Config(Settings(), path, lines, tuple(_unknown(path, lines)))
     try:
         settings = msgspec.convert(doc, Settings)
@@ -110,6 +103,32 @@ def parse_config(path: Path, text: str) -> Config:
         except BadTarget as e:
             raise InputError(f"config {config.where('l7-path')}: l7-path: {e}", FIX) from e
     return Config(settings, path, lines, config.warnings)
+
+
+def _compose(path: Path, text: str) -> tuple[yaml.Node | None, object]:
+    """The YAML's node tree (for lines) and its value; syntax errors name FILE:LINE."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+    except yaml.reader.ReaderError as e:
+        row = text[: e.position].count("\n") + 1
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        raise InputError(f"config {path}:{row}: character #x{code:04x} is not allowed", FIX) from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or "not valid YAML"
+        raise InputError(f"config {path}{line}: {problem}", FIX) from e
+
+
+def _key_lines(path: Path, node: yaml.MappingNode) -> dict[str, int]:
+    """The line of each key; a key that is not text (`1:`, `null:`) is an error."""
+    lines: dict[str, int] = {}
+    for key, _ in node.value:
+        line = key.start_mark.line + 1
+        if key.tag != "tag:yaml.org,2002:str":
+            raise InputError(f"config {path}:{line}: {key.value!r} is not a key name", FIX)
+        lines[str(key.value)] = line
+    return lines
 
 
 def _unknown(path: Path, lines: dict[str, int]) -> list[str]:

@@ -107,6 +107,8 @@ def test_theme_and_transcript_dir_reach_the_tui(tmp_path: Path, private_config_h
         ("\n\nmax-input-mb: 0\n", "config.yaml:3: max-input-mb: expected a whole number >= 1"),
         ("debug-image: [a, b]\n", "config.yaml:1: debug-image: expected text"),
         ("l7-path: no slash\n", "config.yaml:1: l7-path: 'no slash' is not an HTTP path"),
+        ("theme: nord\n1: x\n", "config.yaml:2: '1' is not a key name"),
+        ('theme: nord\ntheme: "\x1b[31m"\n', "config.yaml:2: character #x001b is not allowed"),
     ],
 )
 def test_a_bad_file_is_one_line_naming_file_and_line(
