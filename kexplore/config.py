@@ -102,6 +102,9 @@ def parse_config(path: Path, text: str) -> Config:
             check_path(settings.l7_path)
         except BadTarget as e:
             raise InputError(f"config {config.where('l7-path')}: l7-path: {e}", FIX) from e
+    if settings.transcript_dir is not None:  # relative to the file, as kubeconfig paths are
+        folder = path.parent / Path(settings.transcript_dir).expanduser()
+        settings = msgspec.structs.replace(settings, transcript_dir=str(folder))
     return Config(settings, path, lines, config.warnings)
 
 

@@ -92,6 +92,9 @@ def test_theme_and_transcript_dir_reach_the_tui(tmp_path: Path, private_config_h
     assert app.theme == "textual-light"
     assert app.transcript.path.parent == sessions
     assert stat.S_IMODE(sessions.stat().st_mode) == 0o700
+    _write(private_config_home, "transcript-dir: sessions\n")  # beside the file
+    app, _ = tui_app(parse_args(["--demo"]))
+    assert app.transcript.path.parent == private_config_home / "kexplore" / "sessions"
     mine = tmp_path / "mine.jsonl"
     app, _ = tui_app(parse_args(["--demo", "--transcript", str(mine), "--theme", "nord"]))
     assert (app.transcript.path, app.theme) == (mine, "nord")
