@@ -54,6 +54,7 @@ from kexplore.ui.style import plain, status_style
 
 PANES = ("nav", "graph", "ladder", "drill")
 TAB_KEYS = Binding.Group("tabs", compact=True)
+NARROW_BELOW = 100  # columns: below, the panes take turns (app.tcss `.-narrow`)
 SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
 
 
@@ -62,7 +63,7 @@ class KexploreApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "kexplore"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right_square_bracket", "failing(1)", "next fail", key_display="]"),
         Binding("exclamation_mark", "edges", "edges", key_display="!"),
@@ -123,6 +124,7 @@ class KexploreApp(App[None]):
         self.switch_context = switch_context
         self.open_namespace = open_namespace  # live, when cluster-wide lists are forbidden
         self.focus_node: str | None = None
+        self.shown_pane = "graph"  # the pane 1-4 chose last (shown in turn when narrow)
         self.radius = 1
         self.marked_source: str | None = None
         meta = state.meta
@@ -206,7 +208,8 @@ class KexploreApp(App[None]):
             self.last_key = time.monotonic()
         await super().on_event(event)
 
-    def on_resize(self, _: events.Resize) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        self.pane_classes(event.size.width)
         self.update_top()
 
     def on_unmount(self) -> None:
@@ -302,8 +305,16 @@ class KexploreApp(App[None]):
 
     def show_pane(self, pane: str) -> None:
         """Below 100 columns, bring a pane forward (without focusing it)."""
-        self.screen.set_class(pane == "nav", "-show-nav")
-        self.screen.set_class(pane == "drill", "-show-drill")
+        self.shown_pane = pane
+        self.pane_classes(self.size.width)
+
+    def pane_classes(self, width: int) -> None:
+        """The screen's `-show-nav`/`-show-drill` classes, set only when the panes take turns:
+        a class change on the screen restyles every widget (70 ms at 120×36)."""
+        narrow = width < NARROW_BELOW
+        pane = self.shown_pane
+        shown = {"-show-nav": narrow and pane == "nav", "-show-drill": narrow and pane == "drill"}
+        self.screen.update_classes(shown)
 
     def pane_of(self, widget: Widget | None) -> str | None:
         """Which pane (`nav`, `graph`, `ladder`, `drill`) a widget is in."""

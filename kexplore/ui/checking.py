@@ -151,8 +151,10 @@ class EdgeChecks:
         """Every edge of a small cluster; on a big one, the edges of each scene shown."""
         if not (self.sweep_enabled and keys and len(keys) <= SWEEP_LIMIT):
             return False
-        work = partial(self._sweep, keys)
-        self.app.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group="sweep")
+        work, what = partial(self._sweep, keys), f"sweep of {len(keys)} edges"  # not repr(keys)
+        self.app.run_worker(
+            work, thread=True, exclusive=True, exit_on_error=False, group="sweep", description=what
+        )
         return True
 
     def sweep_all(self, talks: list[EdgeKey]) -> None:
