@@ -1,6 +1,8 @@
 """What a load has read so far, per kind: items, bytes, the total when known, done or not.
 
-Loader threads update it; the UI reads `kinds()` on a timer (no message per item).
+Loader threads update it; the UI reads `kinds()` on a timer (no message per item). It is
+also how a load is stopped: once `cancel()` is called, the next update raises
+`LoadCancelled` in the reading thread (readers report every chunk they read).
 """
 
 from __future__ import annotations
@@ -8,6 +10,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, replace
+
+
+class LoadCancelled(Exception):
+    """Raised in a reading thread when its load was cancelled (the user quit meanwhile)."""
 
 
 @dataclass(frozen=True)
@@ -29,9 +35,19 @@ class LoadProgress:
         self._lock = threading.Lock()
         self._kinds: dict[str, KindProgress] = {}
         self.finished = False
+        self.cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop the load: its threads raise LoadCancelled at their next update."""
+        self.cancelled.set()
+
+    def _check(self) -> None:
+        if self.cancelled.is_set():
+            raise LoadCancelled
 
     def update(self, name: str, items: int, size: int, total: int | None = None) -> None:
         """Record `name`'s items and bytes read so far (`total`: its size when known)."""
+        self._check()
         with self._lock:
             old = self._kinds.get(name, KindProgress(name))
             total = total if total is not None else old.total_bytes
@@ -39,6 +55,7 @@ class LoadProgress:
 
     def done(self, name: str, items: int) -> None:
         """`name` is read: `items` objects kept."""
+        self._check()
         with self._lock:
             old = self._kinds.get(name, KindProgress(name))
             self._kinds[name] = replace(old, items=items, done=True)

@@ -213,6 +213,7 @@ class KexploreApp(App[None]):
         self.update_top()
 
     def on_unmount(self) -> None:
+        self.loader.stop()
         self.transcript.close()
 
     def update_top(self) -> None:
@@ -353,6 +354,7 @@ class KexploreApp(App[None]):
     async def action_quit(self) -> None:
         """q, ctrl+c: quit; while probes run in the cluster, only after a yes."""
         if not self.probing.running():
+            self.loader.stop()  # at once: the reading threads would slow the shutdown
             self.exit()
             return
         question = YesNoScreen(

@@ -4,6 +4,7 @@ they are read, then everything; keys work all along."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from textual.widgets import Static
 
 from kexplore.errors import KexploreError
 from kexplore.model.state import ClusterState
-from kexplore.sources.progress import KindProgress, LoadProgress
+from kexplore.sources.progress import KindProgress, LoadCancelled, LoadProgress
 from kexplore.ui.messages import Loaded, StateUpdated
 from kexplore.ui.style import plain
 
@@ -92,11 +93,19 @@ class Loading:
         return self.background is not None and not self.background.progress.finished
 
     def start(self) -> None:
+        """Read in a daemon thread: quitting never waits for it (nor for the reading threads
+        it starts, which stop at their next chunk once `stop` cancels the load)."""
         if self.background is not None:
-            self.app.run_worker(self._load, thread=True, exit_on_error=False, group="load")
+            threading.Thread(target=self._load, name="kexplore-load", daemon=True).start()
+
+    def stop(self) -> None:
+        """The app is closing: the load stops where it is."""
+        if self.background is not None:
+            self.background.progress.cancel()
 
     def _load(self) -> None:
-        """Worker: read everything, posting the namespaces first when the source can."""
+        """The load thread: read everything, posting the namespaces first when the source
+        can; a cancelled load posts nothing more."""
         assert self.background is not None
         app = self.app
 
@@ -105,8 +114,12 @@ class Loading:
 
         try:
             state = self.background.load(partial)
+            if self.background.progress.cancelled.is_set():
+                return
             if self.background.then is not None:
                 self.background.then(state)
+        except LoadCancelled:
+            return
         except KexploreError as e:
             self.error = e
             app.call_from_thread(app.exit, None, 1)

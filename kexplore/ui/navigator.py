@@ -141,7 +141,8 @@ def options_for(listing: Listing, expanded: set[str], query: str) -> list[Option
     hidden = 0
     for ns in listing.namespaces:
         rows = listing.by_ns.get(ns, [])
-        ns_row = make_row(f"Namespace:{ns}", "Namespace", ns, ns, listing.namespace_labels.get(ns, {}))
+        labels = listing.namespace_labels.get(ns, {})
+        ns_row = make_row(f"Namespace:{ns}", "Namespace", ns, ns, labels)
         hay = listing.haystacks.get(ns, "")
         shown = [r for r in rows if test(r)] if query and all(n in hay for n in needles) else []
         if query and not shown and not test(ns_row):
