@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 from kexplore.checks.ladder import LAYERS, check_edge
 from kexplore.checks.result import LAYER_IDS, EdgeReport
 from kexplore.errors import KexploreError
+from kexplore.model.state import ClusterState
 from kexplore.probes.base import Prober
 from kexplore.ui.drill.pane import DrillPane
 from kexplore.ui.graph.scene import EdgeKey, Scene
@@ -48,6 +49,7 @@ class EdgeChecks:
         self.current: CheckKey | None = None
         self.sweep_total = 0  # edges the running full sweep checks (0: none running)
         self.adhoc_pairs: dict[tuple[str, str], None] = {}  # (SOURCE, TARGET), in order
+        self.waiting: tuple[CheckKey, str, str, bool] | None = None  # asked for during the load
         self._timer: Timer | None = None
 
     def check(self, key: CheckKey, source: str, target: str, adhoc: bool = False) -> None:
@@ -83,11 +85,30 @@ class EdgeChecks:
         target: str,
         adhoc: bool,
         prober: Callable[[], Prober] | None = None,
+        state: ClusterState | None = None,
     ) -> None:
         """One ladder in a worker (the `check` group; `probe` with a prober, made in the
-        worker: the live prober's first use may wait on the network)."""
-        work = partial(self._ladder, key, source, target, adhoc, prober)
+        worker: the live prober's first use may wait on the network), on `state` or the
+        explorer's. While the data is read, the check waits for it (on the namespaces
+        alone it would find nothing): `data_read` runs it."""
+        if state is None and self.app.loader.reading:
+            self.waiting = (key, source, target, adhoc)
+            done, kinds = self.app.loader.kinds_read()
+            title = plain(f"{source} → {target}", "bold")
+            note = f"waiting for the data ({done}/{kinds} kinds read): checked once it is in"
+            self.app.ladder.message(title, note)
+            return
+        work = partial(self._ladder, key, source, target, adhoc, prober, state)
         self._worker(work, "check" if prober is None else "probe")
+
+    def data_read(self, state: ClusterState) -> None:
+        """The data is read: the check asked for meanwhile (if still the one shown) runs on
+        it now, beside the build of its graph."""
+        waiting, self.waiting = self.waiting, None
+        if waiting is not None and waiting[0] == self.current:
+            key, source, target, adhoc = waiting
+            self.app.ladder.start(plain(f"{source} → {target}", "bold"), ladder_ids())
+            self.run(key, source, target, adhoc, state=state)
 
     def _worker(self, work: Callable[[], None], group: str) -> None:
         """A thread worker; a newer one of the same group cancels the older."""
@@ -100,6 +121,7 @@ class EdgeChecks:
         target: str,
         adhoc: bool,
         prober: Callable[[], Prober] | None,
+        state: ClusterState | None,
     ) -> None:
         """Worker: each layer is posted as it finishes, then the report."""
         worker = get_current_worker()
@@ -113,7 +135,7 @@ class EdgeChecks:
         try:
             live = prober() if prober is not None else None
             report = check_edge(
-                self.app.ex.state,
+                state if state is not None else self.app.ex.state,
                 source,
                 target,
                 prober=live,
@@ -128,19 +150,24 @@ class EdgeChecks:
 
     def _sweep(self, keys: list[EdgeKey]) -> None:
         """Worker: check edges in the background so the graph shows verdicts and `[`/`]`
-        can jump; it waits while the user is typing."""
+        can jump; it waits while the user is typing, even in the middle of a check."""
         worker = get_current_worker()
         ex = self.app.ex
-        for key in keys:
+
+        def yield_to_keys(_: object = None) -> None:
+            """Between two checks and two layers of one (a check takes 50 ms at W2)."""
             while time.monotonic() - self.app.last_key < SWEEP_IDLE and not worker.is_cancelled:
                 time.sleep(SWEEP_PAUSE * 10)  # the user is typing: leave the GIL to the UI
+
+        for key in keys:
+            yield_to_keys()
             texts = ex.edge_texts(key)
             if worker.is_cancelled:
                 return
             if texts is None or key in ex.reports:
                 continue
             try:
-                report = check_edge(ex.state, *texts)
+                report = check_edge(ex.state, *texts, on_layer=yield_to_keys)
             except KexploreError:
                 continue
             self.app.post_message(CheckDone(key, report))
@@ -247,7 +274,7 @@ class EdgeChecks:
         """New data: the ad-hoc edges are checked again and come back into the graph (the
         selected one is selected again)."""
         pairs = list(self.adhoc_pairs)
-        if not pairs:
+        if not pairs or self.app.loader.reading:  # the namespaces alone: nothing to find
             return
         for source, target in pairs:
             if selected is not None and selected[2] == f"adhoc {target}":

@@ -86,11 +86,22 @@ class Loading:
         self.app = app
         self.background = background
         self.error: KexploreError | None = None
+        self.read: ClusterState | None = None  # everything, once read
 
     @property
     def active(self) -> bool:
         """Whether data is still being read."""
         return self.background is not None and not self.background.progress.finished
+
+    @property
+    def reading(self) -> bool:
+        """Whether the app waits for its data (until the Loaded message is handled)."""
+        return self.background is not None and self.read is None
+
+    def kinds_read(self) -> tuple[int, int]:
+        """(kinds read, kinds seen) so far."""
+        kinds = self.background.progress.kinds() if self.background is not None else []
+        return sum(k.done for k in kinds), len(kinds)
 
     def start(self) -> None:
         """Read in a daemon thread: quitting never waits for it (nor for the reading threads
@@ -129,6 +140,9 @@ class Loading:
         app.post_message(Loaded(state))
 
     def loaded(self, message: Loaded) -> None:
-        """Everything is read: build its graph; the progress gives way to the graph."""
+        """Everything is read: build its graph, and run a check asked for meanwhile at
+        once (it needs the data, not the graph); the progress gives way to the graph."""
+        self.read = message.state
         self.app.query_one(LoadStatus).display = False
         self.app.builder.rebuild(message.state)
+        self.app.checks.data_read(message.state)

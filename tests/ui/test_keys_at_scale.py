@@ -1,23 +1,28 @@
 """What keeps keys from waiting on a big cluster: the filter's index finds what a test of
 every row finds, esc lists everything once, pane keys leave the screen's classes alone when
-every pane is shown, and quitting during a load stops the reading at once."""
+every pane is shown, quitting during a load stops the reading at once, and a check asked
+for during the load waits for the data (not for its graph)."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.message import Message
 from textual.pilot import Pilot
 
+from kexplore.checks.ladder import check_edge
 from kexplore.model.state import ClusterState
 from kexplore.sources.demo import load_demo
 from kexplore.sources.progress import LoadCancelled, LoadProgress
 from kexplore.ui.app import make_app
 from kexplore.ui.explorer import Explorer
 from kexplore.ui.loading import Background
+from kexplore.ui.messages import CheckDone, CheckFailed, SweepDone
 from kexplore.ui.navigator import (
     Listing,
     Navigator,
@@ -27,7 +32,7 @@ from kexplore.ui.navigator import (
     row_matches,
 )
 from ui.test_app_pilot import run, settle
-from ui.test_loading import nav_ids, until
+from ui.test_loading import nav_ids, slowed_demo, until
 
 QUERIES = ["redis", "svc", "deploy data", "app=redis", "!svc", "shop !pod", "zzz", "Service"]
 
@@ -192,3 +197,60 @@ def test_keys_reach_the_navigator_while_a_load_reads(tmp_path: Path) -> None:
     before, after = seen["moved"]  # type: ignore[misc]
     assert seen["loading"] is True and before is not None and after == before + 1
     assert "Deployment:data/redis" in seen["rows"]  # type: ignore[operator]
+
+
+def test_a_check_asked_for_during_the_load_waits_for_the_data_then_runs_on_it(
+    tmp_path: Path,
+) -> None:
+    release = threading.Event()
+    app = make_app(
+        ClusterState(),
+        transcript_path=tmp_path / "t.jsonl",
+        sweep=False,
+        check_delay=0,
+        background=slowed_demo(release),
+    )
+    pair = ("shop/deploy/frontend", "auth-api.auth:8080")
+    posted: list[Message] = []
+    seen: dict[str, object] = {}
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36), message_hook=posted.append) as pilot:
+            await until(pilot, lambda: "Namespace:shop" in nav_ids(app))
+            await pilot.press("colon", *f"check {' '.join(pair)}", "enter")
+            await pilot.pause()
+            seen["waiting"] = app.checks.waiting is not None and app.loading
+            seen["ladder"] = str(app.ladder.rows.get_option_at_index(0).prompt)
+            release.set()
+            await until(pilot, lambda: any(isinstance(m, CheckDone) for m in posted))
+            await app.workers.wait_for_complete()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+    assert seen["waiting"] is True and "waiting for the data" in str(seen["ladder"])
+    assert not [m for m in posted if isinstance(m, CheckFailed)]  # never run on namespaces
+    done = next(m for m in posted if isinstance(m, CheckDone))
+    expected = check_edge(load_demo(), *pair)
+    assert done.adhoc == pair and done.report.verdict == expected.verdict
+    assert done.report.failing_layer == expected.failing_layer
+
+
+def test_background_checks_wait_while_keys_are_pressed(tmp_path: Path) -> None:
+    app = make_app(load_demo(), transcript_path=tmp_path / "t.jsonl", sweep=True)
+    app.last_key = time.monotonic() + 3600  # as if a key had just been pressed, for an hour
+    posted: list[Message] = []
+    seen: dict[str, int] = {}
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36), message_hook=posted.append) as pilot:
+            await until(pilot, lambda: any(w.group == "sweep" for w in app.workers))
+            await pilot.pause(0.5)
+            seen["while typing"] = sum(isinstance(m, CheckDone) for m in posted)
+            app.last_key = 0.0  # the user stopped
+            await until(pilot, lambda: any(isinstance(m, SweepDone) for m in posted))
+            seen["after"] = sum(isinstance(m, CheckDone) for m in posted)
+
+    asyncio.run(scenario())
+    assert seen["while typing"] == 0 and seen["after"] == len(app.ex.talks())
