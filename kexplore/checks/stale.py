@@ -8,6 +8,7 @@ from kexplore.checks.result import Evidence, LayerResult
 from kexplore.model.recorded import SetAside
 
 NOT_PROBED = "no probe result for this edge: "
+STALE = "stale (what-if changed "
 # Which layers read each kind of observation.
 LAYERS_OF: dict[str, tuple[str, ...]] = {
     "tcp": ("reachability",),
@@ -35,7 +36,7 @@ def mark_stale(results: list[LayerResult], ctx: EdgeContext) -> None:
             continue
         because = "; ".join(dict.fromkeys(i.because for i in mine))
         summary = result.summary.removeprefix(NOT_PROBED)
-        result.summary = f"stale ({because}): {summary}"
+        result.summary = f"stale ({because}): {summary}"  # STALE + the refs
         result.evidence += [
             Evidence(i.ref(), f"stale: recorded before the change; it said {i.said}") for i in mine
         ]

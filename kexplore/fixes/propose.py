@@ -56,7 +56,7 @@ def _rank(proposal: Proposal) -> tuple[int, bool, int]:
     """Fewest edges broken first; then a repair of an evident slip (which may also open
     edges the same slip closed); then fewest other edges changed."""
     others = proposal.what_if.others_changed()
-    broken = sum(not o.opened for o in others)
+    broken = sum(not o.opened and not o.unobserved for o in others)
     return broken, not proposal.candidate.repair, len(others)
 
 

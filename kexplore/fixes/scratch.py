@@ -14,7 +14,7 @@ from kexplore.model.base import K8s, LabelSelector
 from kexplore.model.cluster import Namespace, Node
 from kexplore.model.compare import raw_of
 from kexplore.model.istio import DestinationRule, WorkloadLabels, WorkloadSelector
-from kexplore.model.kinds import convert_object
+from kexplore.model.kinds import REGISTRY, convert_object
 from kexplore.model.pods import Pod
 from kexplore.model.policies import NetworkPolicy
 from kexplore.model.recorded import SetAside
@@ -23,8 +23,14 @@ from kexplore.model.state import ClusterState, SourceMeta, meta_of
 from kexplore.model.workloads import Workload
 from kexplore.probes.envoy import AccessLine, parse_access_log
 
-# Objects whose change reaches every namespace (the mesh root, cluster-scoped kinds).
-_CLUSTER_WIDE = frozenset({"Namespace", "Node", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy"})
+# Objects whose change reaches every namespace (besides the mesh root's): cluster-scoped
+# policy tiers. A Namespace's labels reach only the pods in it, a Node only the pods on it
+# (every pod when it runs kube-system's, as cluster DNS); their edges are found by the pods.
+_CLUSTER_WIDE = frozenset(
+    info.key
+    for info in REGISTRY.values()
+    if not info.namespaced and info.key not in ("Namespace", "Node")
+)
 
 
 @dataclass
@@ -88,16 +94,24 @@ def scratch(state: ClusterState, edits: Iterable[Edit], root_namespace: str) -> 
         if after is not None:
             out.state.add(after)
         out.changed.append(key)
-        out.namespaces.add(key.namespace)
-        out.everywhere |= key.kind in _CLUSTER_WIDE or key.namespace == root_namespace
-        for obj in (before, after):
-            if obj is not None:
-                out.affected_pods |= _pods_of(state, obj)
+        pods = {p for obj in (before, after) if obj is not None for p in _pods_of(state, obj)}
+        _reach(out, key, pods, root_namespace)
         if isinstance(before, Workload) and isinstance(after, Workload):
             _roll_out(out, before, after)
     _recompute_endpoints(out)
     _set_aside_observations(out)
     return out
+
+
+def _reach(out: Scratch, key: ObjectKey, pods: set[tuple[str, str]], root: str) -> None:
+    """Where an edit reaches: the pods it decides, and its namespace (a Namespace: its own
+    pods'; a Node: its pods' namespaces); everywhere for a policy tier or the mesh root."""
+    out.affected_pods |= pods
+    out.namespaces.add(key.name if key.kind == "Namespace" else key.namespace)
+    out.everywhere |= key.kind in _CLUSTER_WIDE or key.namespace == root
+    if key.kind == "Node":
+        out.namespaces |= {ns for ns, _ in pods}
+        out.everywhere |= any(ns == "kube-system" for ns, _ in pods)
 
 
 def _pods_of(state: ClusterState, obj: K8s) -> set[tuple[str, str]]:

@@ -11,6 +11,7 @@ from kexplore.checks.context import build_context
 from kexplore.checks.edge import parse_target, resolve_source
 from kexplore.checks.ladder import check_edge
 from kexplore.checks.result import EdgeReport, Status
+from kexplore.checks.stale import STALE
 from kexplore.errors import KexploreError
 from kexplore.fixes.edits import Edit, ObjectKey
 from kexplore.fixes.scratch import Scratch, scratch
@@ -99,14 +100,25 @@ class Outcome:
 
     @property
     def opened(self) -> bool:
-        return _fails(self.before) and not _fails(self.after)
+        return _fails(self.before) and not _fails(self.after) and not self.unobserved
+
+    @property
+    def unobserved(self) -> bool:
+        """The edge failed on an observation the edits set aside as stale, and passes only as
+        predicted (no fresh observation says it now works)."""
+        failing = self.before.failing_layer if self.before is not None else None
+        layer = self.after.layer(failing) if self.after is not None and failing else None
+        return layer is not None and layer.summary.startswith(STALE) and not _fails(self.after)
 
     def line(self) -> str:
         """`a → b: fail at service → pass` (naming the new dialed name if it changed)."""
         name = self.edge.label()
         if self.after_edge is not None and self.after_edge.target != self.edge.target:
             name += f" (now dials {self.after_edge.target})"
-        return f"{name}: {verdict_text(self.before)} → {verdict_text(self.after)}"
+        line = f"{name}: {verdict_text(self.before)} → {verdict_text(self.after)}"
+        if self.unobserved:
+            line += " (predicted only: what failed it was observed before the change; probe again)"
+        return line
 
 
 def _fails(report: EdgeReport | None) -> bool:
@@ -130,16 +142,22 @@ class WhatIf:
         """One paragraph: what happens to the focus edge, and what else opens or breaks."""
         parts = []
         if self.focus is not None:
-            done = "fixes this edge" if not _fails(self.focus.after) else "this edge"
+            fixed = not _fails(self.focus.after) and not self.focus.unobserved
+            done = "fixes this edge" if fixed else "this edge"
             parts.append(f"{done}: {self.focus.line().split(': ', 1)[1]}")
         others = self.others_changed()
         checked = f"re-checked {len(self.outcomes)} known edge(s) the change touches"
         if not others:
             parts.append(f"changes nothing else ({checked})")
         opened = [o.line() for o in others if o.opened]
-        broken = [o.line() for o in others if not o.opened]
+        unobserved = [o.line() for o in others if o.unobserved]
+        broken = [o.line() for o in others if not o.opened and not o.unobserved]
         if opened:
             parts.append(f"also opens: {len(opened)} edge(s) now allowed: " + "; ".join(opened))
+        if unobserved:
+            parts.append(
+                f"{len(unobserved)} edge(s) unknown until probed: " + "; ".join(unobserved)
+            )
         if broken:
             parts.append(f"also changes: {len(broken)} edge(s): " + "; ".join(broken))
         if self.scratch.stale:

@@ -5,11 +5,12 @@ part with the prediction and say `stale (what-if changed X)`; other edges keep t
 from __future__ import annotations
 
 import pytest
+from netpol_builders import admin
 
 from kexplore.checks.result import Status
-from kexplore.fixes.edits import PATCH, Edit, ObjectKey
+from kexplore.fixes.edits import MANIFEST, PATCH, Edit, ObjectKey
 from kexplore.fixes.propose import propose
-from kexplore.fixes.whatif import EdgeSpec, canonical, run_edge, what_if
+from kexplore.fixes.whatif import EdgeSpec, canonical, known_edges, run_edge, what_if
 from kexplore.model.state import ClusterState
 from kexplore.sources.demo import load_demo
 
@@ -83,3 +84,52 @@ def test_a_rolled_out_workloads_events_are_set_aside(demo: ClusterState) -> None
     assert pods is not None
     assert pods.summary.startswith("stale (what-if changed deployment shop/recommendations): ")
     assert any("BackOff" in e.detail for e in pods.evidence if e.detail.startswith("stale: "))
+
+
+MONITORING_RENAMED = Edit(
+    ObjectKey("Namespace", "", "monitoring"),
+    PATCH,
+    (
+        {
+            "op": "replace",
+            "path": "/metadata/labels/kubernetes.io~1metadata.name",
+            "value": "monitoring-x",
+        },
+    ),
+)
+
+
+def test_a_namespace_label_edit_rechecks_the_edges_of_its_pods_only(demo: ClusterState) -> None:
+    """redis admits the monitoring namespace by label: relabelled, prometheus → redis breaks;
+    edges with no end in monitoring are not re-checked."""
+    result = what_if(demo, [MONITORING_RENAMED])
+    sources = {o.edge.source for o in result.outcomes}
+    assert sources == {"monitoring/deploy/prometheus"}
+    lines = [o.line() for o in result.outcomes if o.changed]
+    assert any(
+        "redis.data.svc.cluster.local:9121: pass → fail at networkpolicy" in ln for ln in lines
+    )
+
+
+def test_a_verdict_that_changed_only_because_its_observation_went_stale_is_not_opened(
+    demo: ClusterState,
+) -> None:
+    """prometheus → checkout failed on a recorded timeout; relabelling its namespace sets that
+    probe aside, so it passes only as predicted: 'unknown until probed', never 'also opens'."""
+    result = what_if(demo, [MONITORING_RENAMED])
+    checkout = next(o for o in result.outcomes if "checkout" in o.edge.target)
+    assert checkout.changed and checkout.unobserved and not checkout.opened
+    assert "predicted only" in checkout.line()
+    effect = result.effect()
+    assert "1 edge(s) unknown until probed" in effect and "also opens" not in effect
+
+
+def test_a_cluster_wide_policy_tier_rechecks_every_edge(demo: ClusterState) -> None:
+    manifest = admin(
+        "ClusterNetworkPolicy",
+        "deny-nothing",
+        {"tier": "Admin", "priority": 5, "subject": {"namespaces": {}}, "ingress": []},
+    )
+    edit = Edit(ObjectKey("ClusterNetworkPolicy", "", "deny-nothing"), MANIFEST, manifest=manifest)
+    result = what_if(demo, [edit])
+    assert len(result.outcomes) == len(known_edges(demo))
