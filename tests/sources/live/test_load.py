@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
+import pytest
 from fakeapi import (
     ADMIN_NETWORK_POLICY,
     CILIUM,
@@ -16,6 +18,7 @@ from fakeapi import (
 from fakeapi import objects as o
 
 from kexplore.sources.live.client import RetryPolicy
+from kexplore.sources.live.load import limit_malloc_arenas
 from kexplore.sources.live.source import LiveSource, load_live
 
 
@@ -167,3 +170,9 @@ def test_admin_network_policies_when_served(tmp_path: Path) -> None:
         api.cluster.add(anp)
         state = source(api, tmp_path).load()
     assert list(state.objects["AdminNetworkPolicy"]) == [("", "deny-all")]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="a glibc setting")
+def test_loading_threads_share_few_malloc_arenas() -> None:
+    """Each loading thread would keep its own arena of freed memory (the peak grows)."""
+    assert limit_malloc_arenas()
