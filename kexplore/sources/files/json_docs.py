@@ -132,10 +132,15 @@ def _read_uniform_list(data: bytes, collector: Collector) -> bool:
     seen = {(obj.kind, obj.api_version) for obj in page.items}
     if any(k != kind or group_of(v) != group for k, v in seen):
         return False
+    for obj in page.items:
+        collector.interner.compact(obj)
     if slim:
         replica_sets = [rs.without_template() for rs in page.items]
         collector.add_of_kind(kind, info.namespaced, replica_sets)
-        collector.without_templates.append((data, replica_sets))
+        # The List is kept for the templates only while a controller is missing (files
+        # are read in name order: deployments.json before replicasets.json).
+        if not all(controller_in(collector.state, rs) for rs in replica_sets):
+            collector.without_templates.append((data, replica_sets))
     else:
         collector.add_of_kind(kind, info.namespaced, page.items)
     return True
