@@ -22,7 +22,8 @@ from typing import Any
 import msgspec
 from msgspec.structs import force_setattr
 
-from kexplore.model.pods import Pod
+from kexplore.model.base import ObjectMeta
+from kexplore.model.pods import Pod, PodStatus
 
 # Fields whose values are (nearly) unique to their object, by Struct type: not visited.
 UNIQUE_FIELDS: dict[str, frozenset[str]] = {
@@ -36,19 +37,6 @@ UNIQUE_FIELDS: dict[str, frozenset[str]] = {
     "Event": frozenset({"first_timestamp", "last_timestamp", "event_time"}),
 }
 _NONE: frozenset[str] = frozenset()
-# A pod's fields that its ReplicaSet's other pods repeat (conditions are done apart).
-_META = ("namespace", "labels", "annotations", "owner_references")
-_POD_SPEC = (
-    "containers",
-    "init_containers",
-    "volumes",
-    "dns_config",
-    "dns_policy",
-    "node_name",
-    "service_account_name",
-    "subdomain",
-)
-_POD_STATUS = ("phase", "reason", "host_ip", "container_statuses", "init_container_statuses")
 TRIAL = 200  # lookups of a kind of part before judging whether they find shared copies
 MIN_HITS = 8  # … and 1 in MIN_HITS must have, or its parts are walked from then on
 
@@ -111,7 +99,6 @@ class _Walker:
         self._strings, self._parts, self._maps = strings, parts, maps
         self._plans: dict[type[Any], Plan] = {}  # per Struct type: the fields worth visiting
         self._items: dict[type[Any], _Site] = {}  # per type of tuple or list item
-        self._sites: dict[type[Any], dict[str, _Site]] = {}  # the plans by field name
 
     def fields(self, obj: msgspec.Struct) -> None:
         """Share the visited fields of `obj`, in place."""
@@ -120,24 +107,43 @@ class _Walker:
             if value:
                 self._share(obj, name, value, site)
 
-    def named(self, obj: msgspec.Struct, names: tuple[str, ...]) -> None:
-        """Share the fields `names` of `obj` (a kind's hot fields), in place."""
-        sites = self._sites.get(type(obj))
-        if sites is None:
-            sites = self._sites[type(obj)] = dict(self._plan(type(obj)))
-        for name in names:
-            value = getattr(obj, name)
-            if value:
-                self._share(obj, name, value, sites[name])
-
     def pod(self, pod: Pod) -> None:
-        """A pod's hot fields: what its ReplicaSet's other pods repeat (the generic walk
-        would visit some sixty fields per pod)."""
-        self.named(pod.metadata, _META)
-        self.named(pod.spec, _POD_SPEC)
-        status = pod.status
-        self.named(status, _POD_STATUS)
-        strings = self._strings
+        """A pod's hot fields, directly (the generic walk would visit some sixty fields):
+        what its ReplicaSet's other pods, or the pods on its node, repeat."""
+        self._meta(pod.metadata)
+        spec, strings, whole = pod.spec, self._strings, self._whole
+        for name in ("containers", "init_containers", "volumes"):
+            part = getattr(spec, name)
+            if part:
+                force_setattr(spec, name, whole(part))
+        for name in ("node_name", "service_account_name", "dns_policy"):
+            text = getattr(spec, name)
+            if text:
+                force_setattr(spec, name, strings.setdefault(text, text))
+        self._pod_status(pod.status)
+
+    def _meta(self, meta: ObjectMeta) -> None:
+        if meta.namespace:
+            force_setattr(
+                meta, "namespace", self._strings.setdefault(meta.namespace, meta.namespace)
+            )
+        if meta.labels:
+            force_setattr(meta, "labels", self._strings_map(meta.labels))
+        if meta.annotations:
+            force_setattr(meta, "annotations", self._strings_map(meta.annotations))
+        if meta.owner_references:
+            force_setattr(meta, "owner_references", self._whole(meta.owner_references))
+
+    def _pod_status(self, status: PodStatus) -> None:
+        strings, whole = self._strings, self._whole
+        for name in ("phase", "host_ip"):
+            text = getattr(status, name)
+            if text:
+                force_setattr(status, name, strings.setdefault(text, text))
+        for name in ("container_statuses", "init_container_statuses"):
+            part = getattr(status, name)
+            if part:
+                force_setattr(status, name, whole(part))
         for cond in status.conditions:  # own times: walked, never looked up whole
             force_setattr(cond, "type", strings.setdefault(cond.type, cond.type))
             force_setattr(cond, "status", strings.setdefault(cond.status, cond.status))
@@ -146,6 +152,13 @@ class _Walker:
             if cond.last_transition_time:
                 time = cond.last_transition_time
                 force_setattr(cond, "last_transition_time", strings.setdefault(time, time))
+
+    def _whole(self, value: Any) -> Any:
+        """The shared copy of a part known to be hashable (walked when new)."""
+        shared = self._parts.get(value)
+        if shared is None:
+            shared = self._parts[value] = self._walk(value)
+        return shared
 
     def _share(self, obj: msgspec.Struct, name: str, value: Any, site: _Site) -> None:
         kind = type(value)
@@ -207,6 +220,10 @@ class _Walker:
         (an opaque object's spec) with its strings shared."""
         if not all(type(v) is str for v in value.values()):
             return {self._item(k): self._item(v) for k, v in value.items()}
+        return self._strings_map(value)
+
+    def _strings_map(self, value: dict[str, str]) -> dict[str, str]:
+        """A map of strings (a decoded `dict[str, str]` field), shared whole."""
         key = tuple(value.items())
         shared = self._maps.setdefault(key, value)
         if shared is value:  # the first of its kind: its values shared, in place
