@@ -409,8 +409,11 @@ class KexploreApp(App[None]):
             self.action_focus_pane("graph")
 
     def on_ladder_pane_layer_chosen(self, message: LadderPane.LayerChosen) -> None:
-        if self.ladder.report is not None:
-            self.drill.show_layer(self.ex, self.ladder.report, message.result)
+        """A layer row highlighted: its evidence (not while closing: the panes are gone)."""
+        ladders = self.query(LadderPane)
+        report = ladders.first().report if ladders else None
+        if report is not None:
+            self.drill.show_layer(self.ex, report, message.result)
 
     def on_ladder_pane_opened(self, _: LadderPane.Opened) -> None:
         self.drill.open("evidence")

@@ -223,7 +223,7 @@ def test_a_check_asked_for_during_the_load_waits_for_the_data_then_runs_on_it(
             seen["ladder"] = str(app.ladder.rows.get_option_at_index(0).prompt)
             release.set()
             await until(pilot, lambda: any(isinstance(m, CheckDone) for m in posted))
-            await app.workers.wait_for_complete()
+            await settle(pilot)
 
     try:
         asyncio.run(scenario())
