@@ -220,7 +220,7 @@ class KexploreApp(App[None]):
         """The header: failing/warn counts (`] next`), freshness, marked source, the data."""
         meta = self.ex.state.meta
         fresh = self.freshness() if self.freshness is not None else ""
-        fresh = "  ".join(p for p in (fresh, meta.scope_note()) if p)
+        fresh = " · ".join(p for p in (fresh, meta.scope_note()) if p)
         top = self.query_one("#top", Static)
         styles = {status: status_style(top.app, status) for status in Status}
         tally = triage(self.ex.tally(), *self.checks.progress(), styles)

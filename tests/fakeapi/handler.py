@@ -45,6 +45,7 @@ class FakeApiHandler(kmock.RawHandler):
     users: dict[str, rbac.User] = attrs.field(factory=lambda: {"admin": rbac.admin()})
     bookmark_interval: float = 0.2
     _watch_generation: int = 0
+    _closing: bool = False  # the server stops: watches end, new ones too (clients reconnect)
 
     async def __call__(self, raw_request: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
         if exec_ws.STREAM_PATH.fullmatch(raw_request.path):  # exec/port-forward websockets
@@ -81,6 +82,11 @@ class FakeApiHandler(kmock.RawHandler):
         """Close every open watch stream (as an API server restart or timeout would)."""
         self._watch_generation += 1
         self.cluster.notify()
+
+    def close(self) -> None:
+        """The server is stopping: end every watch, and any a client opens meanwhile."""
+        self._closing = True
+        self.end_watches()
 
     # --- routing --------------------------------------------------------------------------
     def _user(self, request: rendering.Request) -> rbac.User | None:
@@ -248,7 +254,7 @@ class FakeApiHandler(kmock.RawHandler):
         deadline = loop.time() + timeout if timeout else None
         self.cluster.subscribe(listener)
         try:
-            while generation == self._watch_generation:
+            while generation == self._watch_generation and not self._closing:
                 wake.clear()
                 seen = self.cluster.resource_version
                 for event in self.cluster.events_since(rtype, namespace, last):

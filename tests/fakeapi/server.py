@@ -31,8 +31,10 @@ class FakeApiServer:
         cluster: FakeCluster | None = None,
         users: list[rbac.User] | None = None,
         bookmark_interval: float = 0.2,
+        port: int | None = None,
     ) -> None:
         self.cluster = cluster or FakeCluster()
+        self._port = port  # None: any free port; a stopped server's port: a restart
         self._users = {"admin": rbac.admin(), **{u.name: u for u in users or []}}
         self._bookmark_interval = bookmark_interval
         self._loop = asyncio.new_event_loop()
@@ -57,7 +59,11 @@ class FakeApiServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._stop is not None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop serving (an outage: clients' connections are refused from now on)."""
+        if self._stop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=30)
 
@@ -76,11 +82,15 @@ class FakeApiServer:
         self._handler = FakeApiHandler(
             cluster=self.cluster, users=self._users, bookmark_interval=self._bookmark_interval
         )
-        async with self._handler, kmock.Server(self._handler) as server:
+        async with self._handler, kmock.Server(self._handler, port=self._port) as server:
             self.url = str(server.url).rstrip("/")
             self._ready.set()
             await self._stop.wait()
-            self._handler.end_watches()
+            self._handler.close()
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
 
     @property
     def handler(self) -> FakeApiHandler:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,19 @@ from fakeapi import FakeApiServer, FakeCluster, namespaced
 from fakeapi import objects as o
 from textual.widgets import OptionList, Static
 
+from kexplore.sources.live.client import RetryPolicy
 from kexplore.sources.live.source import LiveSession, LiveSource
 from kexplore.ui.app import make_app
 from kexplore.ui.messages import StateUpdated
+
+
+async def until(pilot: Any, done: Callable[[], bool]) -> bool:
+    """Let the app run until `done()` holds (False after 30 s: the test's assert says what)."""
+    for _ in range(600):
+        await pilot.pause(0.05)
+        if done():
+            return True
+    return False
 
 
 def test_watched_changes_reach_the_app(tmp_path: Path) -> None:
@@ -137,13 +148,6 @@ def test_an_adhoc_edge_survives_unrelated_updates_and_stays_selected(tmp_path: P
         session = LiveSession(source, min_interval=0.05)
         app = make_app(session.load(), transcript_path=tmp_path / "t.jsonl", check_delay=0)
 
-        async def until(pilot: Any, done: Callable[[], bool]) -> bool:
-            for _ in range(600):
-                await pilot.pause(0.05)
-                if done():
-                    return True
-            return False
-
         def adhoc_edges() -> list[tuple[str, str, str]]:
             return [k for k in app.ex.talks() if k[2].startswith("adhoc ")]
 
@@ -168,3 +172,41 @@ def test_an_adhoc_edge_survives_unrelated_updates_and_stays_selected(tmp_path: P
             session.stop()
     assert rebuilt and checked  # back in the new graph, checked against the new data
     assert selected is not None and selected[2] == "adhoc shop/svc/cart:80"
+
+
+def test_the_header_counts_down_an_outage_and_recovers_at_80_columns(tmp_path: Path) -> None:
+    cluster = FakeCluster()
+    cluster.add(o.namespace("shop"), o.pod("shop", "cart-1", labels={"app": "cart"}))
+    api = FakeApiServer(cluster, bookmark_interval=3600)  # quiet watches: no bookmarks
+    with api:
+        source = LiveSource(kubeconfig=str(api.write_kubeconfig(tmp_path / "kc")))
+        source.conn.retry = RetryPolicy(attempts=3, base=0.05, cap=0.5)
+        session = LiveSession(source, min_interval=0.05)
+        app = make_app(
+            session.load(),
+            transcript_path=tmp_path / "t.jsonl",
+            freshness=session.freshness,
+            sweep=False,
+        )
+
+        def top() -> str:
+            return str(app.query_one("#top", Static).render())
+
+        async def scenario() -> tuple[str, str]:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await until(pilot, lambda: bool(app.ex.view))
+                session.watch(lambda st: app.post_message(StateUpdated(st)))
+                assert await until(pilot, lambda: "live" in top())
+                api.stop()  # the API server goes away…
+                assert await until(pilot, lambda: "reconnecting" in top())
+                down = top()
+                with FakeApiServer(cluster, bookmark_interval=3600, port=api.port):  # …and back
+                    assert await until(pilot, lambda: "reconnecting" not in top())
+                    return down, top()
+
+        try:
+            down, back = asyncio.run(scenario())
+        finally:
+            session.stop()
+    assert re.search(r"reconnecting (in \d+ s|now)", down)
+    assert " live" in back

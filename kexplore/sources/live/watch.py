@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,10 +32,12 @@ MAX_BACKOFF = 30.0
 class Freshness:
     """How current one watched collection is.
 
-    `status`: `live` (watching), `relisting` (history expired, listing again), `retrying`
-    (the API server failed; `detail` says why and when the next try is), `stopped`.
-    `confirmed_at` is the time.time() when the server last confirmed the data (a list, an
-    event or a bookmark); `changes` counts the events applied so far.
+    `status`: `live` (its watch stream is open: the data is current, even when no event or
+    bookmark comes), `relisting` (history expired, listing again), `retrying` (the API server
+    failed; `detail` says why, `retry_at` when the next try is), `forbidden` (permission lost,
+    tried again at `retry_at`), `stopped`. `confirmed_at` is the time.time() the data was
+    last known current (a list, an open watch; for a live collection, until now); `changes`
+    counts the events applied so far.
     """
 
     key: str
@@ -43,6 +46,7 @@ class Freshness:
     confirmed_at: float
     changes: int = 0
     detail: str = ""
+    retry_at: float = 0.0
 
 
 OnUpdate = Callable[[Freshness], None]
@@ -177,7 +181,7 @@ class StateWatcher:
             reason = f"the watch stream sent something unreadable ({exc})"
         else:
             reason = explain(exc, self._conn).message
-        self._report(listed, "retrying", f"{reason}; retrying in {wait:.0f} s")
+        self._report(listed, "retrying", reason, retry_at=time.time() + wait)
         self._stop.wait(wait)
         return attempt
 
@@ -193,7 +197,7 @@ class StateWatcher:
             mark_forbidden(self._state.meta, key, ns, reason)
         attempt += 1
         wait = min(MAX_BACKOFF, self._conn.retry.backoff(attempt))
-        self._report(listed, "forbidden", f"{reason}; trying again in {wait:.0f} s")
+        self._report(listed, "forbidden", reason, retry_at=time.time() + wait)
         self._stop.wait(wait)
         return attempt
 
@@ -229,6 +233,9 @@ class StateWatcher:
         with self._guard:
             self._open.add(resp)
         try:
+            if self._stop.is_set():  # stop() came after the request left: it missed this one
+                return rv, False
+            self._report(listed, "live")  # the server took the watch: the data is current
             for line in _lines(resp):
                 if self._stop.is_set():
                     break
@@ -272,16 +279,25 @@ class StateWatcher:
         self._report(listed, "live", changed=True)
         return meta.resource_version
 
-    def _report(self, listed: Listed, status: str, detail: str = "", changed: bool = False) -> None:
+    def _report(
+        self,
+        listed: Listed,
+        status: str,
+        detail: str = "",
+        changed: bool = False,
+        retry_at: float = 0.0,
+    ) -> None:
         key = (listed.target.key, listed.namespace)
         with self._guard:
             previous = self._fresh.get(key)
             changes = (previous.changes if previous else 0) + (1 if changed else 0)
-            confirmed = (
-                time.time() if status == "live" else (previous.confirmed_at if previous else 0)
+            confirmed = (  # a collection that was live was current until now
+                time.time()
+                if status == "live" or previous is None or previous.status == "live"
+                else previous.confirmed_at
             )
             fresh = Freshness(
-                listed.target.key, listed.namespace, status, confirmed, changes, detail
+                listed.target.key, listed.namespace, status, confirmed, changes, detail, retry_at
             )
             self._fresh[key] = fresh
         if self._on_update is not None:
@@ -316,31 +332,40 @@ def _age(seconds: float) -> str:
     return f"{int(seconds // 3600)}h"
 
 
+def _countdown(fresh: list[Freshness], now: float) -> str:
+    """`in 4 s` until the soonest retry of `fresh`, or `now` when it is under way."""
+    soonest = min(f.retry_at for f in fresh)
+    return f"in {math.ceil(soonest - now)} s" if soonest > now else "now"
+
+
 def freshness_text(fresh: list[Freshness], now: float) -> str:
-    """One line for a header: `live, updated 3s ago`, or what is wrong and since when."""
+    """One line for a header, its parts joined by ` · ` from the most needed to the least
+    (a narrow header keeps the first): `live`, or what is wrong, when it is tried again and
+    since when the data is not current. Open watches are live even when quiet."""
     if not fresh:
         return "live (not watching)"
     forbidden = [f for f in fresh if f.status == "forbidden"]
     retrying = [f for f in fresh if f.status == "retrying"]
     relisting = [f for f in fresh if f.status == "relisting"]
     stopped = sorted({f.key for f in fresh if f.status == "stopped"})
-    confirmed = [f.confirmed_at for f in fresh if f.confirmed_at]
-    age = f"data from {_age(now - min(confirmed))} ago" if confirmed else "no data yet"
+    broken = [f.confirmed_at for f in fresh if f.status != "live" and f.confirmed_at]
+    age = f"data from {_age(now - min(broken))} ago" if broken else "no data yet"
     if forbidden:
         where = ", ".join(sorted({f.namespace or "all namespaces" for f in forbidden}))
-        kinds = len({f.key for f in forbidden})
-        text = f"permission lost in {where} ({kinds} kinds; {forbidden[0].detail})"
+        count = len({f.key for f in forbidden})
+        kinds = f"{count} kind{'' if count == 1 else 's'}"
+        retry = _countdown(forbidden, now)
+        parts = [f"permission lost in {where}, retry {retry}", kinds, forbidden[0].detail]
     elif retrying:
-        text = f"reconnecting ({age}): {retrying[0].detail}"
+        parts = [f"reconnecting {_countdown(retrying, now)}", age, retrying[0].detail]
     elif relisting:
-        text = f"relisting {', '.join(sorted({f.key for f in relisting}))} ({age})"
+        parts = [f"relisting {', '.join(sorted({f.key for f in relisting}))}", age]
     elif len(stopped) == len({f.key for f in fresh}):
-        text = f"not watching ({age})"
+        parts = ["not watching", age]
     else:
-        live = [f.confirmed_at for f in fresh if f.status == "live"]
-        text = f"live, updated {_age(now - min(live))} ago"
-        stopped_reasons = [f.detail for f in fresh if f.status == "stopped" and f.detail]
+        parts = ["live"]
+        reasons = [f.detail for f in fresh if f.status == "stopped" and f.detail]
         if stopped:
-            why = f": {stopped_reasons[0]}" if stopped_reasons else ""
-            text += f"; not watched: {', '.join(stopped)}{why}"
-    return text
+            why = f": {reasons[0]}" if reasons else ""
+            parts.append(f"not watched: {', '.join(stopped)}{why}")
+    return " · ".join(p for p in parts if p)

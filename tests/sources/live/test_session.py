@@ -38,27 +38,32 @@ def test_updates_arrive_as_independent_copies(tmp_path: Path) -> None:
             session.stop()
     assert [p.metadata.name for p in first.pods] == ["a"]  # earlier copies never change
     assert copies[-1].meta.time >= first.meta.time and copies[-1].meta.context == "fake"
-    assert header.startswith("live, updated")
+    assert header == "live"
 
 
 NOW = 1_000_000.0
 
 
-def fresh(key: str, status: str, age: float, detail: str = "") -> Freshness:
-    return Freshness(key, None, status, NOW - age, 0, detail)
+def fresh(key: str, status: str, age: float, detail: str = "", retry: float = 0) -> Freshness:
+    return Freshness(key, None, status, NOW - age, 0, detail, NOW + retry)
 
 
 def test_freshness_line() -> None:
-    live = [fresh("Pod", "live", 3), fresh("Service", "live", 1)]
-    assert freshness_text(live, NOW) == "live, updated 3s ago"
-    failing = [*live, fresh("Node", "retrying", 125, "API server unreachable; retrying in 4 s")]
+    live = [fresh("Pod", "live", 300), fresh("Service", "live", 1)]
+    assert freshness_text(live, NOW) == "live"  # open watches are current, however quiet
+    failing = [*live, fresh("Node", "retrying", 125, "API server unreachable", 3.2)]
     assert freshness_text(failing, NOW) == (
-        "reconnecting (data from 2m ago): API server unreachable; retrying in 4 s"
+        "reconnecting in 4 s · data from 2m ago · API server unreachable"
     )
+    assert freshness_text(failing, NOW + 5).startswith("reconnecting now · data from 2m ago")
     assert freshness_text([*live, fresh("Pod", "relisting", 3)], NOW).startswith("relisting Pod")
     forbidden = [*live, fresh("Secret", "stopped", 9, "forbidden: cannot watch secrets")]
     assert freshness_text(forbidden, NOW) == (
-        "live, updated 3s ago; not watched: Secret: forbidden: cannot watch secrets"
+        "live · not watched: Secret: forbidden: cannot watch secrets"
+    )
+    lost = [*live, fresh("Pod", "forbidden", 9, "forbidden: cannot list pods", 1)]
+    assert freshness_text(lost, NOW) == (
+        "permission lost in all namespaces, retry in 1 s · 1 kind · forbidden: cannot list pods"
     )
     assert freshness_text([], NOW) == "live (not watching)"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -135,7 +136,45 @@ def test_server_errors_while_watching_are_retried_and_reported(tmp_path: Path) -
         wait_for(lambda: "after" in w.pod_names(), "recovery after the 503s")
     retrying = next(r for r in w.reports if r.key == "Pod" and r.status == "retrying")
     assert "503" in retrying.detail and "etcd leader changed" in retrying.detail
-    assert "retrying in" in retrying.detail
+    assert retrying.retry_at > retrying.confirmed_at  # when the next try is, for a countdown
+
+
+def test_a_quiet_watch_without_bookmarks_stays_live(tmp_path: Path) -> None:
+    with (
+        FakeApiServer(base_cluster(), bookmark_interval=3600) as api,
+        watching(api, tmp_path) as w,
+    ):
+        wait_for(lambda: len(pod_watches(api)) >= 1, "the pod watch is open")
+        wait_for(lambda: all(f.status == "live" for f in w.watcher.freshness()), "all live")
+        ten_minutes_later = time.time() + 600  # no event, no bookmark meanwhile
+        assert freshness_text(w.watcher.freshness(), ten_minutes_later) == "live"
+
+
+def test_an_outage_is_counted_down_and_the_reconnected_watch_is_live(tmp_path: Path) -> None:
+    cluster = base_cluster()
+    with FakeApiServer(cluster, bookmark_interval=3600) as api:  # no bookmark confirms it
+        port = api.port
+        live = LiveSource(kubeconfig=str(api.write_kubeconfig(tmp_path / "kc")))
+        live.conn.retry = RetryPolicy(attempts=3, base=0.05, cap=0.5)
+        state = live.load()
+        watcher = live.watch(state)
+        wait_for(lambda: len(pod_watches(api)) >= 1, "the pod watch is open")
+    try:  # the server is gone: connections are refused
+        wait_for(lambda: header(watcher).startswith("reconnecting"), "reconnecting")
+        down = header(watcher)
+        with FakeApiServer(cluster, bookmark_interval=3600, port=port):  # and back
+            wait_for(lambda: header(watcher) == "live", "live again, with no event")
+            cluster.add(o.pod("shop", "after"))
+            wait_for(lambda: state.get("Pod", "shop", "after") is not None, "watching again")
+    finally:
+        watcher.stop()
+    assert re.fullmatch(
+        r"reconnecting (in \d+ s|now) · data from \d+s ago · cannot connect .*", down
+    )
+
+
+def header(watcher: StateWatcher) -> str:
+    return freshness_text(watcher.freshness(), time.time())
 
 
 def test_watch_forbidden_stops_that_collection_with_the_reason(tmp_path: Path) -> None:
