@@ -218,10 +218,13 @@ class KexploreApp(App[None]):
 
     def update_top(self) -> None:
         """The header: failing/warn counts (`] next`), freshness, marked source, the data."""
+        tops = self.query("#top").results(Static)  # none while the app closes (a timer tick)
+        top = next(tops, None)
+        if top is None:
+            return
         meta = self.ex.state.meta
         fresh = self.freshness() if self.freshness is not None else ""
         fresh = " · ".join(p for p in (fresh, meta.scope_note()) if p)
-        top = self.query_one("#top", Static)
         styles = {status: status_style(top.app, status) for status in Status}
         tally = triage(self.ex.tally(), *self.checks.progress(), styles)
         source = meta.source or "data"
