@@ -4,6 +4,7 @@ countdown)."""
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from rich.style import Style
@@ -40,31 +41,43 @@ def triage(
 
 
 class Part(NamedTuple):
-    """A piece of the header: kept by `priority`; `glue` goes before it; a part with `least`
-    cells is cropped to the room left (not below `least`) before it is left out."""
+    """A piece of the header: kept by `priority`; `glue` goes before it. Before it is left
+    out, a part is cut short to the room left: at the last of its `cuts` that fits, else
+    with an ellipsis if `least` cells or more remain."""
 
     priority: float
     text: Text
     glue: str = "  "
     least: int = 0
+    cuts: tuple[int, ...] = ()
 
 
 def _width(parts: list[Part]) -> int:
     return sum(len(p.glue) + p.text.cell_len for p in parts) - len(parts[0].glue)
 
 
+def _shortened(part: Part, room: int) -> Part | None:
+    """`part` cut to at most `room` cells, or None when it cannot be."""
+    fitting = [cut for cut in part.cuts if cut <= room]
+    if fitting:
+        return part._replace(text=part.text[: max(fitting)], cuts=(), least=0)
+    if part.least and room >= part.least:
+        text = part.text.copy()
+        text.truncate(room, overflow="ellipsis")
+        return part._replace(text=text, cuts=(), least=0)
+    return None
+
+
 def fit(parts: list[Part], width: int) -> Text:
-    """Join the parts, cropping or leaving out the lowest-priority ones until it fits."""
+    """Join the parts, cutting short or leaving out the lowest-priority ones until it fits."""
     kept = list(parts)
     while len(kept) > 1 and _width(kept) > width:
         low = min(kept, key=lambda p: p.priority)
-        room = low.text.cell_len - (_width(kept) - width)
-        if low.least and room >= low.least:
-            cropped = low.text.copy()
-            cropped.truncate(room, overflow="ellipsis")
-            kept[kept.index(low)] = low._replace(text=cropped, least=0)
-        else:
+        short = _shortened(low, low.text.cell_len - (_width(kept) - width))
+        if short is None:
             kept.remove(low)
+        else:
+            kept[kept.index(low)] = short
     line = Text()
     for i, part in enumerate(kept):
         line.append(part.glue if i else "")
@@ -78,13 +91,14 @@ def header(
     """The whole line: `kexplore`, a banner (what-if), the tally, the freshness, the marked
     source, then the source, context and time (these go first when the line is too long).
     The tally's parts are two spaces apart and `fresh`'s ` · ` apart, the most needed first:
-    fresh's first part (a countdown to the next reconnect) is kept even over the tally's
-    counts, which are cropped for it."""
+    fresh's first part (a countdown to the next reconnect) is kept even over the tally, whose
+    last parts are cut for it."""
     parts = [Part(9, Text("kexplore", "bold"))]
     if banner:
         parts.append(Part(10, Text(banner, "bold reverse")))
-    for i, piece in enumerate(tally.split("  ") if tally else []):  # counts, `! list`, …
-        parts.append(Part(8 - i / 10, piece, least=0 if i else min(piece.cell_len, 12)))
+    if tally:  # cut after the counts, after `! list`, … or with an ellipsis
+        cuts = tuple(m.start() for m in re.finditer("  | — ", tally.plain))
+        parts.append(Part(8, tally, least=12, cuts=cuts))
     for i, said in enumerate(fresh.split(" · ") if fresh else []):  # state, since, why
         piece = plain(said)
         parts.append(Part(8.5, piece) if i == 0 else Part(7.1 - i / 10, piece, " · ", 24))
