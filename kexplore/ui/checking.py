@@ -20,6 +20,7 @@ from kexplore.model.state import ClusterState
 from kexplore.probes.base import Prober
 from kexplore.ui.drill.pane import DrillPane
 from kexplore.ui.graph.scene import EdgeKey, Scene
+from kexplore.ui.graph.view import Item
 from kexplore.ui.messages import CheckDone, CheckFailed, CheckKey, LayerDone, SweepDone
 from kexplore.ui.style import plain
 
@@ -57,7 +58,7 @@ class EdgeChecks:
         self.current = key
         title = plain(f"{source} → {target}", "bold")
         report = self.app.ex.reports.get(key)
-        if report is not None:
+        if report is not None and key not in self.app.ex.stale:
             self.finish(title, report)
             return
         self.app.ladder.start(title, ladder_ids())
@@ -132,10 +133,11 @@ class EdgeChecks:
                 cancel.set()
             self.app.post_message(LayerDone(key, result))
 
+        state = state if state is not None else self.app.ex.state
         try:
             live = prober() if prober is not None else None
             report = check_edge(
-                state if state is not None else self.app.ex.state,
+                state,
                 source,
                 target,
                 prober=live,
@@ -146,7 +148,8 @@ class EdgeChecks:
         except KexploreError as e:
             self.app.post_message(CheckFailed(key, e.one_line()))
             return
-        self.app.post_message(CheckDone(key, report, (source, target) if adhoc else None))
+        pair = (source, target) if adhoc else None
+        self.app.post_message(CheckDone(key, report, pair, state))
 
     def _sweep(self, keys: list[EdgeKey]) -> None:
         """Worker: check edges in the background so the graph shows verdicts and `[`/`]`
@@ -164,13 +167,13 @@ class EdgeChecks:
             texts = ex.edge_texts(key)
             if worker.is_cancelled:
                 return
-            if texts is None or key in ex.reports:
+            if texts is None or (key in ex.reports and key not in ex.stale):
                 continue
             try:
                 report = check_edge(ex.state, *texts, on_layer=yield_to_keys)
             except KexploreError:
                 continue
-            self.app.post_message(CheckDone(key, report))
+            self.app.post_message(CheckDone(key, report, data=ex.state))
             time.sleep(SWEEP_PAUSE)  # let the UI thread take the GIL between checks
         self.app.post_message(SweepDone())
 
@@ -197,35 +200,37 @@ class EdgeChecks:
 
     def progress(self) -> tuple[int, int]:
         """(edges checked, edges the full sweep checks): equal when no sweep runs."""
-        checked = len(self.app.ex.reports)
+        checked = len(self.app.ex.reports) - len(self.app.ex.stale)
         return checked, max(checked, self.sweep_total)
 
     def sweep_scene(self, scene: Scene) -> None:
         if not self.sweep_scenes or self.app.focus_node is None:
             return
         keys = [e.ident for e in scene.edges if e.type in ("talks-to", "adhoc")]
-        self.start_sweep([k for k in keys if k not in self.app.ex.reports][:SCENE_SWEEP])
+        ex = self.app.ex
+        self.start_sweep([k for k in keys if k not in ex.reports or k in ex.stale][:SCENE_SWEEP])
 
     def layer_done(self, message: LayerDone) -> None:
         if message.key == self.current and self.app.ladder.report is None:
             self.app.ladder.layer_done(message.result)
 
     def done(self, message: CheckDone) -> None:
-        """A report arrived: keep it, colour the graph, show it if it is the current edge."""
+        """A report arrived: keep it, colour the graph, show it if it is the current edge (a
+        report on data replaced since is dropped: the new data's own check follows)."""
         app, key = self.app, message.key
+        if app.builder.replaced(message.data):
+            if message.adhoc is not None and self.current == key:
+                self.check(key, *message.adhoc, adhoc=True)  # `:check` asked: on the new data
+            return
         if message.adhoc is not None:
             key = app.ex.add_adhoc(*message.adhoc, message.report)
             app.forget_scenes()
             if self.current == message.key:
                 self.current = key
-                if message.quiet:  # new data: the same place, not a step in the history
-                    app.scenes.show(key[0], ("edge", key))
-                else:
-                    app.go(key[0], ("edge", key))
-            elif message.quiet and app.focus_node in key[:2]:
-                app.scenes.show(app.focus_node, app.graph_view.selected)
+                app.go(key[0], ("edge", key))
         else:
             app.ex.reports[key] = message.report
+            app.ex.stale.discard(key)
         app.graph_view.set_verdicts(app.ex.verdicts(), app.ex.failing_layers())
         app.update_top()
         if key == self.current:
@@ -270,32 +275,25 @@ class EdgeChecks:
         self.adhoc_pairs[(source, target)] = None
         self.check(("adhoc", source, target), source, target, adhoc=True)
 
-    def recheck_adhoc(self, selected: EdgeKey | None) -> None:
-        """New data: the ad-hoc edges are checked again and come back into the graph (the
-        selected one is selected again)."""
-        pairs = list(self.adhoc_pairs)
-        if not pairs or self.app.loader.reading:  # the namespaces alone: nothing to find
+    def refresh(self, selected: Item | None) -> None:
+        """New data is shown: the selection's ladder and drill-down refreshed in place (the
+        same layer and tab; checked in the build), or announced when it moved or changed."""
+        app = self.app
+        view = app.graph_view
+        edge, node = view.selected_edge(), view.selected_node()
+        if view.selected != selected:
+            return  # the graph announced the new selection
+        if node is not None:
+            app.drill.show_object(app.ex, node.id)
             return
-        for source, target in pairs:
-            if selected is not None and selected[2] == f"adhoc {target}":
-                self.current = ("adhoc", source, target)
-        work = partial(self._adhoc_sweep, pairs)
-        self.app.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group="adhoc")
-
-    def _adhoc_sweep(self, pairs: list[tuple[str, str]]) -> None:
-        """Worker: each ad-hoc pair's ladder on the new data, posted as an ad-hoc check."""
-        worker = get_current_worker()
-        state = self.app.ex.state
-        for source, target in pairs:
-            if worker.is_cancelled:
-                return
-            try:
-                report = check_edge(state, source, target)
-            except KexploreError as e:
-                self.app.post_message(CheckFailed(("adhoc", source, target), e.one_line()))
-                continue
-            key = ("adhoc", source, target)
-            self.app.post_message(CheckDone(key, report, (source, target), quiet=True))
+        texts = app.ex.edge_texts(edge.ident) if edge is not None else None
+        report = app.ex.reports.get(edge.ident) if edge is not None else None
+        if edge is None or texts is None or report is None or edge.ident in app.ex.stale:
+            view.announce()
+            return
+        self.current = edge.ident
+        app.ladder.finish(plain(f"{texts[0]} → {texts[1]}", "bold"), report, keep=True)
+        app.drill.show_edge(app.ex, report, app.ladder.selected_layer(), keep=True)
 
     def mark_source(self) -> None:
         """`s`: the selected node is the source of an ad-hoc check."""

@@ -26,6 +26,7 @@ class Explorer:
     state: ClusterState
     view: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     reports: dict[EdgeKey, EdgeReport] = field(default_factory=dict)
+    stale: set[EdgeKey] = field(default_factory=set)  # reports of older data, to check again
     _talks: list[EdgeKey] | None = field(default=None, repr=False, compare=False)
 
     @classmethod

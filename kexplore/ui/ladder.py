@@ -70,8 +70,10 @@ class LadderPane(Vertical):
             self.layer_ids.append(result.id)
         self._fill()
 
-    def finish(self, title: Text, report: EdgeReport) -> None:
-        """The check is done: all rows and the verdict."""
+    def finish(self, title: Text, report: EdgeReport, keep: bool = False) -> None:
+        """The check is done: all rows and the verdict, the failing layer highlighted (or,
+        with `keep`, the layer that was: the same edge checked on new data)."""
+        was = self.selected_layer() if keep else None
         self.report = report
         self.results = {r.id: r for r in report.layers}
         self.layer_ids = [r.id for r in report.layers]
@@ -81,7 +83,8 @@ class LadderPane(Vertical):
             verdict.append(f" at {report.failing_layer}", status_style(self.app, Status.FAIL))
         self.query_one("#ladder-title", Static).update(title + verdict)
         self._fill()
-        first = next((i for i, r in enumerate(report.layers) if r.id == report.failing_layer), 0)
+        chosen = was.id if was is not None and was.id in self.results else report.failing_layer
+        first = next((i for i, r in enumerate(report.layers) if r.id == chosen), 0)
         if self.rows.option_count:
             self.rows.highlighted = first
 

@@ -27,12 +27,13 @@ class LayerDone(Message):
 
 @dataclass
 class CheckDone(Message):
-    """A check finished; `adhoc` carries (SOURCE, TARGET) when it was not an existing edge."""
+    """A check finished; `adhoc` carries (SOURCE, TARGET) when it was not an existing edge;
+    `data` is the state it was checked on (a report on data replaced meanwhile is dropped)."""
 
     key: CheckKey
     report: EdgeReport
     adhoc: tuple[str, str] | None = None
-    quiet: bool = False  # a re-check after new data: not shown unless it is the current edge
+    data: ClusterState | None = None
 
 
 @dataclass
@@ -60,13 +61,15 @@ class Loaded(Message):
 @dataclass
 class ExplorerReady(Message):
     """The graph of new data is built (by a worker), with what the first screen shows of it:
-    the navigator's rows, the overview and its base drawing; `generation` orders the builds."""
+    the navigator's rows, the overview and its base drawing; `generation` orders the builds;
+    `failed`: why ad-hoc edges could not be checked again on the new data."""
 
     explorer: Explorer
     generation: int
     listing: Listing
     overview: Scene
     drawing: Canvas
+    failed: list[str]
 
 
 @dataclass

@@ -43,7 +43,8 @@ class Scenes:
         """The graph changed (an ad-hoc edge): focus scenes are drawn again."""
         self._kept.clear()
 
-    def show(self, focus: str | None, selected: Item | None = None) -> None:
+    def show(self, focus: str | None, selected: Item | None = None, quiet: bool = False) -> None:
+        """Show the overview or a focus scene; `quiet`: the same place on new data."""
         app = self.app
         app.focus_node = focus
         if focus is None:
@@ -59,7 +60,7 @@ class Scenes:
         view = app.graph_view
         view.verdicts = app.ex.verdicts()
         view.failing_layers = app.ex.failing_layers()
-        view.show(scene, selected)
+        view.show(scene, selected, quiet)
         # A focus scene's graph is as tall as its drawing (and the horizontal scrollbar when it
         # is wider), so the ladder below gets the rest; once laid out, the selection is
         # scrolled into view again, clear of the scrollbars.

@@ -10,12 +10,13 @@ from typing import Any
 
 from fakeapi import FakeApiServer, FakeCluster, namespaced
 from fakeapi import objects as o
+from probe_cluster import WEB_IP, shop
 from textual.widgets import OptionList, Static
 
 from kexplore.sources.live.client import RetryPolicy
 from kexplore.sources.live.source import LiveSession, LiveSource
 from kexplore.ui.app import make_app
-from kexplore.ui.messages import StateUpdated
+from kexplore.ui.messages import ExplorerReady, StateUpdated
 
 
 async def until(pilot: Any, done: Callable[[], bool]) -> bool:
@@ -210,3 +211,59 @@ def test_the_header_counts_down_an_outage_and_recovers_at_80_columns(tmp_path: P
             session.stop()
     assert re.search(r"reconnecting (in \d+ s|now)", down)
     assert " live" in back
+
+
+def web_calls_cart() -> FakeCluster:
+    """shop/web-1 dials cart:80 (env CART_URL), served by cart-1: the edge passes."""
+    cluster = shop()
+    web = o.pod("shop", "web-1", {"app": "web"}, containers=("web",), ip=WEB_IP, ports=())
+    web["status"]["conditions"] = [{"type": "Ready", "status": "True"}]
+    web["spec"]["containers"][0]["env"] = [{"name": "CART_URL", "value": "http://cart:80"}]
+    cluster.add(web)
+    return cluster
+
+
+def test_an_update_keeps_the_users_place_and_every_pane_switches_at_once(tmp_path: Path) -> None:
+    cluster = web_calls_cart()
+    with FakeApiServer(cluster) as api:
+        source = LiveSource(kubeconfig=str(api.write_kubeconfig(tmp_path / "kc")))
+        session = LiveSession(source, min_interval=0.05)
+        app = make_app(session.load(), transcript_path=tmp_path / "t.jsonl", check_delay=0)
+        swaps: list[tuple[object, ...]] = []
+        ready = app.builder.ready
+
+        def spy(message: ExplorerReady) -> None:  # what the panes show right after a swap
+            ready(message)
+            shown, key = app.ladder.report, app.graph_view.selected
+            verdict = app.graph_view.verdicts.get(key[1]) if key else None
+            layer = app.ladder.selected_layer()
+            swaps.append((key, verdict, shown and shown.verdict, layer and layer.id))
+            swaps.append((app.drill.active_tab, shown is app.ex.reports.get(key[1])))
+
+        app.builder.ready = spy  # type: ignore[method-assign]
+
+        async def scenario() -> tuple[Any, str]:
+            async with app.run_test(size=(120, 36)) as pilot:
+                assert await until(pilot, lambda: bool(app.ex.talks()))
+                [key] = app.ex.talks()
+                app.go(key[0], ("edge", key))
+                assert await until(pilot, lambda: app.ladder.report is not None)
+                assert app.ladder.report is not None and app.ladder.report.verdict == "pass"
+                app.ladder.rows.highlighted = app.ladder.layer_ids.index("dns")  # the user's
+                app.action_tab("yaml")  # place: a layer and a tab
+                await pilot.pause()
+                session.watch(lambda st: app.post_message(StateUpdated(st)))
+                cluster.delete("v1", "Pod", "shop", "cart-1")  # the edge breaks
+                cluster.delete("discovery.k8s.io/v1", "EndpointSlice", "shop", "cart-x")
+                assert await until(pilot, lambda: swaps[-2][2] == "fail")
+                await pilot.pause()
+                return key, app.ladder.selected_layer()
+
+        try:
+            key, layer = asyncio.run(scenario())
+        finally:
+            session.stop()
+    selected, verdict, ladder_verdict, layer_id = swaps[-2]
+    assert selected == ("edge", key) and verdict == ladder_verdict == "fail"  # in one step
+    assert layer_id == "dns" and swaps[-1] == ("yaml", True)  # the same place, new data
+    assert layer is not None and layer.id == "dns"

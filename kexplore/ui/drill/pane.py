@@ -183,10 +183,13 @@ class DrillPane(Vertical):
         if isinstance(obj, NetworkPolicy):
             self._show_policies([(obj, None)])
 
-    def show_edge(self, ex: Explorer, report: EdgeReport, layer: LayerResult | None) -> None:
+    def show_edge(
+        self, ex: Explorer, report: EdgeReport, layer: LayerResult | None, keep: bool = False
+    ) -> None:
         """The target's describe/logs (lines about the edge marked), this edge's probes first,
         its deciding policy, the chosen layer's evidence (the evidence tab comes forward
-        unless the user is reading logs, events or probes)."""
+        unless the user is reading logs, events or probes, or with `keep`: new data)."""
+        tab = self.active_tab
         tgt = report.target
         target = f"{tgt.kind}:{tgt.namespace}/{tgt.name}"
         if ex.obj(target) is not None:
@@ -195,8 +198,7 @@ class DrillPane(Vertical):
         self._edge_probes(ex, report)
         self._edge_policy(ex, report)
         self.show_layer(ex, report, layer or _first_interesting(report))
-        if self.active_tab in ("describe", "yaml"):
-            self.open("evidence")
+        self.open(tab if keep else "evidence" if tab in ("describe", "yaml") else tab)
 
     def _mark_logs(self, ex: Explorer, report: EdgeReport) -> None:
         """Mark the target's log lines that name the source (pod, workload or IP), the

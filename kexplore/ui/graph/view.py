@@ -95,16 +95,20 @@ class GraphView(ScrollView, can_focus=True):
         self._drawings: dict[int, tuple[Scene, Canvas]] = {}
 
     # -- content --------------------------------------------------------------------
-    def show(self, scene: Scene, selected: Item | None = None) -> None:
-        """Replace the scene; keep or set the selection (first item when none fits)."""
+    def show(self, scene: Scene, selected: Item | None = None, quiet: bool = False) -> None:
+        """Replace the scene; keep or set the selection (first item when none fits). `quiet`:
+        new data; a selection still there is kept where it is on screen, not announced."""
         self.scene = scene
         items = scene.items()
+        kept = quiet and selected in items
         if selected not in items:
             selected = items[0] if items else None
         self.selected = selected
         self.redraw()
+        if kept:
+            return
         self.scroll_to(0, 0, animate=False)
-        self._announce()
+        self.announce()
         self.scroll_to_selected()
 
     def set_verdicts(
@@ -263,7 +267,7 @@ class GraphView(ScrollView, can_focus=True):
         before, self.selected = self.selected, item
         self._restyle_items(before, item)
         self.scroll_to_selected()
-        self._announce()
+        self.announce()
 
     def selected_edge(self) -> SceneEdge | None:
         if self.selected is None or self.selected[0] != "edge":
@@ -275,7 +279,8 @@ class GraphView(ScrollView, can_focus=True):
             return None
         return self.scene.nodes.get(str(self.selected[1]))
 
-    def _announce(self) -> None:
+    def announce(self) -> None:
+        """Tell the app what is selected (it shows its ladder or drill-down)."""
         edge, node = self.selected_edge(), self.selected_node()
         if edge is not None:
             self.post_message(self.EdgeSelected(edge))
