@@ -45,18 +45,11 @@ def test_watched_changes_reach_the_app(tmp_path: Path) -> None:
 
         async def scenario() -> set[str]:
             async with app.run_test(size=(120, 36)) as pilot:
-                for _ in range(600):  # the first graph is built after the first paint
-                    await pilot.pause(0.05)
-                    if app.ex.view:
-                        break
+                assert await until(pilot, lambda: bool(app.ex.view))  # built after the paint
                 session.watch(lambda st: app.post_message(StateUpdated(st)))
                 cluster.add(o.pod("shop", "cart-2", labels={"app": "cart"}))
-                for _ in range(600):
-                    await pilot.pause(0.05)
-                    names = {p.metadata.name for p in app.ex.state.pods}
-                    if "cart-2" in names:
-                        return names
-                return names
+                await until(pilot, lambda: "cart-2" in {p.metadata.name for p in app.ex.state.pods})
+                return {p.metadata.name for p in app.ex.state.pods}
 
         try:
             names = asyncio.run(scenario())
@@ -77,11 +70,8 @@ def test_unreadable_namespaces_are_marked_never_silently_empty(tmp_path: Path) -
 
     async def scenario() -> tuple[list[str], str]:
         async with app.run_test(size=(160, 36)) as pilot:
-            for _ in range(600):  # the navigator is filled after the first graph
-                await pilot.pause(0.05)
-                listing = app.query_one("#nav-list", OptionList)
-                if listing.option_count:
-                    break
+            listing = app.query_one("#nav-list", OptionList)
+            assert await until(pilot, lambda: listing.option_count > 0)  # after the first graph
             prompts = [
                 str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)
             ]
@@ -111,20 +101,19 @@ def test_a_namespace_the_user_opens_is_read_then_watched(tmp_path: Path) -> None
 
         async def scenario() -> tuple[set[str], dict[str, str]]:
             async with app.run_test(size=(160, 36)) as pilot:
+                assert await until(pilot, lambda: bool(app.ex.view))
                 session.watch(lambda st: app.post_message(StateUpdated(st)))
                 assert {p.namespace for p in app.ex.state.pods} == {"shop"}
                 app.commands.execute("ns api")
                 app.commands.execute("ns ops")
-                for _ in range(600):
-                    await pilot.pause(0.05)
+
+                def both_read() -> bool:
                     meta = app.ex.state.meta
-                    if "ops" in meta.unreadable_namespaces() and "api" in meta.read_in["Pod"]:
-                        break
+                    return "ops" in meta.unreadable_namespaces() and "api" in meta.read_in["Pod"]
+
+                assert await until(pilot, both_read)
                 cluster.add(o.pod("api", "gateway-2"))  # and api is watched from now on
-                for _ in range(600):
-                    await pilot.pause(0.05)
-                    if any(p.name == "gateway-2" for p in app.ex.state.pods):
-                        break
+                await until(pilot, lambda: any(p.name == "gateway-2" for p in app.ex.state.pods))
                 names = {p.name for p in app.ex.state.pods}
                 return names, app.ex.state.meta.unreadable_namespaces()
 

@@ -71,16 +71,20 @@ def test_follow_streams_new_lines(tmp_path: Path) -> None:
     with FakeApiServer(cluster) as api:
         follow = source(api, tmp_path).follow_logs("shop", "cart-1", tail=1)
         lines: list[str] = []
-        got_three = threading.Event()
+        got_tail, got_three = threading.Event(), threading.Event()
 
         def read() -> None:
             for line in follow:
                 lines.append(line)
+                got_tail.set()
                 if len(lines) == 3:
                     got_three.set()
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
+        # the tail is read first: lines written before the server read the log would be
+        # counted in the tail (a race under load)
+        assert got_tail.wait(60), "the tail never came"
         cluster.append_log("shop", "cart-1", "app", "line 6", "line 7")
         assert got_three.wait(60), lines
         follow.close()
