@@ -99,10 +99,12 @@ def header(
     if tally:  # cut after the counts, after `! list`, … or with an ellipsis
         cuts = tuple(m.start() for m in re.finditer("  | — ", tally.plain))
         parts.append(Part(8, tally, least=12, cuts=cuts))
-    for i, said in enumerate(fresh.split(" · ") if fresh else []):  # state, since, why
-        piece = plain(said)
+    said = fresh.split(" · ") if fresh else []  # state, since when, why
+    for i, words in enumerate(said):
+        piece = plain(words)
         parts.append(Part(8.5, piece) if i == 0 else Part(7.1 - i / 10, piece, " · ", 24))
     if marked:
         parts.append(Part(6, plain(f"source: {marked}", "italic")))
+    where = [p for p in where if p not in said[:1]]  # `live` is not said twice
     parts += [Part(5 - i, plain(p, "dim" if i else "")) for i, p in enumerate(where) if p]
     return fit(parts, width)

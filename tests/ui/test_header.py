@@ -36,3 +36,9 @@ def test_a_wide_header_says_since_when_and_why() -> None:
     assert "reconnecting in 12 s · data from 2m ago · cannot connect to" in wide
     middle = header(tally, WHERE, DOWN, None, 118).plain
     assert "reconnecting in 12 s · data from 2m ago" in middle and len(middle) <= 118
+
+
+def test_a_live_source_is_not_said_twice() -> None:
+    tally = triage(dict.fromkeys(Status, 0), 4, 4, dict.fromkeys(Status, Style()))
+    line = header(tally, WHERE, "live", None, 158).plain
+    assert line.count("live") == 1 and "prod-eu-west-1" in line

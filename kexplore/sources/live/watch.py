@@ -101,6 +101,7 @@ class StateWatcher:
         self.lock = lock or threading.RLock()
         self._on_update = on_update
         self._stop = threading.Event()
+        self._back = threading.Condition()  # a reconnect wakes the others' backoff waits
         self._threads: list[threading.Thread] = []
         self._open: set[Any] = set()
         self._fresh: dict[tuple[str, str | None], Freshness] = {}
@@ -123,6 +124,8 @@ class StateWatcher:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop every watch: close the open streams and wait for the threads."""
         self._stop.set()
+        with self._back:
+            self._back.notify_all()
         with self._guard:
             streams = list(self._open)
         for resp in streams:
@@ -182,7 +185,9 @@ class StateWatcher:
         else:
             reason = explain(exc, self._conn).message
         self._report(listed, "retrying", reason, retry_at=time.time() + wait)
-        self._stop.wait(wait)
+        with self._back:  # until the retry, or until another collection got through
+            if not self._stop.is_set():
+                self._back.wait(wait)
         return attempt
 
     def _forbidden(self, listed: Listed, attempt: int) -> int:
@@ -235,7 +240,7 @@ class StateWatcher:
         try:
             if self._stop.is_set():  # stop() came after the request left: it missed this one
                 return rv, False
-            self._report(listed, "live")  # the server took the watch: the data is current
+            self._reconnected(listed)
             for line in _lines(resp):
                 if self._stop.is_set():
                     break
@@ -251,6 +256,16 @@ class StateWatcher:
                 self._open.discard(resp)
             resp.release_conn()
         return rv, False
+
+    def _reconnected(self, listed: Listed) -> None:
+        """The server took the watch: the data is current; after a failure, the collections
+        waiting to retry try now (the API server is back: they need not wait their backoff)."""
+        with self._guard:
+            previous = self._fresh.get((listed.target.key, listed.namespace))
+        self._report(listed, "live")
+        if previous is not None and previous.status == "retrying":
+            with self._back:
+                self._back.notify_all()
 
     def _apply(self, listed: Listed, event: _WatchEvent) -> str:
         """Apply one event to the state; returns its resourceVersion."""
