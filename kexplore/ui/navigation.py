@@ -72,7 +72,8 @@ class Scenes:
         view.border_title = f"2 graph: {safe(where)}"
         app.checks.sweep_scene(scene)
         app.update_top()
-        app.session.navigated(focus, app.radius)
+        if not quiet:  # new data is not a step the user took
+            app.session.navigated(focus, app.radius)
 
     def _focus_scene(self, focus: str) -> tuple[Scene, str | None]:
         """The focus's neighbourhood at the current radius and its first node; kept, so going

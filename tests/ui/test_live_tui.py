@@ -217,7 +217,8 @@ def test_an_update_keeps_the_users_place_and_every_pane_switches_at_once(tmp_pat
     with FakeApiServer(cluster) as api:
         source = LiveSource(kubeconfig=str(api.write_kubeconfig(tmp_path / "kc")))
         session = LiveSession(source, min_interval=0.05)
-        app = make_app(session.load(), transcript_path=tmp_path / "t.jsonl", check_delay=0)
+        transcript = tmp_path / "t.jsonl"
+        app = make_app(session.load(), transcript_path=transcript, check_delay=0)
         swaps: list[tuple[object, ...]] = []
         ready = app.builder.ready
 
@@ -241,11 +242,14 @@ def test_an_update_keeps_the_users_place_and_every_pane_switches_at_once(tmp_pat
                 app.ladder.rows.highlighted = app.ladder.layer_ids.index("dns")  # the user's
                 app.action_tab("yaml")  # place: a layer and a tab
                 await pilot.pause()
+                before = len(transcript.read_text().splitlines())
                 session.watch(lambda st: app.post_message(StateUpdated(st)))
                 cluster.delete("v1", "Pod", "shop", "cart-1")  # the edge breaks
                 cluster.delete("discovery.k8s.io/v1", "EndpointSlice", "shop", "cart-x")
                 assert await until(pilot, lambda: swaps[-2][2] == "fail")
                 await pilot.pause()
+                after = transcript.read_text().splitlines()[before:]
+                assert not [e for e in after if '"navigate"' in e or '"select"' in e], after
                 return key, app.ladder.selected_layer()
 
         try:
