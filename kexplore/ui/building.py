@@ -5,6 +5,7 @@ new data, so every pane switches to it in one step; only the newest data's build
 from __future__ import annotations
 
 import gc
+import time
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from kexplore.ui.app import KexploreApp
 
 SCENE_RECHECK = 40  # edges of the focus scene shown re-checked before the new data is shown
+SCENE_BUDGET = 0.5  # seconds those checks may add to an update (the sweep does the rest)
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,12 @@ def add_adhoc(explorer: Explorer, pairs: list[tuple[str, str]]) -> list[str]:
 
 
 def recheck(explorer: Explorer, looking: Looking) -> None:
-    """The selected edge and the focus scene's edges checked on the new data; the other
-    reports kept as stale (the sweep checks them again)."""
+    """The selected edge and the focus scene's edges (for up to SCENE_BUDGET seconds)
+    checked on the new data; the other reports kept as stale (the sweep checks them again)."""
+    until = time.monotonic() + SCENE_BUDGET
     for key in dict.fromkeys([looking.selected, *looking.scene]):
+        if key != looking.selected and time.monotonic() > until:
+            break
         texts = explorer.edge_texts(key) if key is not None else None
         if key is None or texts is None or key in explorer.reports:
             continue
