@@ -11,8 +11,10 @@ from typing import Any
 from fakeapi import FakeApiServer, FakeCluster, namespaced
 from fakeapi import objects as o
 from probe_cluster import WEB_IP, shop
+from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 
+from kexplore.sources.demo import load_demo
 from kexplore.sources.live.client import RetryPolicy
 from kexplore.sources.live.source import LiveSession, LiveSource
 from kexplore.ui.app import make_app
@@ -260,3 +262,27 @@ def test_an_update_keeps_the_users_place_and_every_pane_switches_at_once(tmp_pat
     assert selected == ("edge", key) and verdict == ladder_verdict == "fail"  # in one step
     assert layer_id == "dns" and swaps[-1] == ("yaml", True)  # the same place, new data
     assert layer is not None and layer.id == "dns"
+
+
+def test_an_update_keeps_the_drill_downs_scroll(tmp_path: Path) -> None:
+    app = make_app(load_demo(), transcript_path=tmp_path / "t.jsonl", check_delay=0)
+
+    async def scenario() -> tuple[float, bool, str]:
+        async with app.run_test(size=(120, 24)) as pilot:
+            assert await until(pilot, lambda: bool(app.ex.failing()))
+            key = app.ex.failing()[0]
+            app.go(key[0], ("edge", key))
+            assert await until(pilot, lambda: app.ladder.report is not None)
+            app.action_tab("yaml")
+            box = app.drill.query_one("#tab-yaml").query_one(VerticalScroll)
+            assert await until(pilot, lambda: box.max_scroll_y > 2)
+            box.scroll_to(y=2, animate=False)
+            assert await until(pilot, lambda: box.scroll_y == 2)
+            before = app.ex
+            app.post_message(StateUpdated(load_demo()))  # the same cluster, read again
+            assert await until(pilot, lambda: app.ex is not before)
+            await pilot.pause()
+            return box.scroll_y, app.graph_view.selected == ("edge", key), app.drill.active_tab
+
+    scroll, same_edge, tab = asyncio.run(scenario())
+    assert scroll == 2 and same_edge and tab == "yaml"
