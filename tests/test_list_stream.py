@@ -71,6 +71,22 @@ def test_strings_holding_json_punctuation_do_not_split_items() -> None:
     assert page.resource_version == "7"
 
 
+def test_compact_items_split_in_runs_where_they_really_end() -> None:
+    """Runs of compact items are decoded in one piece up to a `},{"metadata":`: one inside
+    a string or a nested object must not end the run there."""
+    fake_end = '},{"metadata":{"name":"evil"}}'
+    items = [
+        {
+            "metadata": {"name": f"p{i}", "namespace": "n", "annotations": {"x": fake_end * i}},
+            "unread": [{"metadata": {"name": "v"}}, {"metadata": {"name": "w"}}],
+        }
+        for i in range(40)
+    ]
+    doc = {"kind": "PodList", "apiVersion": "v1", "items": items}
+    page = assert_same(json.dumps(doc, separators=(",", ":")).encode())
+    assert [o.metadata.name for o in page.objects] == [f"p{i}" for i in range(40)]  # type: ignore[attr-defined]
+
+
 def test_a_broken_item_is_a_problem_and_the_rest_decode() -> None:
     items = [
         {"metadata": {"name": "a", "namespace": "n"}},

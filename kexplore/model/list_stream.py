@@ -29,6 +29,9 @@ from kexplore.model.kinds import (
 _ITEMS = re.compile(rb'"items"\s*:\s*\[')
 _SPACE = b" \t\r\n"
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+_RUN = msgspec.json.Decoder(list[msgspec.Raw])
+_KEY = re.compile(rb'\{"[^"\\]{1,64}":')  # a compact item's opening: `{"metadata":`
+_TRIES = 3  # candidate ends tried, last first, before items are split one by one
 HEAD_LIMIT = 1 << 20  # bytes before `"items": [` after which the document is kept whole
 
 
@@ -67,6 +70,7 @@ class ListStream:
         self._buf = bytearray()
         self._retry_at = 0  # buffer size at which an incomplete item is scanned again
         self._stage = "head"  # head → items → tail; "whole" keeps the document whole
+        self._lead = False  # the buffer starts with a byte already read (`[` or `,`)
         self._head = _Head()
         self._override = override
         self._interner = interner
@@ -123,11 +127,11 @@ class ListStream:
         if not self._override:
             self._api_version = self._head.api_version or self._api_version
             self._kind = item_kind_of_list(self._head.kind) or self._kind
-        del self._buf[: match.end()]
-        self._stage = "items"
+        del self._buf[: match.end() - 1]  # the `[` stays: a run of items is decoded in place
+        self._stage, self._lead = "items", True
 
     def _take_items(self) -> None:
-        buf, pos = self._buf, 0
+        buf, pos, fast = self._buf, int(self._lead), True
         with memoryview(buf) as view:
             while True:
                 while pos < len(buf) and buf[pos] in _SPACE:
@@ -140,12 +144,46 @@ class ListStream:
                 if buf[pos] == ord(",") and self.count:
                     pos += 1
                     continue
+                end = self._take_run(buf, view, pos) if fast else -1
+                fast = end > 0
+                if fast:
+                    pos = end
+                    continue
                 end = _value_end(view, pos)
                 if end < 0:
                     break
                 self._item(view[pos:end])
                 pos = end
-        del buf[:pos]
+        # The byte before the next item stays: the `[` of a run decoded in place goes there.
+        self._lead = self._stage == "items" and pos > 0
+        del buf[: pos - self._lead]
+
+    def _take_run(self, buf: bytearray, view: memoryview, start: int) -> int:
+        """Decode the complete items from `start` up to the last place where one ends and
+        the next opens as the first did (`},{"metadata":` in an API server's compact List)
+        in one call, as `[...]` written over the bytes around them (item by item costs an
+        exception each). A candidate inside a string or a nested object leaves the brackets
+        unbalanced, so the decode refuses it and an earlier one is tried. Where the run
+        ends; -1 when no candidate holds (or no byte before `start` can hold the `[`)."""
+        opening = _KEY.match(buf, start)
+        if opening is None or start == 0:
+            return -1  # indented (kubectl) Lists: whitespace between items, one by one
+        between, cut, before = b"}," + opening.group(), len(buf), buf[start - 1]
+        for _ in range(_TRIES):
+            cut = buf.rfind(between, start, cut)
+            if cut < 0:
+                break
+            buf[start - 1], buf[cut + 1] = ord("["), ord("]")
+            try:
+                items = _RUN.decode(view[start - 1 : cut + 2])
+            except msgspec.DecodeError:
+                continue
+            finally:
+                buf[start - 1], buf[cut + 1] = before, ord(",")
+            for raw in items:
+                self._item(memoryview(raw))
+            return cut + 1
+        return -1
 
     def _item(self, data: memoryview) -> None:
         index, self.count = self.count, self.count + 1
