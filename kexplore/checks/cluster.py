@@ -141,9 +141,11 @@ def _judge_node(node: Node) -> PartialCheck:
 
 def is_cni_agent(pod: Pod) -> bool:
     """A CNI agent pod, by its DaemonSet owner's name or a DaemonSet-style pod name."""
-    owners = [r.name for r in pod.metadata.owner_references if r.kind == "DaemonSet"]
-    if owners:
-        return owners[0] in CNI_AGENTS
+    for ref in pod.metadata.owner_references:
+        if ref.kind == "DaemonSet":
+            return ref.name in CNI_AGENTS
+    if not pod.name.startswith(CNI_AGENTS):
+        return False  # every pod is asked: most stop here, before the pattern
     match = _DS_POD.match(pod.name)
     return match is not None and match.group("ds") in CNI_AGENTS
 

@@ -152,6 +152,14 @@ def test_without_kube_system_in_the_data_nothing_passes_unlooked() -> None:
     assert "kube-system not captured" in result.summary
 
 
+def test_a_daemonset_owner_decides_before_the_pod_name() -> None:
+    agent = pod("kube-system", "node-1-agent", ip=None, owner=("DaemonSet", "calico-node"))
+    exporter = pod("monitoring", "calico-node-ab12c", ip=None, owner=("DaemonSet", "exporter"))
+    assert isinstance(agent, Pod) and isinstance(exporter, Pod)
+    assert cluster.is_cni_agent(agent)
+    assert not cluster.is_cni_agent(exporter)
+
+
 def test_no_recognised_agent_names_the_likely_managed_cni() -> None:
     eks = [labelled_node(n, {"eks.amazonaws.com/nodegroup": "ng-1"}) for n in ("node-1", "node-2")]
     result = run(*eks, agent("kube-proxy-aaaaa", "node-1", ds="kube-proxy"))
