@@ -21,7 +21,7 @@ from kexplore.ui.graph.scene import BOX_H, SceneNode
 from kexplore.ui.keybar import KeyBar
 from kexplore.ui.navigator import Navigator
 from kexplore.ui.probing import Confirm, OnResult, YesNoScreen
-from kexplore.ui.screens import HelpScreen
+from kexplore.ui.screens import EdgesScreen, HelpScreen
 from ui.test_app_pilot import command, edge_key, run, settle
 from ui.test_probes_pilot import FakeProber, _until_screen
 
@@ -242,3 +242,19 @@ def test_palette_lists_each_action_once_and_help_names_the_pane(demo_app: Kexplo
             await pilot.press("escape")
 
     run(demo_app, scenario)
+
+
+def test_edge_list_names_the_failing_layer_in_its_first_column(demo_app: KexploreApp) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        await pilot.press("exclamation_mark")
+        screen = app.screen
+        assert isinstance(screen, EdgesScreen)
+        assert screen.query_one("#edges").region.width == 80  # below 100 columns: all of it
+        table = screen.query_one(DataTable)
+        for index, (_, _, _, report) in enumerate(screen.shown):
+            assert report is not None
+            said = report.failing_layer or report.verdict
+            assert str(table.get_row_at(index)[0]).endswith(f" {said}")  # seen at 80 columns
+
+    run(demo_app, scenario, size=(80, 24))

@@ -296,8 +296,8 @@ class GraphView(ScrollView, can_focus=True):
             node = self.scene.nodes[edge.source]
             target = self.scene.nodes[edge.target]
             self.scroll_to_region(_box_region(node).union(_box_region(target)), animate=False)
-        if node is not None:
-            self.scroll_to_region(_box_region(node), animate=False)
+        if node is not None:  # with the room of its outgoing arrows
+            self.scroll_to_region(_box_region(node).grow((0, 8, 0, 0)), animate=False)
 
     def action_step(self, delta: int) -> None:
         items = self.scene.items()
@@ -332,8 +332,7 @@ class GraphView(ScrollView, can_focus=True):
 
 
 def _box_region(node: SceneNode) -> Region:
-    """A box and the room of its arrows beside it."""
-    return Region(max(node.x - 8, 0), node.y, node.width + 16, BOX_H)
+    return Region(node.x, node.y, node.width, BOX_H)
 
 
 def _kind_class(kind: str) -> str:
