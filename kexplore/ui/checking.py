@@ -263,8 +263,14 @@ class EdgeChecks:
         if not failing:
             self.app.tell("no failing edge checked yet")
             return
-        edge = self.app.graph_view.selected_edge()
+        view = self.app.graph_view
+        edge = view.selected_edge()
         here = edge.ident if edge is not None else None
+        items = set(view.scene.items())
+        shown = [k for k in failing if ("edge", k) in items]
+        if here is None and shown:  # from a node: this view's failing edges come first
+            view.select(("edge", shown[0 if step > 0 else -1]))
+            return
         index = failing.index(here) + step if here in failing else (0 if step > 0 else -1)
         key = failing[index % len(failing)]
         self.app.go(key[0], ("edge", key))

@@ -26,7 +26,8 @@ HELP_TEXT = (
     "graph / ladder / drill-down (below 100 columns they take turns), z maximizes the focused "
     "pane, ctrl+p lists every action.\n"
     "From k9s: :pods :svc :deploy :ns :netpol list them in the navigator, / filters the list "
-    "in focus and esc clears it, d describe  m yaml  l logs  e events, ctrl+c quits."
+    "in focus and esc clears it, d describe  m yaml  l logs  e events (and b probes  "
+    "c policy  v evidence), ctrl+c quits."
 )
 
 

@@ -258,3 +258,25 @@ def test_edge_list_names_the_failing_layer_in_its_first_column(demo_app: Kexplor
             assert str(table.get_row_at(index)[0]).endswith(f" {said}")  # seen at 80 columns
 
     run(demo_app, scenario, size=(80, 24))
+
+
+def test_next_fail_from_a_node_starts_with_the_failing_edges_in_view(
+    demo_app: KexploreApp,
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await command(pilot, "deploy checkout")
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        edge = app.graph_view.selected_edge()
+        assert app.focus_node == "Deployment:shop/checkout"  # the same view
+        assert edge is not None and edge.source == "Deployment:shop/checkout"
+        assert app.ex.reports[edge.ident].verdict is Status.FAIL
+        await pilot.press("right_square_bracket")  # then on through every failing edge
+        await settle(pilot)
+        after = app.graph_view.selected_edge()
+        failing = app.ex.failing()
+        assert after is not None and failing.index(after.ident) == failing.index(edge.ident) + 1
+
+    run(demo_app, scenario)
