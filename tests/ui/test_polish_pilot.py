@@ -5,6 +5,7 @@ and help."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -153,20 +154,32 @@ def test_keys_typed_fast_after_colon_or_slash_go_into_the_line_they_open(
 
 
 class HeldProber(FakeProber):
-    """A prober whose probes run until the test lets them end."""
+    """A prober whose probes run until the test lets them end (`held` set)."""
 
-    release = threading.Event()
+    held = threading.Event()  # replaced per test
 
     def run(
         self, request: ProbeRequest, cancel: threading.Event | None = None
     ) -> ProbeResult | None:
-        self.release.wait(timeout=30)
+        self.held.wait(timeout=5)
         return super().run(request, cancel)
 
 
+async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
+    for _ in range(100):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("never came true")
+
+
 def test_ctrl_c_quits_at_once_unless_probes_run_then_asks(tmp_path: Path) -> None:
+    held = threading.Event()
+
     def factory(confirm: Confirm, on_result: OnResult) -> FakeProber:
-        return HeldProber(confirm, on_result, ask_debug=False)
+        prober = HeldProber(confirm, on_result, ask_debug=False)
+        prober.held = held
+        return prober
 
     app = make_app(
         load_demo(),
@@ -183,8 +196,7 @@ def test_ctrl_c_quits_at_once_unless_probes_run_then_asks(tmp_path: Path) -> Non
         await pilot.press("p")
         await _until_screen(pilot, "Probe")
         await pilot.press("y")
-        await pilot.pause()
-        assert app.probing.running()
+        await until(pilot, app.probing.running)
         await pilot.press("ctrl+c")
         screen = await _until_screen(pilot, "Probes are running")
         await pilot.press("n")
@@ -192,15 +204,16 @@ def test_ctrl_c_quits_at_once_unless_probes_run_then_asks(tmp_path: Path) -> Non
         assert app.is_running and app.screen is not screen and app.probing.running()
         await pilot.press("ctrl+c")
         await _until_screen(pilot, "Probes are running")
-        HeldProber.release.set()  # the worker may end now: the app exits on the yes alone
         await pilot.press("y")
-        await pilot.pause()
-        assert not app.is_running
+        await until(pilot, lambda: not app.is_running)
 
-    try:
-        run(app, scenario)
-    finally:
-        HeldProber.release.set()
+    async def released(pilot: Pilot[None]) -> None:
+        try:
+            await scenario(pilot)
+        finally:
+            held.set()  # before the app's exit waits for the probe worker
+
+    run(app, released)
 
 
 def test_ctrl_c_quits_from_the_command_line(demo_app: KexploreApp) -> None:
@@ -280,3 +293,21 @@ def test_next_fail_from_a_node_starts_with_the_failing_edges_in_view(
         assert after is not None and failing.index(after.ident) == failing.index(edge.ident) + 1
 
     run(demo_app, scenario)
+
+
+def test_a_selected_edge_too_tall_for_the_graph_shows_its_target_end(
+    demo_app: KexploreApp,
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await command(pilot, "deploy checkout")
+        view = app.graph_view
+        key = edge_key(app, "shop/deploy/checkout", "shipping:8080")
+        source, target = view.scene.nodes[key[0]], view.scene.nodes[key[1]]
+        assert target.y - source.y > view.scrollable_content_region.height  # cannot show both
+        view.select(("edge", key))
+        await settle(pilot)
+        assert inside_scrollbars(app, target)  # its arrowhead and verdict glyph
+
+    run(demo_app, scenario, size=(80, 24))

@@ -288,16 +288,19 @@ class GraphView(ScrollView, can_focus=True):
             self.post_message(self.NodeSelected(node.id))
 
     def scroll_to_selected(self) -> None:
-        """Bring the selection into view (inside the scrollbars): a node, or an edge with both
-        its ends when they fit, else its source."""
-        node = self.selected_node()
-        edge = self.selected_edge()
-        if edge is not None:
-            node = self.scene.nodes[edge.source]
-            target = self.scene.nodes[edge.target]
-            self.scroll_to_region(_box_region(node).union(_box_region(target)), animate=False)
-        if node is not None:  # with the room of its outgoing arrows
+        """Bring the selection into view (inside the scrollbars): a node with the room of its
+        outgoing arrows; an edge with both its ends when they fit, else its target end (the
+        arrowhead and the verdict's glyph)."""
+        node, edge = self.selected_node(), self.selected_edge()
+        if node is not None:
             self.scroll_to_region(_box_region(node).grow((0, 8, 0, 0)), animate=False)
+        if edge is None:
+            return
+        target = _box_region(self.scene.nodes[edge.target])
+        both = _box_region(self.scene.nodes[edge.source]).union(target)
+        window = self.scrollable_content_region
+        fits = both.width <= window.width and both.height <= window.height
+        self.scroll_to_region(both if fits else target.grow((0, 0, 0, 8)), animate=False)
 
     def action_step(self, delta: int) -> None:
         items = self.scene.items()
