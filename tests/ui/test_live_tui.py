@@ -8,12 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from fakeapi import FakeApiServer, FakeCluster, namespaced
 from fakeapi import objects as o
 from probe_cluster import WEB_IP, shop
 from textual.containers import VerticalScroll
-from textual.widgets import OptionList, Static
+from textual.widgets import Log, OptionList, Static
 
+from kexplore.model.state import ClusterState
 from kexplore.sources.demo import load_demo
 from kexplore.sources.live.client import RetryPolicy
 from kexplore.sources.live.source import LiveSession, LiveSource
@@ -286,3 +288,41 @@ def test_an_update_keeps_the_drill_downs_scroll(tmp_path: Path) -> None:
 
     scroll, same_edge, tab = asyncio.run(scenario())
     assert scroll == 2 and same_edge and tab == "yaml"
+
+
+def demo_with_long_logs() -> ClusterState:
+    """The demo, its recommendations pod having written 40 more lines."""
+    state = load_demo()
+    log = state.logs[0]
+    assert log.pod.startswith("recommendations-")
+    more = "".join(f"\nserving request {i}" for i in range(40))
+    state.logs[0] = msgspec.structs.replace(log, text=log.text + more)
+    return state
+
+
+def test_an_update_leaves_a_reader_of_the_logs_where_they_were(tmp_path: Path) -> None:
+    app = make_app(demo_with_long_logs(), transcript_path=tmp_path / "t.jsonl", check_delay=0)
+
+    async def scenario() -> tuple[float, float]:
+        async with app.run_test(size=(120, 20)) as pilot:
+            assert await until(pilot, lambda: bool(app.ex.talks()))
+            key = next(
+                k
+                for k in app.ex.talks()
+                if app.ex.edge_texts(k) == ("shop/deploy/frontend", "recommendations:8080")
+            )
+            app.go(key[0], ("edge", key))
+            assert await until(pilot, lambda: app.ladder.report is not None)
+            app.action_tab("logs")
+            log = app.drill.query_one("#log-lines", Log)
+            assert await until(pilot, lambda: log.max_scroll_y > 1)  # shown at its end
+            log.scroll_to(y=1, animate=False)  # the user scrolls up to read
+            assert await until(pilot, lambda: log.scroll_y == 1)
+            before = app.ex
+            app.post_message(StateUpdated(demo_with_long_logs()))
+            assert await until(pilot, lambda: app.ex is not before)
+            await until(pilot, lambda: log.scroll_y == 1)  # not moved to the end for good
+            return log.scroll_y, log.max_scroll_y
+
+    scroll, end = asyncio.run(scenario())
+    assert scroll == 1 and end > 1

@@ -190,6 +190,9 @@ class DrillPane(Vertical):
         its deciding policy, the chosen layer's evidence (the evidence tab comes forward
         unless the user is reading logs, events or probes, or with `keep`: new data)."""
         tab = self.active_tab
+        log = self.query_one("#log-lines", Log)
+        reading = keep and log.scroll_y < log.max_scroll_y  # scrolled up: stay there
+        kept_y = log.scroll_y
         tgt = report.target
         target = f"{tgt.kind}:{tgt.namespace}/{tgt.name}"
         if ex.obj(target) is not None:
@@ -199,6 +202,8 @@ class DrillPane(Vertical):
         self._edge_policy(ex, report)
         self.show_layer(ex, report, layer or _first_interesting(report))
         self.open(tab if keep else "evidence" if tab in ("describe", "yaml") else tab)
+        if reading:  # after the log's own move to its end, which waits for the refresh
+            log.call_after_refresh(log.scroll_to, y=kept_y, animate=False)
 
     def _mark_logs(self, ex: Explorer, report: EdgeReport) -> None:
         """Mark the target's log lines that name the source (pod, workload or IP), the
