@@ -254,6 +254,7 @@ def test_an_update_keeps_the_users_place_and_every_pane_switches_at_once(tmp_pat
                 await pilot.pause()
                 after = transcript.read_text().splitlines()[before:]
                 assert not [e for e in after if '"navigate"' in e or '"select"' in e], after
+                await app.workers.wait_for_complete()  # the sweep, before the app closes
                 return key, app.ladder.selected_layer()
 
         try:
@@ -283,7 +284,7 @@ def test_an_update_keeps_the_drill_downs_scroll(tmp_path: Path) -> None:
             before = app.ex
             app.post_message(StateUpdated(load_demo()))  # the same cluster, read again
             assert await until(pilot, lambda: app.ex is not before)
-            await pilot.pause()
+            await app.workers.wait_for_complete()  # the sweep, before the app closes
             return box.scroll_y, app.graph_view.selected == ("edge", key), app.drill.active_tab
 
     scroll, same_edge, tab = asyncio.run(scenario())
@@ -322,6 +323,7 @@ def test_an_update_leaves_a_reader_of_the_logs_where_they_were(tmp_path: Path) -
             app.post_message(StateUpdated(demo_with_long_logs()))
             assert await until(pilot, lambda: app.ex is not before)
             await until(pilot, lambda: log.scroll_y == 1)  # not moved to the end for good
+            await app.workers.wait_for_complete()  # the sweep, before the app closes
             return log.scroll_y, log.max_scroll_y
 
     scroll, end = asyncio.run(scenario())
