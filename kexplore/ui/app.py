@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static, Tabs
@@ -56,6 +57,13 @@ PANES = ("nav", "graph", "ladder", "drill")
 TAB_KEYS = Binding.Group("tabs", compact=True)
 NARROW_BELOW = 100  # columns: below, the panes take turns (app.tcss `.-narrow`)
 SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
+
+
+class MainScreen(Screen[None]):
+    """The panes' screen: a focus change repaints the two widgets it concerns (their
+    `:focus` styles), not the whole screen as Textual's screen does (a full frame at 1-4)."""
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
 
 class KexploreApp(App[None]):
@@ -140,6 +148,9 @@ class KexploreApp(App[None]):
         self.loader = Loading(self, background)
 
     # -- layout -----------------------------------------------------------------------
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield Static(id="top")
         with Horizontal(id="body"):
