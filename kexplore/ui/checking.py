@@ -75,9 +75,13 @@ class EdgeChecks:
             self._timer = self.app.set_timer(self.check_delay, lambda: self._rested(action))
 
     def _rested(self, action: Callable[[], object]) -> None:
-        """A rested selection's action, unless the app is closing (its panes are gone)."""
-        if self.app.screen_stack and self.app.screen_stack[0].query(DrillPane):
+        """A rested selection's action, unless the app is closing."""
+        if not self.closing():
             action()
+
+    def closing(self) -> bool:
+        """Whether the app is closing (its panes are gone; late reports have nowhere to go)."""
+        return not (self.app.screen_stack and self.app.screen_stack[0].query(DrillPane))
 
     def run(
         self,
@@ -218,6 +222,8 @@ class EdgeChecks:
         """A report arrived: keep it, colour the graph, show it if it is the current edge (a
         report on data replaced since is dropped: the new data's own check follows)."""
         app, key = self.app, message.key
+        if self.closing():
+            return
         if app.builder.replaced(message.data):
             if message.adhoc is not None and self.current == key:
                 self.check(key, *message.adhoc, adhoc=True)  # `:check` asked: on the new data

@@ -20,7 +20,7 @@ from kexplore.sources.demo import load_demo
 from kexplore.sources.live.client import RetryPolicy
 from kexplore.sources.live.source import LiveSession, LiveSource
 from kexplore.ui.app import make_app
-from kexplore.ui.messages import ExplorerReady, StateUpdated
+from kexplore.ui.messages import CheckDone, ExplorerReady, StateUpdated
 
 
 async def until(pilot: Any, done: Callable[[], bool]) -> bool:
@@ -328,3 +328,16 @@ def test_an_update_leaves_a_reader_of_the_logs_where_they_were(tmp_path: Path) -
 
     scroll, end = asyncio.run(scenario())
     assert scroll == 1 and end > 1
+
+
+def test_a_report_that_arrives_while_the_app_closes_is_dropped(tmp_path: Path) -> None:
+    app = make_app(load_demo(), transcript_path=tmp_path / "t.jsonl", check_delay=0)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            assert await until(pilot, lambda: bool(app.ex.reports))
+            await app.workers.wait_for_complete()
+
+    asyncio.run(scenario())
+    key, report = next(iter(app.ex.reports.items()))
+    app.checks.done(CheckDone(key, report, data=app.ex.state))  # a sweep's late report: no error
