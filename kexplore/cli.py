@@ -9,10 +9,9 @@ import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kexplore import __version__
-from kexplore.checks.edge import TargetSpec, namespaces_in_play, parse_target, resolve_source
 from kexplore.completion import (
     INSTALL,
     SHELLS,
@@ -24,9 +23,13 @@ from kexplore.completion import (
 from kexplore.config import KEYS, apply_config, bad_setting, load_config
 from kexplore.errors import InputError, KexploreError, SourceError, UsageError
 from kexplore.inputs import DEFAULT_MAX_MB, MAX_PAIRS, MIB
-from kexplore.model.state import ClusterState
-from kexplore.probes.strategy import BadTarget, check_path
 from kexplore.shell import kubectl
+
+if TYPE_CHECKING:  # the engine is imported by the commands that run it: the TUI's first
+    # frame waits for no more than the model and Textual
+    from kexplore.checks.edge import TargetSpec
+    from kexplore.model.state import ClusterState
+    from kexplore.ui.loading import Background
 
 OUTPUTS_CHECK = ("text", "json", "markdown")
 EPILOG = f"""\
@@ -253,6 +256,9 @@ def load_state(args: argparse.Namespace, in_play: Sequence[str] = ()) -> Cluster
 
 def _check_args(args: argparse.Namespace) -> TargetSpec:
     """Validate check's arguments before any data is read (fail fast on a typo)."""
+    from kexplore.checks.edge import parse_target
+    from kexplore.probes.strategy import BadTarget, check_path
+
     if args.probe and args.read_only:
         raise UsageError("--probe and --read-only: --read-only forbids every probe")
     if args.probe and (args.demo or args.snapshot):
@@ -277,6 +283,7 @@ def _check_args(args: argparse.Namespace) -> TargetSpec:
 def run_check(args: argparse.Namespace) -> int:
     """`kexplore check`: exit 0 no layer fails, 1 a layer fails (after --what-if edits)."""
     target = _check_args(args)
+    from kexplore.checks.edge import namespaces_in_play, resolve_source
     from kexplore.checks.ladder import require_named_target, run_ladder
     from kexplore.checks.result import Status
     from kexplore.fixes.edits import read_edits
@@ -634,25 +641,30 @@ def tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
 
 
 def _snapshot_tui_app(args: argparse.Namespace) -> Any:
-    from kexplore.model.state import SourceMeta
-    from kexplore.sources.files.reader import ReadObserver, read_snapshot
+    from kexplore.model.state import ClusterState, SourceMeta
     from kexplore.ui.app import make_app
-    from kexplore.ui.loading import Background
-
-    limit = args.max_input_mb * MIB
-    background = Background(
-        lambda first: read_snapshot(*args.snapshot, observer=observer(first), max_bytes=limit)
-    )
-
-    def observer(first: Callable[[ClusterState], None]) -> ReadObserver:
-        return ReadObserver(background.progress, first)
 
     start = ClusterState(SourceMeta(source=f"snapshot {', '.join(args.snapshot)}"))
+    background = snapshot_background(args.snapshot, args.max_input_mb * MIB)
     return make_app(start, background=background, **app_options(args))
 
 
+def snapshot_background(paths: Sequence[str], limit: int) -> Background:
+    """The TUI's read of a snapshot after the first frame (the reader is imported then)."""
+    from kexplore.ui.loading import Background
+
+    def load(first: Callable[[ClusterState], None]) -> ClusterState:
+        from kexplore.sources.files.reader import ReadObserver, read_snapshot
+
+        observer = ReadObserver(background.progress, first)
+        return read_snapshot(*paths, observer=observer, max_bytes=limit)
+
+    background = Background(load)
+    return background
+
+
 def _live_tui_app(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
-    from kexplore.model.state import SourceMeta
+    from kexplore.model.state import ClusterState, SourceMeta
     from kexplore.sources.live.load import KindResult, LoadObserver
     from kexplore.sources.live.source import LiveSession, LiveSource
     from kexplore.ui.app import make_app

@@ -8,14 +8,16 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
-import yaml
 
 from kexplore.errors import InputError, KexploreError, UsageError
 from kexplore.inputs import DEFAULT_MAX_MB, MIB, read_regular
 from kexplore.probes.strategy import BadTarget, check_path
+
+if TYPE_CHECKING:  # yaml is imported when there is a file: the TUI's first frame does not wait
+    import yaml
 
 CONFIG_MAX = 1 * MIB
 FIX = "see `kexplore --help` for the keys; fix or remove the line"
@@ -85,6 +87,8 @@ def load_config(explicit: str | None) -> Config:
 
 def parse_config(path: Path, text: str) -> Config:
     """Settings from YAML text; a bad file raises InputError naming FILE:LINE and the key."""
+    import yaml
+
     node, doc = _compose(path, text)
     if doc is None:
         return Config(path=path)
@@ -110,6 +114,8 @@ def parse_config(path: Path, text: str) -> Config:
 
 def _compose(path: Path, text: str) -> tuple[yaml.Node | None, object]:
     """The YAML's node tree (for lines) and its value; syntax errors name FILE:LINE."""
+    import yaml
+
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
     except yaml.reader.ReaderError as e:

@@ -8,8 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from kexplore.model.cluster import ConfigMap
 from kexplore.model.pods import Container, Pod, PodSpec
@@ -17,6 +16,9 @@ from kexplore.model.policies import NetworkPolicy
 from kexplore.model.services import Service
 from kexplore.model.state import ClusterState
 from kexplore.model.workloads import Workload
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built: the TUI's first frame
+    import networkx as nx  # needs names (node_id, SHORT_KIND), not the graph library
 
 SHORT_KIND = {
     "Deployment": "deploy",
@@ -325,6 +327,8 @@ def build_graph(state: ClusterState) -> nx.MultiDiGraph:
 
 
 def _build_graph(state: ClusterState) -> nx.MultiDiGraph:
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     for ns in state.namespace_names():
         graph.add_node(node_id("Namespace", "", ns), kind="Namespace", namespace=ns, name=ns)
@@ -344,6 +348,8 @@ def _build_graph(state: ClusterState) -> nx.MultiDiGraph:
 def _add_nodes(graph: nx.MultiDiGraph, nodes: Iterable[tuple[str, dict[str, str]]]) -> None:
     """graph.add_nodes_from(nodes) without its per-node overhead: a node already in the
     graph gets the attributes added, as there."""
+    import networkx as nx
+
     succ, pred, attributes = graph._succ, graph._pred, graph._node
     for node, attrs in nodes:
         if node in succ:
@@ -360,6 +366,8 @@ def _add_edges(graph: nx.MultiDiGraph, edges: Iterable[Edge]) -> None:
     added, a repeated (source, target, key) updates that edge's attributes. Each edge's
     attribute dict becomes the edge's own: every caller makes a new one per edge.
     """
+    import networkx as nx
+
     succ, pred, nodes = graph._succ, graph._pred, graph._node
     for u, v, key, attrs in edges:
         if u not in succ:
@@ -442,6 +450,8 @@ def object_graph(state: ClusterState) -> nx.MultiDiGraph:
     """The graph at the level a user navigates, built straight from the state: top-level
     workloads, bare pods (and pods whose owner is missing), services, policies and dialed
     names; talks-to edges, and selects/applies-to folded onto workloads with a `pods` count."""
+    import networkx as nx
+
     unit = units(state)
     view = nx.MultiDiGraph()
     tops: list[Service | NetworkPolicy | Pod | Workload] = [

@@ -45,3 +45,23 @@ def test_cli_help_does_not_load_kubernetes_or_textual() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(out.stdout.split())
     assert "kubernetes" not in loaded and "textual" not in loaded
+
+
+# What the TUI's first frame waits for is Textual and the model: the graph library, the
+# engine, the file readers and the kubernetes client load after it.
+LATE = ("networkx", "yaml", "kubernetes", "kexplore.analysis", "kexplore.checks.ladder")
+LATE_TOO = ("kexplore.fixes", "kexplore.sources.files", "kexplore.probes.live")
+
+
+def test_the_tui_is_made_without_the_engine_or_the_graph_library() -> None:
+    code = (
+        "import sys\n"
+        "from kexplore.cli import parse_args, tui_app\n"
+        "app, stop = tui_app(parse_args(['--snapshot', 'nowhere']))\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(out.stdout.split())
+    assert "kexplore.ui.app" in loaded
+    late = [m for m in loaded if m.split(".")[0] in LATE or m.startswith(LATE + LATE_TOO)]
+    assert sorted(late) == []

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from kexplore.checks.ladder import check_edge
 from kexplore.checks.result import EdgeReport
 from kexplore.errors import KexploreError
 from kexplore.model.state import ClusterState
@@ -116,10 +115,13 @@ class GraphBuilder:
         for text in message.failed:
             app.tell(text, severity="error")
         app.checks.sweep_all(app.ex.talks())
+        app.loader.shown(message.explorer.state)
 
 
 def add_adhoc(explorer: Explorer, pairs: list[tuple[str, str]]) -> list[str]:
     """The ad-hoc edges checked on the new data and added to its graph; why any could not be."""
+    from kexplore.checks.ladder import check_edge  # in the build worker, after the first frame
+
     failed = []
     for source, target in pairs:
         try:
@@ -132,6 +134,8 @@ def add_adhoc(explorer: Explorer, pairs: list[tuple[str, str]]) -> list[str]:
 def recheck(explorer: Explorer, looking: Looking) -> None:
     """The selected edge and the focus scene's edges (for up to SCENE_BUDGET seconds)
     checked on the new data; the other reports kept as stale (the sweep checks them again)."""
+    from kexplore.checks.ladder import check_edge
+
     until = time.monotonic() + SCENE_BUDGET
     for key in dict.fromkeys([looking.selected, *looking.scene]):
         if key != looking.selected and time.monotonic() > until:

@@ -13,11 +13,9 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from kexplore.checks.ladder import LAYERS, check_edge
 from kexplore.checks.result import LAYER_IDS, EdgeReport
 from kexplore.errors import KexploreError
 from kexplore.model.state import ClusterState
-from kexplore.probes.base import Prober
 from kexplore.ui.drill.pane import DrillPane
 from kexplore.ui.graph.scene import EdgeKey, Scene
 from kexplore.ui.graph.view import Item
@@ -25,6 +23,7 @@ from kexplore.ui.messages import CheckDone, CheckFailed, CheckKey, LayerDone, Sw
 from kexplore.ui.style import plain
 
 if TYPE_CHECKING:
+    from kexplore.probes.base import Prober
     from kexplore.ui.app import KexploreApp
 
 SWEEP_LIMIT = 400  # check every edge in the background when there are at most this many
@@ -35,6 +34,8 @@ SWEEP_IDLE = 0.5  # seconds without a key before background checks go on
 
 def ladder_ids() -> list[str]:
     """The layer ids a ladder shows, in display order."""
+    from kexplore.checks.ladder import LAYERS  # the engine: imported after the first frame
+
     wired = {i for i, _ in LAYERS}
     return [layer_id for layer_id in LAYER_IDS if layer_id in wired]
 
@@ -129,6 +130,8 @@ class EdgeChecks:
         state: ClusterState | None,
     ) -> None:
         """Worker: each layer is posted as it finishes, then the report."""
+        from kexplore.checks.ladder import check_edge
+
         worker = get_current_worker()
         cancel = threading.Event()
 
@@ -158,6 +161,8 @@ class EdgeChecks:
     def _sweep(self, keys: list[EdgeKey]) -> None:
         """Worker: check edges in the background so the graph shows verdicts and `[`/`]`
         can jump; it waits while the user is typing, even in the middle of a check."""
+        from kexplore.checks.ladder import check_edge
+
         worker = get_current_worker()
         ex = self.app.ex
 

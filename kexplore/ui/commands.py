@@ -16,12 +16,9 @@ from textual.widgets import Input
 from kexplore.checks.suggest import did_you_mean
 from kexplore.fixes.recent import DEFAULT_MINUTES
 from kexplore.graph import node_id, units
-from kexplore.render.session_html import session_html
-from kexplore.render.transcript_out import session_markdown
 from kexplore.shell import pasteable
 from kexplore.transcript import read_transcript, write_private
 from kexplore.ui.changes import window_minutes
-from kexplore.ui.matrix import ConnectivityScreen
 from kexplore.ui.navigator import Navigator
 from kexplore.ui.screens import ContextScreen, EdgesScreen, HelpScreen
 
@@ -246,6 +243,9 @@ class Commands:
 
     def export(self, target: str = "") -> None:
         """Write the session transcript as Markdown and HTML beside it (or at PATH)."""
+        from kexplore.render.session_html import session_html  # the renderers load the engine
+        from kexplore.render.transcript_out import session_markdown
+
         session = read_transcript(self.app.transcript.path)
         base = Path(target) if target else self.app.transcript.path.with_suffix("")
         md, html = (Path(os.path.abspath(base.with_suffix(s))) for s in (".md", ".html"))
@@ -278,6 +278,8 @@ class Commands:
     def matrix(self, *namespaces: str) -> None:
         """`:matrix [NS...]`: the NetworkPolicy connectivity of the namespaces named, else of
         the namespace in view (all namespaces from the overview)."""
+        from kexplore.ui.matrix import ConnectivityScreen  # the netpol engine: loaded late
+
         focus = self.app.focus_node
         chosen = list(namespaces)
         if not chosen and focus is not None:

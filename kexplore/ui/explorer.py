@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from kexplore.checks.result import EdgeReport, Status
 from kexplore.graph import SHORT_KIND, TalksTo, node_id, object_graph
@@ -15,6 +14,9 @@ from kexplore.model.state import ClusterState
 from kexplore.model.workloads import Workload
 from kexplore.ui.graph.scene import EdgeKey
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 FAILS_FIRST = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.PASS: 4}  # unchecked: 3
 SOURCE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
 
@@ -24,10 +26,19 @@ class Explorer:
     """Everything the UI derives from one ClusterState, plus the checks run so far."""
 
     state: ClusterState
-    view: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
+    graph: nx.MultiDiGraph | None = None  # None: empty (the start's, made before networkx loads)
     reports: dict[EdgeKey, EdgeReport] = field(default_factory=dict)
     stale: set[EdgeKey] = field(default_factory=set)  # reports of older data, to check again
     _talks: list[EdgeKey] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def view(self) -> nx.MultiDiGraph:
+        """The graph the user navigates (an empty one until it is built)."""
+        if self.graph is None:
+            import networkx as nx
+
+            self.graph = nx.MultiDiGraph()
+        return self.graph
 
     @classmethod
     def build(cls, state: ClusterState) -> Explorer:

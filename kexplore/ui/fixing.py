@@ -13,14 +13,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from kexplore.checks.ladder import check_edge
-from kexplore.checks.result import Fix
-from kexplore.fixes.propose import CONFIG_LAYERS, NO_PATCH, Proposal, fixes_of, propose
-from kexplore.fixes.whatif import EdgeSpec, canonical, what_if
 from kexplore.model.state import ClusterState
-from kexplore.render.fixes_out import fixes_text
 
 if TYPE_CHECKING:
+    from kexplore.checks.result import Fix
+    from kexplore.fixes.propose import Proposal
     from kexplore.ui.app import KexploreApp
 
 BANNER = "WHAT-IF (hypothetical, esc returns)"
@@ -41,6 +38,9 @@ class FixScreen(ModalScreen[int | None]):
         self.fixes = fixes
 
     def compose(self) -> ComposeResult:
+        from kexplore.fixes.propose import NO_PATCH
+        from kexplore.render.fixes_out import fixes_text
+
         with VerticalScroll(id="fixes"):
             yield Static(Text(self.title_text, "bold"))
             if self.fixes:
@@ -84,6 +84,10 @@ class Fixing:
             self.app.run_worker(work, thread=True, group="fix")
 
     def _proposals(self, state: ClusterState, source: str, target: str) -> list[Proposal]:
+        from kexplore.checks.ladder import check_edge  # the engine: loaded after the first frame
+        from kexplore.fixes.propose import CONFIG_LAYERS, propose
+        from kexplore.fixes.whatif import EdgeSpec, canonical
+
         edge = canonical(state, EdgeSpec(source, target))
         report = check_edge(state, source, target)
         if report.failing_layer not in CONFIG_LAYERS:
@@ -91,6 +95,8 @@ class Fixing:
         return propose(state, report, edge)
 
     def _propose(self, state: ClusterState, source: str, target: str) -> None:
+        from kexplore.fixes.propose import fixes_of
+
         fixes = fixes_of(state, self._proposals(state, source, target))
         screen = FixScreen(f"fix {source} → {target}", fixes)
 
@@ -102,6 +108,9 @@ class Fixing:
         self.app.call_from_thread(self.app.push_screen, screen, chosen)
 
     def _apply(self, state: ClusterState, source: str, target: str, option: int) -> None:
+        from kexplore.fixes.propose import NO_PATCH
+        from kexplore.fixes.whatif import EdgeSpec, canonical, what_if
+
         proposals = self._proposals(state, source, target)
         if len(proposals) < option:
             self.app.call_from_thread(self.app.tell, NO_PATCH, severity="warning")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kexplore.ui.app import KexploreApp
 
 REFRESH = 0.1  # seconds between two paints of the progress
+FIRST_PAINT_WAIT = 2.0  # seconds at most the read pauses for the namespaces to be shown
 MB = 1 << 20
 # The load: given where to report a first partial state (the namespaces), returns all.
 LoadFn = Callable[[Callable[[ClusterState], None]], ClusterState]
@@ -87,6 +88,8 @@ class Loading:
         self.background = background
         self.error: KexploreError | None = None
         self.read: ClusterState | None = None  # everything, once read
+        self._first: ClusterState | None = None  # the namespaces, posted before the rest
+        self._painted = threading.Event()  # … and now on screen
 
     @property
     def active(self) -> bool:
@@ -116,12 +119,16 @@ class Loading:
 
     def _load(self) -> None:
         """The load thread: read everything, posting the namespaces first when the source
-        can; a cancelled load posts nothing more."""
+        can; the read pauses until they are shown (their graph is built in a worker: both
+        would share the GIL, and the namespaces are what the user waits for); a cancelled
+        load posts nothing more."""
         assert self.background is not None
         app = self.app
 
         def partial(state: ClusterState) -> None:
+            self._first = state
             app.post_message(StateUpdated(state))
+            self._painted.wait(FIRST_PAINT_WAIT)
 
         try:
             state = self.background.load(partial)
@@ -138,6 +145,11 @@ class Loading:
         finally:
             self.background.progress.finish()
         app.post_message(Loaded(state))
+
+    def shown(self, state: ClusterState) -> None:
+        """The graph of `state` is on screen: a read paused for its namespaces goes on."""
+        if state is self._first:
+            self._painted.set()
 
     def loaded(self, message: Loaded) -> None:
         """Everything is read: build its graph, and run a check asked for meanwhile at

@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +21,9 @@ from textual.widgets.option_list import Option
 from kexplore.graph import SHORT_KIND, node_id, units
 from kexplore.model.state import ClusterState
 from kexplore.ui.style import plain
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # node, kind, namespace, name, labels, and the text a filter term is found in (lower case)
 Row = tuple[str, str, str, str, dict[str, str], str]

@@ -15,8 +15,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from kexplore.checks.edge import parse_target, resolve_source
-from kexplore.checks.probe_plan import plan_edge
 from kexplore.errors import KexploreError
 from kexplore.probes.base import Prober, ProbeResult
 from kexplore.shell import pasteable
@@ -113,6 +111,8 @@ class Probing:
         """The commands the edge's probes would run (argv, kubectl form); nothing runs."""
         state = self.app.ex.state
         prober = self.prober()
+        from kexplore.checks.edge import parse_target, resolve_source
+        from kexplore.checks.probe_plan import plan_edge
         from kexplore.probes.live.prober import LiveProber  # only here: a live session loaded it
 
         planner = prober if isinstance(prober, LiveProber) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,9 +16,10 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from kexplore.cli import parse_args, tui_app
+from kexplore.cli import parse_args, snapshot_background, tui_app
 from kexplore.errors import InputError
-from kexplore.model.state import ClusterState
+from kexplore.inputs import MIB
+from kexplore.model.state import ClusterState, SourceMeta
 from kexplore.sources.demo import load_demo
 from kexplore.ui.app import KexploreApp, make_app
 from kexplore.ui.loading import Background, LoadStatus, progress_table
@@ -108,6 +110,77 @@ def test_keys_are_handled_before_a_slow_load_ends(tmp_path: Path) -> None:
     progress = str(seen["progress"])
     assert "Namespace" in progress and "Pod" in progress and "1/2 kinds" in progress
     assert seen["status_shown"] is False
+
+
+def write_snapshot(directory: Path) -> Path:
+    """Two namespaces, a pod and a service, one List file per kind as the API returns them."""
+    directory.mkdir()
+    meta = lambda name, ns="": {"name": name, **({"namespace": ns} if ns else {})}  # noqa: E731
+    lists = {
+        "namespaces": [{"metadata": meta("shop")}, {"metadata": meta("web")}],
+        "pods": [
+            {
+                "metadata": {**meta("cart-1", "shop"), "labels": {"app": "cart"}},
+                "spec": {"containers": [{"name": "c"}]},
+                "status": {"phase": "Running", "podIP": "10.0.0.5"},
+            }
+        ],
+        "services": [
+            {
+                "metadata": meta("cart", "shop"),
+                "spec": {"selector": {"app": "cart"}, "ports": [{"port": 80}]},
+            }
+        ],
+    }
+    for name, items in lists.items():
+        kind = name.capitalize().rstrip("s") + "List"
+        (directory / f"{name}.json").write_text(json.dumps({"kind": kind, "items": items}))
+    return directory
+
+
+def test_a_snapshot_lists_its_namespaces_and_answers_keys_while_the_rest_is_held(
+    tmp_path: Path,
+) -> None:
+    snapshot = write_snapshot(tmp_path / "snap")
+    release = threading.Event()
+    background = snapshot_background([str(snapshot)], 64 * MIB)
+    read = background.load
+
+    def held(first: Callable[[ClusterState], None]) -> ClusterState:
+        def then_hold(namespaces: ClusterState) -> None:
+            first(namespaces)  # the real reader, held once the namespaces are posted
+            release.wait(30)
+
+        return read(then_hold)
+
+    background.load = held
+    start = ClusterState(SourceMeta(source=f"snapshot {snapshot}"))
+    app = make_app(start, transcript_path=tmp_path / "t.jsonl", background=background)
+    seen: dict[str, object] = {}
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: nav_ids(app) == ["Namespace:shop", "Namespace:web"])
+            seen["progress"] = shown_text(app.query_one(LoadStatus))
+            listing = app.query_one(Navigator).listing
+            await pilot.press("1", "home", "down")
+            seen["highlighted"] = listing.highlighted
+            await pilot.press("slash", *"web")
+            await until(pilot, lambda: nav_ids(app) == ["Namespace:web"])
+            seen["loading"], seen["pods"] = app.loading, len(app.ex.state.pods)
+            release.set()
+            await until(pilot, lambda: not app.loading and bool(app.ex.state.pods))
+            await pilot.press("escape")
+            await until(pilot, lambda: "Service:shop/cart" in nav_ids(app))
+            await app.workers.wait_for_complete()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+    assert seen["loading"] is True and seen["pods"] == 0  # keys answered during the read
+    assert seen["highlighted"] == 1
+    assert "namespaces.json" in str(seen["progress"])
 
 
 def test_a_snapshot_that_cannot_be_read_ends_the_app_with_its_error(tmp_path: Path) -> None:

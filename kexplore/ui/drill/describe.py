@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 import msgspec
-import yaml
 
 from kexplore.model.base import K8s, LabelSelector
 from kexplore.model.cluster import Event
@@ -142,6 +141,8 @@ def event_rows(events: list[Event]) -> list[str]:
 
 def to_yaml(obj: K8s) -> str:
     """The object as YAML (the fields kexplore reads)."""
+    import yaml  # loaded when an object is first shown, not before the first frame
+
     data = msgspec.to_builtins(obj)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10× faster
     return yaml.dump(drop_empty(data), Dumper=dumper, sort_keys=False, allow_unicode=True)

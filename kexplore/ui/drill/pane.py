@@ -19,7 +19,6 @@ from kexplore.model.policies import NetworkPolicy
 from kexplore.model.recorded import RecordedLog, RecordedProbe
 from kexplore.model.services import Service
 from kexplore.probes.base import ProbeResult
-from kexplore.probes.commands import kubectl_exec
 from kexplore.render.sanitize import strip_controls
 from kexplore.shell import kubectl, pasteable
 from kexplore.ui.drill.describe import (
@@ -392,6 +391,8 @@ def _kubectl_form(probe: RecordedProbe) -> list[str]:
     """The command as a user would type it: argv run in a pod as `kubectl exec … -- argv`."""
     if probe.command[:1] == ["kubectl"]:
         return list(probe.command)
+    from kexplore.probes.commands import kubectl_exec  # the probe tools: loaded late
+
     return kubectl_exec(probe.namespace, probe.pod, probe.container, list(probe.command))
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from kexplore.graph import SHORT_KIND, node_id
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 BOX_MIN, BOX_MAX, GAP, ROW_GAP, BOX_H = 12, 24, 9, 1, 3
 NS_BOX_MAX = 30  # a namespace box reads its counts in words
@@ -196,6 +198,8 @@ def counted(n: int, word: str, plural: str = "") -> str:
 
 def overview_graph(view: nx.MultiDiGraph, namespaces: list[str]) -> nx.MultiDiGraph:
     """Namespaces with object counts, joined by their cross-namespace talks-to edges."""
+    import networkx as nx  # in the graph worker
+
     counts: dict[str, dict[str, int]] = {ns: defaultdict(int) for ns in namespaces}
     for _, data in view.nodes(data=True):
         counts.setdefault(data["namespace"], defaultdict(int))[data["kind"]] += 1
