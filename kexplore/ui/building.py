@@ -56,7 +56,7 @@ class GraphBuilder:
         """Build the graph of `state` in a worker; only the newest data's graph is shown."""
         self.generation += 1
         self.newest = state
-        work = partial(self._build, state, self.generation, self.looking())
+        work = partial(self._build, state, self.generation, self.looking(), self.app.loading)
         self.app.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group="build")
 
     def replaced(self, data: ClusterState | None) -> bool:
@@ -67,7 +67,7 @@ class GraphBuilder:
         """The selection, the focus scene's edges, the ad-hoc pairs and the reports so far
         (kept, as stale, only when the sweep will check them all again)."""
         app = self.app
-        if not app.ex.view:
+        if app.ex.graph is None or not app.ex.view:  # (None: networkx not even loaded yet)
             return Looking()  # the first graph, or the namespaces read first
         edge = app.graph_view.selected_edge()
         scene = app.graph_view.scene.edges if app.focus_node is not None else []
@@ -77,14 +77,15 @@ class GraphBuilder:
         adhoc = [] if app.loader.reading else list(app.checks.adhoc_pairs)  # not on namespaces
         return Looking(edge.ident if edge is not None else None, keys, adhoc, previous)
 
-    def _build(self, state: ClusterState, generation: int, looking: Looking) -> None:
-        """Worker: the screen paints at once and fills in after."""
+    def _build(self, state: ClusterState, generation: int, looking: Looking, reading: bool) -> None:
+        """Worker: the screen paints at once and fills in after (`reading`: `state` is what
+        was read so far, its namespaces)."""
         gc.disable()  # the build makes many objects that all live on: full collections of
         try:  # them would stall the UI thread (the GIL) for 100+ ms each
             explorer = Explorer.build(state)
             failed = add_adhoc(explorer, looking.adhoc)
             listing = prepare_listing(state, explorer.view)
-            overview = overview_scene(explorer.view, state.namespace_names())
+            overview = overview_scene(explorer.view, state.namespace_names(), reading)
             drawing = draw_base(overview)
             warm_indexes(state)
             recheck(explorer, looking)

@@ -9,13 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
 from kexplore.errors import KexploreError
 from kexplore.model.state import ClusterState
+from kexplore.shell import strip_controls
 from kexplore.sources.progress import KindProgress, LoadCancelled, LoadProgress
 from kexplore.ui.messages import Loaded, StateUpdated
 from kexplore.ui.style import plain
@@ -50,16 +49,22 @@ def _size(kind: KindProgress) -> str:
     return _bytes(kind.bytes)
 
 
-def progress_table(progress: LoadProgress, what: str) -> Group:
-    """The progress: a title line, then one row per kind, the ones still running first."""
-    kinds = progress.kinds()
+def progress_table(progress: LoadProgress, what: str) -> Text:
+    """The progress: a title line, then one row per kind, the ones still running first (one
+    Text in columns: a rich Table would be laid out again at every refresh, on the UI
+    thread, while the load wants the CPU)."""
+    kinds = sorted(progress.kinds(), key=lambda k: (k.done, -k.bytes))
     done = sum(k.done for k in kinds)
-    title = plain(f"reading {what}: {progress.elapsed():.1f} s, {done}/{len(kinds)} kinds read")
-    table = Table.grid(padding=(0, 2))
-    for kind in sorted(kinds, key=lambda k: (k.done, -k.bytes)):
-        mark = Text("✓", "green") if kind.done else Text("…", "bold")
-        table.add_row(mark, plain(kind.name), Text(f"{kind.items:,}"), Text(_size(kind), "dim"))
-    return Group(title, table)
+    out = plain(f"reading {what}: {progress.elapsed():.1f} s, {done}/{len(kinds)} kinds read")
+    names = [strip_controls(k.name) for k in kinds]
+    name_width = max(map(len, names), default=0)
+    count_width = max((len(f"{k.items:,}") for k in kinds), default=0)
+    for kind, name in zip(kinds, names, strict=True):
+        out.append("\n")
+        out.append("✓" if kind.done else "…", "green" if kind.done else "bold")
+        out.append(f"  {name.ljust(name_width)}  {kind.items:>{count_width},}  ")
+        out.append(_size(kind), "dim")
+    return out
 
 
 class LoadStatus(Static):
@@ -69,6 +74,7 @@ class LoadStatus(Static):
         super().__init__(id=id)
         self.progress, self.what = progress, what
         self.display = progress is not None
+        self._lines = 0  # shown: the layout is redone only when their number changes
 
     def on_mount(self) -> None:
         if self.progress is not None:
@@ -77,7 +83,10 @@ class LoadStatus(Static):
 
     def refresh_progress(self) -> None:
         if self.progress is not None and self.display:
-            self.update(progress_table(self.progress, self.what))
+            text = progress_table(self.progress, self.what)
+            lines = text.plain.count("\n")
+            self.update(text, layout=lines != self._lines)
+            self._lines = lines
 
 
 class Loading:

@@ -49,7 +49,8 @@ class Scenes:
         app.focus_node = focus
         if focus is None:
             if self.overview is None:
-                self.overview = overview_scene(app.ex.view, app.ex.state.namespace_names())
+                names = app.ex.state.namespace_names()
+                self.overview = overview_scene(app.ex.view, names, app.loading)
             scene = self.overview
         else:
             scene, first = self._focus_scene(focus)

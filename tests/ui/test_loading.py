@@ -138,6 +138,13 @@ def write_snapshot(directory: Path) -> Path:
     return directory
 
 
+def box_words(app: KexploreApp) -> tuple[str, str]:
+    """The words on the overview's box of namespace shop."""
+    assert app.scenes.overview is not None
+    box = app.scenes.overview.nodes["Namespace:shop"]
+    return box.info, box.foot
+
+
 def test_a_snapshot_lists_its_namespaces_and_answers_keys_while_the_rest_is_held(
     tmp_path: Path,
 ) -> None:
@@ -162,6 +169,7 @@ def test_a_snapshot_lists_its_namespaces_and_answers_keys_while_the_rest_is_held
         async with app.run_test(size=(120, 36)) as pilot:
             await until(pilot, lambda: nav_ids(app) == ["Namespace:shop", "Namespace:web"])
             seen["progress"] = shown_text(app.query_one(LoadStatus))
+            seen["box"] = box_words(app)
             listing = app.query_one(Navigator).listing
             await pilot.press("1", "home", "down")
             seen["highlighted"] = listing.highlighted
@@ -172,6 +180,7 @@ def test_a_snapshot_lists_its_namespaces_and_answers_keys_while_the_rest_is_held
             await until(pilot, lambda: not app.loading and bool(app.ex.state.pods))
             await pilot.press("escape")
             await until(pilot, lambda: "Service:shop/cart" in nav_ids(app))
+            seen["box_after"] = box_words(app)
             await app.workers.wait_for_complete()
 
     try:
@@ -180,7 +189,10 @@ def test_a_snapshot_lists_its_namespaces_and_answers_keys_while_the_rest_is_held
         release.set()
     assert seen["loading"] is True and seen["pods"] == 0  # keys answered during the read
     assert seen["highlighted"] == 1
-    assert "namespaces.json" in str(seen["progress"])
+    progress = str(seen["progress"])  # every file is listed, with its size, before it is read
+    assert ", 1/3" in progress and "pods.json" in progress and "services.json" in progress
+    assert seen["box"] == ("reading…", "")  # no counts of objects not read yet
+    assert seen["box_after"] == ("1 workload · 1 service", "0 policies")
 
 
 def test_a_snapshot_that_cannot_be_read_ends_the_app_with_its_error(tmp_path: Path) -> None:

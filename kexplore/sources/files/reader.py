@@ -103,6 +103,7 @@ def _read_all(
     state = ClusterState(SourceMeta(source=f"snapshot {path}"))
     collector = Collector(state)
     dump, named = False, set()
+    _announce(paths, observer.progress)
     for where, read, explicit, file in (
         item for p in paths for item in _iter_inputs(Path(p), limit)
     ):
@@ -227,18 +228,28 @@ def _iter_inputs(root: Path, limit: int) -> Iterator[Input]:
 
 def _iter_directory(root: Path, limit: int) -> Iterator[Input]:
     """Files under a directory in a stable order, hidden entries and unknown suffixes skipped."""
+    for path in _directory_files(root):
+        if path.name.lower().endswith(TAR_SUFFIXES):
+            yield from _iter_tar_file(path, limit)
+        else:
+            yield str(path), _file_reader(path, limit), False, path
+
+
+def _directory_files(root: Path) -> Iterator[Path]:
     for directory, dirs, files in os.walk(root, onerror=_walk_error):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         # Namespaces first: the screen lists them while the rest is read.
         for name in sorted(files, key=lambda n: (not n.lower().startswith("namespace"), n)):
-            path = Path(directory) / name
-            lower = name.lower()
-            if name.startswith(".") or not _is_snapshot_file(lower):
-                continue
-            if lower.endswith(TAR_SUFFIXES):
-                yield from _iter_tar_file(path, limit)
-            else:
-                yield str(path), _file_reader(path, limit), False, path
+            if not name.startswith(".") and _is_snapshot_file(name.lower()):
+                yield Path(directory) / name
+
+
+def _announce(paths: list[str | Path], progress: LoadProgress) -> None:
+    """The files of the directories given, each with its size, shown before any is read."""
+    for root in map(Path, paths):
+        for path in _directory_files(root) if root.is_dir() else ():
+            if path.is_file() and not path.name.lower().endswith(TAR_SUFFIXES):
+                progress.update(path.name, 0, 0, path.stat().st_size)
 
 
 def _is_snapshot_file(lower: str) -> bool:

@@ -196,8 +196,11 @@ def counted(n: int, word: str, plural: str = "") -> str:
     return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
-def overview_graph(view: nx.MultiDiGraph, namespaces: list[str]) -> nx.MultiDiGraph:
-    """Namespaces with object counts, joined by their cross-namespace talks-to edges."""
+def overview_graph(
+    view: nx.MultiDiGraph, namespaces: list[str], reading: bool = False
+) -> nx.MultiDiGraph:
+    """Namespaces with object counts, joined by their cross-namespace talks-to edges
+    (`reading`: the objects are still being read, so no count is shown yet)."""
     import networkx as nx  # in the graph worker
 
     counts: dict[str, dict[str, int]] = {ns: defaultdict(int) for ns in namespaces}
@@ -208,6 +211,8 @@ def overview_graph(view: nx.MultiDiGraph, namespaces: list[str]) -> nx.MultiDiGr
         workloads = sum(v for k, v in c.items() if k not in ("Service", "NetworkPolicy", "Name"))
         info = f"{counted(workloads, 'workload')} · {counted(c['Service'], 'service')}"
         foot = counted(c["NetworkPolicy"], "policy", "policies")
+        if reading:
+            info, foot = "reading…", ""
         out.add_node(
             node_id("Namespace", "", ns),
             kind="Namespace",
@@ -232,9 +237,9 @@ def overview_graph(view: nx.MultiDiGraph, namespaces: list[str]) -> nx.MultiDiGr
     return out
 
 
-def overview_scene(view: nx.MultiDiGraph, namespaces: list[str]) -> Scene:
+def overview_scene(view: nx.MultiDiGraph, namespaces: list[str], reading: bool = False) -> Scene:
     """The namespace overview, laid out like any scene."""
-    graph = overview_graph(view, namespaces)
+    graph = overview_graph(view, namespaces, reading)
     edges = sorted(graph.edges(keys=True, data=True), key=lambda e: -len(e[3]["members"]))
     hidden = len(edges) - MAX_OVERVIEW_EDGES
     scene = Scene(
