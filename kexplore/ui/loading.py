@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from kexplore.ui.app import KexploreApp
 
 REFRESH = 0.1  # seconds between two paints of the progress
-FIRST_PAINT_WAIT = 2.0  # seconds at most the read pauses for the namespaces to be shown
+FIRST_PAINT_WAIT = 5.0  # seconds at most the read pauses for the namespaces to be shown
 MB = 1 << 20
 # The load: given where to report a first partial state (the namespaces), returns all.
 LoadFn = Callable[[Callable[[ClusterState], None]], ClusterState]

@@ -196,8 +196,13 @@ def _route(
 def _box(canvas: Canvas, node: SceneNode) -> None:
     owner: Owner = ("node", node.id)
     for dy in range(BOX_H):
-        for dx, char in enumerate(_border_row(node, node.foot, dy)):
-            canvas.put(node.x + dx, node.y + dy, char, owner)
+        text = _border_row(node, node.foot, dy)
+        y = node.y + dy  # a row at a time, cut to the canvas (10,000 boxes in W3's overview)
+        x0, x1 = max(node.x, 0), min(node.x + len(text), canvas.width)
+        if 0 <= y < canvas.height and x0 < x1:
+            canvas.chars[y][x0:x1] = text[x0 - node.x : x1 - node.x]
+            canvas.owners[y][x0:x1] = [owner] * (x1 - x0)
+            canvas.rows[owner].add(y)
 
 
 def _border_row(node: SceneNode, foot: str, dy: int) -> str:
