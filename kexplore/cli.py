@@ -659,7 +659,7 @@ def snapshot_background(paths: Sequence[str], limit: int) -> Background:
         observer = ReadObserver(background.progress, first)
         return read_snapshot(*paths, observer=observer, max_bytes=limit)
 
-    background = Background(load)
+    background = Background(load, pause=True)
     return background
 
 

@@ -32,11 +32,14 @@ LoadFn = Callable[[Callable[[ClusterState], None]], ClusterState]
 @dataclass
 class Background:
     """A source read after the first frame: `load`, its `progress`, and `then(state)` run
-    on the worker once everything is read (a live session starts watching)."""
+    on the worker once everything is read (a live session starts watching); `pause`: the
+    read (one thread: a snapshot's) waits, once it has posted the namespaces, until they are
+    shown, so their build does not share the GIL with the decoding of the rest."""
 
     load: LoadFn
     progress: LoadProgress = field(default_factory=LoadProgress)
     then: Callable[[ClusterState], None] | None = None
+    pause: bool = False
 
 
 def _bytes(size: int) -> str:
@@ -128,16 +131,16 @@ class Loading:
 
     def _load(self) -> None:
         """The load thread: read everything, posting the namespaces first when the source
-        can; the read pauses until they are shown (their graph is built in a worker: both
-        would share the GIL, and the namespaces are what the user waits for); a cancelled
-        load posts nothing more."""
+        can (and with `pause`, waiting until they are shown: the user waits for them); a
+        cancelled load posts nothing more."""
         assert self.background is not None
-        app = self.app
+        app, pause = self.app, self.background.pause
 
         def partial(state: ClusterState) -> None:
             self._first = state
             app.post_message(StateUpdated(state))
-            self._painted.wait(FIRST_PAINT_WAIT)
+            if pause:
+                self._painted.wait(FIRST_PAINT_WAIT)
 
         try:
             state = self.background.load(partial)

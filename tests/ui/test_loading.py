@@ -150,20 +150,21 @@ def test_a_snapshot_lists_its_namespaces_and_answers_keys_while_the_rest_is_held
 ) -> None:
     snapshot = write_snapshot(tmp_path / "snap")
     release = threading.Event()
+    seen: dict[str, object] = {}
     background = snapshot_background([str(snapshot)], 64 * MIB)
     read = background.load
 
     def held(first: Callable[[ClusterState], None]) -> ClusterState:
         def then_hold(namespaces: ClusterState) -> None:
-            first(namespaces)  # the real reader, held once the namespaces are posted
-            release.wait(30)
+            first(namespaces)  # the read pauses here until the namespaces are on screen
+            seen["shown_before_the_rest"] = app.ex.state is namespaces
+            release.wait(30)  # the real reader, held
 
         return read(then_hold)
 
     background.load = held
     start = ClusterState(SourceMeta(source=f"snapshot {snapshot}"))
     app = make_app(start, transcript_path=tmp_path / "t.jsonl", background=background)
-    seen: dict[str, object] = {}
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
@@ -189,6 +190,7 @@ def test_a_snapshot_lists_its_namespaces_and_answers_keys_while_the_rest_is_held
         release.set()
     assert seen["loading"] is True and seen["pods"] == 0  # keys answered during the read
     assert seen["highlighted"] == 1
+    assert seen["shown_before_the_rest"] is True
     progress = str(seen["progress"])  # every file is listed, with its size, before it is read
     assert ", 1/3" in progress and "pods.json" in progress and "services.json" in progress
     assert seen["box"] == ("reading…", "")  # no counts of objects not read yet
