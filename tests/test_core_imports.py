@@ -65,3 +65,15 @@ def test_the_tui_is_made_without_the_engine_or_the_graph_library() -> None:
     assert "kexplore.ui.app" in loaded
     late = [m for m in loaded if m.split(".")[0] in LATE or m.startswith(LATE + LATE_TOO)]
     assert sorted(late) == []
+
+
+def test_the_snapshot_reader_loads_neither_yaml_nor_the_mesh_engine() -> None:
+    loaded = _loaded_after_import(["kexplore.sources.files.reader"])
+    assert "yaml" not in loaded  # only a YAML file brings it in
+    full = subprocess.run(
+        [sys.executable, "-c", "import sys, kexplore.sources.files.reader; print(*sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "kexplore.analysis.mesh.dataplane" in full and "kexplore.analysis.mesh.edge" not in full

@@ -1,6 +1,5 @@
 """The Istio engine: sidecar/ambient dataplanes, PeerAuthentication × DestinationRule TLS,
-AuthorizationPolicy, routes and subsets, and the symptom an edge would show (`judge`)."""
+AuthorizationPolicy, routes and subsets, and the symptom an edge would show (`edge.judge`).
 
-from kexplore.analysis.mesh.edge import MeshEdge, MeshVerdict, judge
-
-__all__ = ["MeshEdge", "MeshVerdict", "judge"]
+Nothing is imported here: a reader that needs only the dataplane rules (pods synthesized
+from templates) does not load the whole engine."""

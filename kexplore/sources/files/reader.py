@@ -31,7 +31,6 @@ from kexplore.sources.files.json_docs import read_json, restore_templates
 from kexplore.sources.files.json_stream import stream_list_file
 from kexplore.sources.files.recorded import KEXPLORE_FILES, read_kexplore_file
 from kexplore.sources.files.synth import synthesize_pods
-from kexplore.sources.files.yaml_docs import iter_yaml_documents
 from kexplore.sources.progress import LoadProgress
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -201,6 +200,8 @@ def read_file(
 
 
 def _read_yaml(data: bytes, where: str, collector: Collector) -> None:
+    from kexplore.sources.files.yaml_docs import iter_yaml_documents  # yaml: only for YAML
+
     for doc in iter_yaml_documents(data, where):
         collector.add_parsed(doc.data, where, doc.line, doc.item_lines)
 
