@@ -95,7 +95,9 @@ def tui_metrics(prefix: str, child: Child, floor: float | None = None) -> list[M
         f"{r['pods']} pods: first frame {r['first_frame']:.2f} s, namespaces listed "
         f"{r['useful']:.2f} s, everything loaded and drawn {r['loaded']:.2f} s after process "
         f"start (background checks on); {len(during)} keys pressed during the load, "
-        f"final-frame p95 {p95([f for _, f in during]) * 1e3:.0f} ms"
+        f"final-frame p95 {p95([f for _, f in during]) * 1e3:.0f} ms; process CPU time (all "
+        f"threads, less sensitive to the machine's load): first frame "
+        f"{r.get('first_frame_cpu', 0):.2f} s, namespaces listed {r.get('useful_cpu', 0):.2f} s"
     )
     nav = _finals(r, "nav")
     out = [
