@@ -14,11 +14,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from kexplore.fixes.recent import DEFAULT_MINUTES, Recent, recent, recent_lines
 from kexplore.model.changes import ChangeLog
 from kexplore.ui.style import plain
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # fixes.recent loads the mesh engine: imported when changes are shown
+    from kexplore.fixes.recent import Recent
     from kexplore.ui.app import KexploreApp
 
 ChangesFn = Callable[[], ChangeLog | None]
@@ -43,6 +43,8 @@ class ChangesScreen(ModalScreen[None]):
         self.edge, self.found = edge, found
 
     def compose(self) -> ComposeResult:
+        from kexplore.fixes.recent import recent_lines
+
         found = self.found
         title = (
             f"Changes in the last {found.minutes} min on {found.objects} objects of "
@@ -64,7 +66,10 @@ class Changes:
         self.app = app
         self.log = log
 
-    def show(self, minutes: int = DEFAULT_MINUTES) -> None:
+    def show(self, minutes: int | None = None) -> None:
+        """The changes of the last `minutes` (None: the default window)."""
+        from kexplore.fixes.recent import DEFAULT_MINUTES, recent
+
         app = self.app
         report = app.ladder.report
         if self.log is None:
@@ -81,6 +86,6 @@ class Changes:
         if report is None:
             app.tell("select an edge first: the changes shown are those on its objects")
             return
-        found = recent(log, app.ex.state, report, minutes)
+        found = recent(log, app.ex.state, report, minutes or DEFAULT_MINUTES)
         edge = f"{report.source.namespace}/{report.source.name} → {report.target.dialed}"
         app.push_screen(ChangesScreen(edge, found))

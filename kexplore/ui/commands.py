@@ -14,7 +14,6 @@ from textual.app import SystemCommand
 from textual.widgets import Input
 
 from kexplore.checks.suggest import did_you_mean
-from kexplore.fixes.recent import DEFAULT_MINUTES
 from kexplore.graph import node_id, units
 from kexplore.shell import pasteable
 from kexplore.transcript import read_transcript, write_private
@@ -179,8 +178,8 @@ class Commands:
 
     def changes(self, window: str = "") -> None:
         """`:changes [N]m`: the live changes on the selected edge's objects (default 15m)."""
-        minutes = window_minutes(window) if window else DEFAULT_MINUTES
-        if minutes is None:
+        minutes = window_minutes(window) if window else None
+        if window and minutes is None:
             self.app.tell(f":changes {window}: give a window like 15m, 90 or 2h", severity="error")
             return
         self.app.changes.show(minutes)
