@@ -11,12 +11,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from kexplore.checks.edge import KIND_ALIASES
-from kexplore.model.pods import Pod
-from kexplore.model.services import Service
-from kexplore.model.state import ClusterState
+if TYPE_CHECKING:
+    from kexplore.model.state import ClusterState
 
 SHELLS = ("bash", "zsh", "fish")
 INSTALL = {
@@ -32,7 +30,7 @@ NAMED_AS_NS_NAME = ("Pod", "Deployment", "StatefulSet", "DaemonSet")
 _SAFE = re.compile(r"^[A-Za-z0-9._:/@+=,%~-]+$")  # nothing a shell or terminal reads specially
 
 # (namespace or "" for the namespace list, kinds) -> the objects read
-Fetch = Callable[[str, tuple[str, ...]], ClusterState]
+Fetch = Callable[[str, tuple[str, ...]], "ClusterState"]
 Candidates = dict[str, str]  # candidate -> what it is (shown by zsh and fish)
 
 
@@ -210,6 +208,8 @@ def _named(state: ClusterState, namespace: str, kinds: Iterable[str]) -> dict[st
 def source_candidates(prefix: str, fetch: Fetch) -> Candidates:
     """SOURCE: `NS/`, then `NS/POD`, `NS/NAME` (a workload) and `NS/KIND/`, then
     `NS/KIND/NAME`."""
+    from kexplore.checks.edge import KIND_ALIASES  # only when completing: cli stays light
+
     parts = prefix.split("/")
     if len(parts) == 1:
         return {f"{ns}/": "namespace" for ns in namespace_list(fetch)}
@@ -228,6 +228,8 @@ def source_candidates(prefix: str, fetch: Fetch) -> Candidates:
 def target_candidates(prefix: str, fetch: Fetch) -> Candidates:
     """TARGET: `NS/`, then `NS/svc/` and `NS/POD:`, then `NS/svc/NAME:`, then the port
     numbers and names after the colon."""
+    from kexplore.checks.edge import KIND_ALIASES  # only when completing: cli stays light
+
     if ":" in prefix:
         head = prefix.rsplit(":", 1)[0]
         return {f"{head}:{port}": said for port, said in _ports(head, fetch).items()}
@@ -246,6 +248,10 @@ def target_candidates(prefix: str, fetch: Fetch) -> Candidates:
 
 def _ports(head: str, fetch: Fetch) -> dict[str, str]:
     """The port numbers, then names, of `NS/svc/NAME` or `NS/POD`, each described."""
+    from kexplore.checks.edge import KIND_ALIASES
+    from kexplore.model.pods import Pod
+    from kexplore.model.services import Service
+
     parts = head.split("/")
     if len(parts) == 3 and KIND_ALIASES.get(parts[1].lower()) == "Service":
         svc = fetch(parts[0], ("Service",)).get("Service", parts[0], parts[2])

@@ -14,7 +14,6 @@ import msgspec
 
 from kexplore.errors import InputError, KexploreError, UsageError
 from kexplore.inputs import DEFAULT_MAX_MB, MIB, read_regular
-from kexplore.probes.strategy import BadTarget, check_path
 
 if TYPE_CHECKING:  # yaml is imported when there is a file: the TUI's first frame does not wait
     import yaml
@@ -102,6 +101,8 @@ def parse_config(path: Path, text: str) -> Config:
         key, problem = _explain(str(e))
         raise InputError(f"config {config.where(key)}: {key}: {problem}", FIX) from e
     if settings.l7_path is not None:
+        from kexplore.probes.strategy import BadTarget, check_path  # not before the first frame
+
         try:
             check_path(settings.l7_path)
         except BadTarget as e:

@@ -50,7 +50,13 @@ def test_cli_help_does_not_load_kubernetes_or_textual() -> None:
 # What the TUI's first frame waits for is Textual and the model: the graph library, the
 # engine, the file readers and the kubernetes client load after it.
 LATE = ("networkx", "yaml", "kubernetes", "kexplore.analysis", "kexplore.checks.ladder")
-LATE_TOO = ("kexplore.fixes", "kexplore.sources.files", "kexplore.probes.live")
+LATE_TOO = (
+    "kexplore.fixes",
+    "kexplore.sources.files",
+    "kexplore.probes.live",
+    "kexplore.probes.strategy",
+    "kexplore.checks.edge",
+)
 
 
 def test_the_tui_is_made_without_the_engine_or_the_graph_library() -> None:
