@@ -341,12 +341,15 @@ class KexploreApp(App[None]):
 
     def action_zoom(self) -> None:
         """`z`: maximize the focused pane, whichever it is (or restore it)."""
+        view = self.graph_view
         if self.screen.maximized is not None:
             self.screen.minimize()
+            view.styles.max_height = view.fit_height  # a focus view's graph fits its drawing
             return
         pane = self.pane_of(self.focused)
         if pane is not None:
             self.screen.maximize(self.query_one(f"#{pane}"), container=False)
+            view.styles.max_height = None if pane == "graph" else view.fit_height
 
     def action_filter(self) -> None:
         """`/` filters the list in focus: the drill-down's logs, else the navigator (its input

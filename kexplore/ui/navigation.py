@@ -67,7 +67,8 @@ class Scenes:
         # scrolled into view again, clear of the scrollbars.
         wider = view.virtual_size.width > view.scrollable_content_region.width
         room = 2 + (view.styles.scrollbar_size_horizontal if wider else 0)
-        view.styles.max_height = None if focus is None else view.virtual_size.height + room
+        view.fit_height = None if focus is None else view.virtual_size.height + room
+        view.styles.max_height = None if app.screen.maximized is view else view.fit_height
         view.call_after_refresh(view.scroll_to_selected)
         where = "overview" if focus is None else f"{focus}  radius {app.radius}"
         view.border_title = f"2 graph: {safe(where)}"

@@ -156,6 +156,29 @@ def test_z_maximizes_each_pane_and_restores(demo_app: KexploreApp) -> None:
     run(demo_app, scenario)
 
 
+def test_a_maximized_pane_fills_the_screen_even_where_it_is_held_small(
+    demo_app: KexploreApp,
+) -> None:
+    """The ladder is at most 90 columns wide and a focus view's graph as tall as its drawing;
+    `z` lifts both limits while the pane is maximized and puts the graph's back after."""
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, KexploreApp)
+        await pilot.press("]")  # a focus view: the graph fits its drawing
+        await settle(pilot)
+        fit = app.graph_view.size.height
+        for key, pane in (("2", "#graph"), ("3", "#ladder")):
+            await pilot.press(key, "z")
+            await pilot.pause()
+            assert app.query_one(pane).region.size == app.screen.size, pane
+            await pilot.press("z")
+            await pilot.pause()
+        assert app.graph_view.size.height == fit
+
+    run(demo_app, scenario, size=(160, 45))
+
+
 async def open_edge(pilot: Pilot[None], source: str, target: str) -> KexploreApp:
     app = pilot.app
     assert isinstance(app, KexploreApp)

@@ -90,6 +90,7 @@ class GraphView(ScrollView, can_focus=True):
         self.verdicts: dict[EdgeKey, Status] = {}
         self.failing_layers: dict[EdgeKey, str] = {}
         self.marked: set[str] = set()
+        self.fit_height: int | None = None  # a focus view's height: its drawing, no more
         self._strips: dict[int, Strip] = {}
         self._styles: dict[object, Style] = {}
         self._drawings: dict[int, tuple[Scene, Canvas]] = {}
