@@ -50,6 +50,8 @@ LISTS = {
     "networkpolicies": ("NetworkPolicy",),
 }
 PANE_NAMES = {"nav": "navigator", "graph": "graph", "ladder": "ladder", "drill": "drill-down"}
+# Textual's bindings that help leaves out: mouse-selected text is not the way here (y copies).
+TEXTUAL_NOISE = {"screen.copy_text"}
 CLIPBOARD_TOOLS = (["wl-copy"], ["xclip", "-selection", "clipboard"], ["pbcopy"])
 
 
@@ -265,6 +267,8 @@ class Commands:
         first = {k for b in _bindings(app) if b.priority for k in b.key.split(",")}
         while node is not None:
             for b in _bindings(node):
+                if b.action in TEXTUAL_NOISE:
+                    continue
                 for key in b.key.split(","):
                     if node is not app and key.strip() in first:
                         continue  # the app's key wins (ctrl+c quits, never copies)

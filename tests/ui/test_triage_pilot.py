@@ -4,14 +4,15 @@ and a transcript of what the user looked at (not the start's automatic checks)."
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
 from kexplore.checks.result import Status
 from kexplore.ui.app import KexploreApp
-from kexplore.ui.drill.pane import DRILL_KEYS, LogView
+from kexplore.ui.drill.pane import TABS, LogView
 from kexplore.ui.navigator import Navigator
 from kexplore.ui.screens import EdgesScreen, HelpScreen
 from ui.test_app_pilot import command, edge_key, run, settle
@@ -278,23 +279,32 @@ def test_drill_tab_keys_help_titles_and_ctrl_c(demo_app: KexploreApp) -> None:
         app = pilot.app
         assert isinstance(app, KexploreApp)
         await command(pilot, "deploy frontend")
-        for key, tab in DRILL_KEYS.items():
-            await pilot.press(tab)
-            assert app.drill.active_tab == key
+        labels = {tab.id: tab.label.plain for tab in app.drill.query_one(Tabs).query(Tab)}
+        assert len(labels) == len(TABS)
+        for tab_id, label in labels.items():
+            key = re.fullmatch(r"[a-z]*\[([a-z])\][a-z]*", label)
+            assert key, label  # the key reads in brackets, without colour
+            await pilot.press(key[1])
+            assert tab_id and tab_id.endswith(f"tab-{app.drill.active_tab}"), (label, tab_id)
+        await pilot.resize_terminal(120, 36)  # too narrow for brackets: underlined, none cut
+        await settle(pilot)
+        tabs = list(app.drill.query_one(Tabs).query(Tab))
+        assert not any("[" in tab.label.plain for tab in tabs)
+        assert sum(len(tab.label.plain) + 1 for tab in tabs) <= app.drill.content_size.width
         await pilot.press("3", "question_mark")
         screen = app.screen
         assert isinstance(screen, HelpScreen) and screen.where == "ladder"
-        keys = [
-            str(screen.query_one(DataTable).get_row_at(i)[0])
-            for i in range(screen.query_one(DataTable).row_count)
-        ]
+        table = screen.query_one(DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        keys = [key for key, _ in rows]
         assert "/" in keys and "]" in keys and "slash" not in keys
         assert len(keys) == len(set(keys))
+        assert "super+c" not in keys and not any("selected text" in does for _, does in rows)
         await pilot.press("escape", "ctrl+c")
         await pilot.pause()
         assert not app.is_running
 
-    run(demo_app, scenario)
+    run(demo_app, scenario, size=(160, 45))
 
 
 def test_command_mode_suggests_close_names(demo_app: KexploreApp) -> None:

@@ -34,7 +34,7 @@ from kexplore.ui.style import badge, plain
 
 TABS = ("describe", "yaml", "logs", "events", "probes", "policy", "evidence")
 TAB_LABELS = {"describe": "desc"}
-# One key per tab, a letter of its label (underlined there); none clashes with the app's.
+# One key per tab, a letter of its label (bracketed there); none clashes with the app's.
 DRILL_KEYS = {
     "describe": "d",
     "yaml": "m",
@@ -46,11 +46,19 @@ DRILL_KEYS = {
 }
 
 
-def tab_label(tab: str) -> Content:
-    """The tab's label with its key underlined (`l` in logs)."""
+def tab_label(tab: str, bracketed: bool = True) -> Content:
+    """The tab's label with its key bold in brackets (`[l]ogs`, `ya[m]l`: read without colour),
+    or underlined when the pane is too narrow for the brackets."""
     label = TAB_LABELS.get(tab, tab)
     at = label.index(DRILL_KEYS[tab])
-    return Content(label).stylize("underline", at, at + 1)
+    if not bracketed:
+        return Content(label).stylize("underline", at, at + 1)
+    key = Content(f"[{label[at]}]").stylize("bold", 1, 2)
+    return Content(label[:at]) + key + Content(label[at + 1 :])
+
+
+# Columns the tab row needs with bracketed keys (each tab has one column of padding).
+BRACKETED_WIDTH = sum(len(tab_label(tab).plain) + 1 for tab in TABS)
 
 
 LOG_LINES = 5000
@@ -124,6 +132,13 @@ class DrillPane(Vertical):
                     else:
                         with VerticalScroll():
                             yield Static(id=f"drill-{tab}")
+
+    def on_resize(self) -> None:
+        """Bracketed keys when the tabs fit with them, else underlined ones: no tab is cut."""
+        bracketed = self.content_size.width >= BRACKETED_WIDTH
+        tabs = self.query_one("#drill-tabs", TabbedContent)
+        for tab in TABS:
+            tabs.get_tab(f"tab-{tab}").label = tab_label(tab, bracketed)
 
     def _set(self, tab: str, content: RenderableType, command: str = "") -> None:
         self.query_one(f"#drill-{tab}", Static).update(content)
