@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 from msgspec.structs import force_setattr
 
-from kexplore.model.base import ObjectMeta
+from kexplore.model.base import ObjectMeta, OwnerReference
 from kexplore.model.pods import Pod, PodStatus
 from kexplore.model.services import EndpointSlice
 
@@ -166,7 +166,25 @@ class _Walker:
         if meta.annotations:
             force_setattr(meta, "annotations", self._strings_map(meta.annotations))
         if meta.owner_references:
-            force_setattr(meta, "owner_references", self._whole(meta.owner_references))
+            force_setattr(meta, "owner_references", self._owners(meta.owner_references))
+
+    def _owners(self, refs: tuple[OwnerReference, ...]) -> tuple[OwnerReference, ...]:
+        """The shared copy of owner references; a new one's references shared one by one,
+        directly (each slice's Service is new: the generic walk cost it dozens of calls)."""
+        parts = self._parts
+        shared: tuple[OwnerReference, ...] | None = parts.get(refs)
+        if shared is None:
+            shared = parts[refs] = tuple([self._owner(ref) for ref in refs])
+        return shared
+
+    def _owner(self, ref: OwnerReference) -> OwnerReference:
+        shared: OwnerReference = self._parts.setdefault(ref, ref)
+        if shared is ref:
+            strings = self._strings
+            for name in ("api_version", "kind", "name", "uid"):
+                text = getattr(ref, name)
+                force_setattr(ref, name, strings.setdefault(text, text))
+        return shared
 
     def _pod_status(self, status: PodStatus) -> None:
         strings, whole = self._strings, self._whole
