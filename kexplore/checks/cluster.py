@@ -31,6 +31,9 @@ CNI_AGENTS = (
     "azure-cns",
 )
 _DS_POD = re.compile(r"^(?P<ds>.+)-[a-z0-9]{5}$")
+KUBE_PROXY_PODS = kubectl(
+    "get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-proxy", "-o", "wide"
+)
 # A node label prefix -> the CNI that platform runs, often outside pods kexplore recognises.
 MANAGED_CNI = (
     ("eks.amazonaws.com/", "Amazon EKS (VPC CNI, aws-node)"),
@@ -166,7 +169,7 @@ def _no_agents(state: ClusterState) -> PartialCheck:
         return _not_judged(
             "CNI agents",
             missing,
-            "kubectl get pods -n kube-system -o wide",
+            kubectl("get", "pods", "-n", "kube-system", "-o", "wide"),
             "include kube-system (kubectl get pods -n kube-system -o yaml > kube-system.yaml)",
         )
     likely = likely_managed_cni(state)
@@ -174,7 +177,7 @@ def _no_agents(state: ClusterState) -> PartialCheck:
     return _not_judged(
         "CNI agents",
         f"no recognised CNI agent pod in kube-system ({why})",
-        "kubectl get daemonsets -A -o wide",
+        kubectl("get", "daemonsets", "-A", "-o", "wide"),
         "check the node network with the platform's tools, or run with --probe",
     )
 
@@ -269,7 +272,7 @@ def kube_proxy_part(state: ClusterState, node: str) -> PartialCheck:
             Status.WARN,
             f"no kube-proxy pod on the source's node {node}",
             [Evidence(f"node {node}", "no kube-proxy pod scheduled here")],
-            [kubectl("get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-proxy", "-o", "wide")],
+            [KUBE_PROXY_PODS],
             "service IPs are not translated on a node without kube-proxy: check its DaemonSet",
         )
     return _merge([_judge_agent(p, "kube-proxy") for p in here], [], "kube-proxy Ready")
@@ -290,7 +293,7 @@ def _no_kube_proxy(state: ClusterState) -> PartialCheck:
     return _not_judged(
         "kube-proxy",
         why,
-        "kubectl get pods -n kube-system -l k8s-app=kube-proxy -o wide",
+        KUBE_PROXY_PODS,
         "include kube-system in the data, or check the service proxy the platform runs",
     )
 
