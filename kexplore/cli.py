@@ -365,7 +365,6 @@ def _attach_fixes(args: argparse.Namespace, state: ClusterState, report: Any, po
 
 
 def _print_check(args: argparse.Namespace, report: Any, what_if: Any) -> None:
-
     from kexplore.fixes.propose import CONFIG_LAYERS, NO_PATCH
     from kexplore.render.fixes_out import what_if_json, what_if_lines
     from kexplore.render.markdown import report_markdown
@@ -477,7 +476,6 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """`kexplore verify SESSION.jsonl`: exit 0 when nothing regressed, 1 otherwise."""
-    from kexplore.errors import InputError
     from kexplore.fixes.verify import exit_code, summary, verify
     from kexplore.render.proof_out import verify_lines
     from kexplore.transcript import Transcript, read_transcript

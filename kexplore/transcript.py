@@ -14,9 +14,7 @@ from typing import IO, Any
 
 import msgspec
 
-from kexplore.checks.result import (
-    EdgeReport,
-)
+from kexplore.checks.result import EdgeReport
 from kexplore.errors import InputError, UsageError
 from kexplore.inputs import DEFAULT_MAX_MB, MIB, read_regular
 from kexplore.redact import redact
