@@ -67,6 +67,11 @@ def node_id(kind: str, namespace: str, name: str) -> str:
     return f"Namespace:{name}" if kind == "Namespace" else f"{kind}:{namespace}/{name}"
 
 
+def namespace_of(node: str) -> str:
+    """The namespace a node id is in (a Namespace node's own name): the inverse of `node_id`."""
+    return node.split(":", 1)[1].split("/", 1)[0]
+
+
 @dataclass(frozen=True)
 class TalksTo:
     """An inferred connection: `shop/deploy/frontend` dials `cart.shop:8080`.

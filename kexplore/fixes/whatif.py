@@ -15,7 +15,7 @@ from kexplore.checks.stale import STALE
 from kexplore.errors import KexploreError
 from kexplore.fixes.edits import Edit, ObjectKey
 from kexplore.fixes.scratch import Scratch, scratch
-from kexplore.graph import talks_to
+from kexplore.graph import namespace_of, talks_to
 from kexplore.model.state import ClusterState
 
 EdgeKey = tuple[str, str, str]
@@ -44,7 +44,7 @@ def known_edges(state: ClusterState) -> list[EdgeSpec]:
     """The talks-to edges kexplore infers from the workloads' configuration."""
     out = []
     for t in talks_to(state):
-        target_ns = t.target_node.split(":", 1)[1].split("/", 1)[0]
+        target_ns = namespace_of(t.target_node)
         out.append(EdgeSpec(t.source, t.target, where=t.where, namespaces=(t.namespace, target_ns)))
     return out
 

@@ -14,7 +14,7 @@ from textual.app import SystemCommand
 from textual.widgets import Input
 
 from kexplore.checks.suggest import did_you_mean
-from kexplore.graph import node_id, units
+from kexplore.graph import namespace_of, node_id, units
 from kexplore.shell import pasteable
 from kexplore.transcript import read_transcript, write_private
 from kexplore.ui.changes import window_minutes
@@ -194,7 +194,7 @@ class Commands:
 
     def goto_object(self, name: str, kinds: tuple[str, ...]) -> None:
         """Focus the graph on an object by name (a pod's workload when the pod is folded in)."""
-        ns = self.app.focus_node.split(":", 1)[1].split("/")[0] if self.app.focus_node else ""
+        ns = namespace_of(self.app.focus_node) if self.app.focus_node else ""
         found = self.app.ex.find(name, kinds, ns)
         if found is None and "Pod" in kinds:
             pods = [p for p in self.app.ex.state.pods if p.name == name or p.name.startswith(name)]
@@ -286,7 +286,7 @@ class Commands:
         focus = self.app.focus_node
         chosen = list(namespaces)
         if not chosen and focus is not None:
-            chosen = [focus.split(":", 1)[1].split("/")[0]]
+            chosen = [namespace_of(focus)]
         self.app.transcript.record("matrix", namespaces=chosen)
         self.app.push_screen(ConnectivityScreen(self.app.ex.state, chosen), self._matrix_row)
 

@@ -18,7 +18,7 @@ from textual.reactive import Reactive
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from kexplore.graph import SHORT_KIND, node_id, units
+from kexplore.graph import SHORT_KIND, namespace_of, node_id, units
 from kexplore.model.state import ClusterState
 from kexplore.ui.style import plain
 
@@ -362,7 +362,7 @@ class Navigator(Vertical):
             return
         filtered = self.kinds is not None or self.query_one("#nav-filter", Input).value
         if node.startswith("Namespace:") and not filtered:
-            ns = node.split(":", 1)[1]
+            ns = namespace_of(node)
             self.expanded ^= {ns}
             self.refilter(keep=node)
         self.post_message(self.Picked(self.data.units.get(node, node)))

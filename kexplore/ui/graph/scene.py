@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kexplore.graph import SHORT_KIND, node_id
+from kexplore.graph import SHORT_KIND, namespace_of, node_id
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -92,7 +92,7 @@ def node_info(view: nx.MultiDiGraph, node: str) -> tuple[str, str]:
 def neighbourhood(view: nx.MultiDiGraph, focus: str, radius: int) -> list[str]:
     """Nodes within `radius` hops of the focus, nearest first (capped at MAX_NODES)."""
     if focus.startswith("Namespace:"):
-        ns = focus.split(":", 1)[1]
+        ns = namespace_of(focus)
         inside = [n for n, d in view.nodes(data=True) if d["namespace"] == ns]
         partners = [
             other

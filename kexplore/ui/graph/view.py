@@ -15,6 +15,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from kexplore.checks.result import Status
+from kexplore.graph import namespace_of
 from kexplore.render.style import GLYPH
 from kexplore.ui.graph.canvas import Canvas, draw_base, with_feet, with_glyphs
 from kexplore.ui.graph.scene import BOX_H, EdgeKey, Scene, SceneEdge, SceneNode
@@ -144,9 +145,7 @@ class GraphView(ScrollView, can_focus=True):
         if not boxes:
             return []
         failing = Counter(
-            key[0].split(":", 1)[1].split("/")[0]
-            for key, status in self.verdicts.items()
-            if status is Status.FAIL
+            namespace_of(key[0]) for key, status in self.verdicts.items() if status is Status.FAIL
         )
         return [
             (box, f"{box.foot} · ✗ {failing[box.title]} failing")
