@@ -19,7 +19,7 @@ from kexplore.model.pods import Pod
 from kexplore.model.policies import NetworkPolicy
 from kexplore.model.recorded import SetAside
 from kexplore.model.services import Service
-from kexplore.model.state import ClusterState, SourceMeta, meta_of
+from kexplore.model.state import ClusterState, meta_of
 from kexplore.model.workloads import Workload
 from kexplore.probes.envoy import AccessLine, parse_access_log
 
@@ -69,22 +69,9 @@ class Scratch:
         return self.everywhere or any(ns in self.namespaces for ns in namespaces)
 
 
-def copy_state(state: ClusterState) -> ClusterState:
-    """A copy sharing the (immutable) objects; the per-kind stores are new dicts."""
-    meta = SourceMeta(**{**vars(state.meta), "unreadable": dict(state.meta.unreadable)})
-    out = ClusterState(meta)
-    for kind, objs in state.objects.items():
-        out.objects[kind] = dict(objs)
-    out.warnings = list(state.warnings)
-    out.recorded_probes = list(state.recorded_probes)
-    out.logs = list(state.logs)
-    out.set_aside = list(state.set_aside)
-    return out
-
-
 def scratch(state: ClusterState, edits: Iterable[Edit], root_namespace: str) -> Scratch:
     """Apply the edits to a copy (PatchError when one does not apply)."""
-    out = Scratch(copy_state(state))
+    out = Scratch(state.copy())
     for edit in edits:
         key = edit.key
         before = out.state.get(key.kind, key.namespace, key.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, cast
 
 from kexplore.model.base import K8s, ObjectMeta, OpaqueObject
@@ -138,6 +138,26 @@ class ClusterState:
         self.logs: list[RecordedLog] = []
         self.set_aside: list[SetAside] = []  # observations a what-if no longer trusts
         self._index: dict[str, Any] = {}
+
+    def copy(self) -> ClusterState:
+        """A copy sharing the (immutable) objects; the per-kind stores, the lists and the
+        meta's maps are new, so changing either leaves the other as it was."""
+        meta = self.meta
+        out = ClusterState(
+            replace(
+                meta,
+                unreadable=dict(meta.unreadable),
+                read_in={k: list(v) for k, v in meta.read_in.items()},
+                forbidden_in={k: dict(v) for k, v in meta.forbidden_in.items()},
+            )
+        )
+        for kind, objs in self.objects.items():
+            out.objects[kind] = dict(objs)
+        out.warnings = list(self.warnings)
+        out.recorded_probes = list(self.recorded_probes)
+        out.logs = list(self.logs)
+        out.set_aside = list(self.set_aside)
+        return out
 
     # -- mutation ---------------------------------------------------------------------
     def add(self, obj: K8s) -> None:

@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -322,21 +322,7 @@ class StateWatcher:
 def copy_state(state: ClusterState, lock: threading.RLock) -> ClusterState:
     """A consistent copy to hand to another thread (objects are immutable: shallow is enough)."""
     with lock:
-        meta = state.meta
-        copy = ClusterState(
-            replace(
-                meta,
-                unreadable=dict(meta.unreadable),
-                read_in={k: list(v) for k, v in meta.read_in.items()},
-                forbidden_in={k: dict(v) for k, v in meta.forbidden_in.items()},
-            )
-        )
-        for key, objs in state.objects.items():
-            copy.objects[key] = dict(objs)
-        copy.warnings = list(state.warnings)
-        copy.recorded_probes = list(state.recorded_probes)
-        copy.logs = list(state.logs)
-    return copy
+        return state.copy()
 
 
 def _age(seconds: float) -> str:
