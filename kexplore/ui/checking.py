@@ -58,8 +58,8 @@ class EdgeChecks:
         """Show a cached ladder, or run the check in a worker (layers appear as they finish)."""
         self.current = key
         title = plain(f"{source} → {target}", "bold")
-        report = self.app.ex.reports.get(key)
-        if report is not None and key not in self.app.ex.stale:
+        report = self.app.ex.current(key)
+        if report is not None:
             self.finish(title, report)
             return
         self.app.ladder.start(title, ladder_ids())
@@ -176,7 +176,7 @@ class EdgeChecks:
             texts = ex.edge_texts(key)
             if worker.is_cancelled:
                 return
-            if texts is None or (key in ex.reports and key not in ex.stale):
+            if texts is None or ex.current(key) is not None:
                 continue
             try:
                 report = check_edge(ex.state, *texts, on_layer=yield_to_keys)
@@ -217,7 +217,7 @@ class EdgeChecks:
             return
         keys = [e.ident for e in scene.edges if e.type in ("talks-to", "adhoc")]
         ex = self.app.ex
-        self.start_sweep([k for k in keys if k not in ex.reports or k in ex.stale][:SCENE_SWEEP])
+        self.start_sweep([k for k in keys if ex.current(k) is None][:SCENE_SWEEP])
 
     def layer_done(self, message: LayerDone) -> None:
         if message.key == self.current and self.app.ladder.report is None:
@@ -304,8 +304,8 @@ class EdgeChecks:
             app.drill.show_object(app.ex, node.id)
             return
         texts = app.ex.edge_texts(edge.ident) if edge is not None else None
-        report = app.ex.reports.get(edge.ident) if edge is not None else None
-        if edge is None or texts is None or report is None or edge.ident in app.ex.stale:
+        report = app.ex.current(edge.ident) if edge is not None else None
+        if edge is None or texts is None or report is None:
             view.announce()
             return
         self.current = edge.ident

@@ -31,6 +31,10 @@ class Explorer:
     stale: set[EdgeKey] = field(default_factory=set)  # reports of older data, to check again
     _talks: list[EdgeKey] | None = field(default=None, repr=False, compare=False)
 
+    def current(self, key: EdgeKey) -> EdgeReport | None:
+        """The edge's report, unless it was made on older data (then it is to check again)."""
+        return None if key in self.stale else self.reports.get(key)
+
     @property
     def view(self) -> nx.MultiDiGraph:
         """The graph the user navigates (an empty one until it is built)."""
